@@ -1,0 +1,2 @@
+export type { BenchRow, BenchSuite } from './harness.js';
+export { timeMs } from './harness.js';

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './secrets.js';
+export * from './time.js';
+export * from './settings.js';
+export * from './load.js';

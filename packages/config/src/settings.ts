@@ -1,0 +1,147 @@
+// Every setting cqt reads, declared once: its environment variable, CLI flag, validation,
+// default and whether it is secret. The loader, `cqt config`, .env.example and docs follow this table.
+import { z } from 'zod';
+
+const wsUrl = z.url({ protocol: /^wss?$/ });
+const httpUrl = z.url({ protocol: /^https?$/ });
+const seconds = z.coerce.number().int().min(1);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(1)).min(1));
+
+export interface SettingSpec {
+  env: string;
+  flag?: string;
+  describe: string;
+  /** The accepted form, shown when a value is rejected. */
+  expected: string;
+  schema: z.ZodType;
+  default?: string;
+  /** 'key': never printed, shown as set/placeholder/missing. 'url': password masked. */
+  secret?: 'key' | 'url';
+}
+
+export const settings = {
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    flag: '--database-url',
+    describe: 'PostgreSQL server URL; unset = embedded PGlite store in CQT_DATA_DIR',
+    expected: 'postgres://user:pass@host:5432/db',
+    schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    secret: 'url',
+  },
+  dataDir: {
+    env: 'CQT_DATA_DIR',
+    flag: '--data-dir',
+    describe: 'folder of the embedded store (used when DATABASE_URL is unset)',
+    expected: 'a folder path',
+    schema: z.string().min(1),
+    default: './data/cqt-db',
+  },
+  upbitWsUrl: {
+    env: 'UPBIT_WS_URL',
+    describe: 'Upbit WebSocket URL (full socket URL)',
+    expected: 'ws:// or wss:// URL',
+    schema: wsUrl,
+    default: 'wss://api.upbit.com/websocket/v1',
+  },
+  binanceWsUrl: {
+    env: 'BINANCE_WS_URL',
+    describe: 'Binance USD-M WebSocket base; /market/stream?streams=… is appended',
+    expected: 'ws:// or wss:// URL',
+    schema: wsUrl,
+    default: 'wss://fstream.binance.com',
+  },
+  binanceRestUrl: {
+    env: 'BINANCE_REST_URL',
+    describe: 'Binance USD-M REST base',
+    expected: 'http:// or https:// URL',
+    schema: httpUrl,
+    default: 'https://fapi.binance.com',
+  },
+  upbitRestUrl: {
+    env: 'UPBIT_REST_URL',
+    describe: 'Upbit REST base',
+    expected: 'http:// or https:// URL',
+    schema: httpUrl,
+    default: 'https://api.upbit.com',
+  },
+  coinglassUrl: {
+    env: 'COINGLASS_URL',
+    describe: 'Coinglass v4 REST base',
+    expected: 'http:// or https:// URL',
+    schema: httpUrl,
+    default: 'https://open-api-v4.coinglass.com',
+  },
+  coinglassApiKey: {
+    env: 'COINGLASS_API_KEY',
+    describe: 'Coinglass API key (sent as CG-API-KEY)',
+    expected: 'the key from your Coinglass account',
+    schema: z.string().optional(),
+    secret: 'key',
+  },
+  coinglassEnabled: {
+    env: 'COINGLASS_ENABLED',
+    describe: 'poll Coinglass (needs a real COINGLASS_API_KEY)',
+    expected: 'true or false',
+    schema: z.stringbool(),
+    default: 'false',
+  },
+  coinglassPollSec: {
+    env: 'COINGLASS_POLL_SEC',
+    describe: 'seconds between Coinglass polls',
+    expected: 'a whole number of seconds ≥ 1',
+    schema: seconds,
+    default: '300',
+  },
+  binancePollSec: {
+    env: 'BINANCE_POLL_SEC',
+    describe: 'seconds between Binance REST metric polls',
+    expected: 'a whole number of seconds ≥ 1',
+    schema: seconds,
+    default: '60',
+  },
+  upbitMarkets: {
+    env: 'CQT_UPBIT_MARKETS',
+    flag: '--upbit-markets',
+    describe: 'Upbit markets to collect, comma separated',
+    expected: 'upper-case QUOTE-BASE codes, e.g. KRW-BTC,KRW-ETH',
+    schema: list.pipe(z.array(z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+$/))),
+    default: 'KRW-BTC',
+  },
+  binanceSymbols: {
+    env: 'CQT_BINANCE_SYMBOLS',
+    flag: '--binance-symbols',
+    describe: 'Binance USD-M symbols to collect, comma separated',
+    expected: 'upper-case symbols, e.g. BTCUSDT,ETHUSDT',
+    schema: list.pipe(z.array(z.string().regex(/^[A-Z0-9]+$/))),
+    default: 'BTCUSDT',
+  },
+  feePerSideBps: {
+    env: 'CQT_FEE_PER_SIDE_BPS',
+    describe: 'trading fee per side in basis points (Upbit KRW: 5)',
+    expected: 'a number of basis points ≥ 0',
+    schema: z.coerce.number().min(0).max(1000),
+    default: '5',
+  },
+  retentionDays: {
+    env: 'CQT_RETENTION_DAYS',
+    describe: 'default retention for `cqt prune`, in days',
+    expected: 'a whole number of days ≥ 1',
+    schema: z.coerce.number().int().min(1),
+    default: '7',
+  },
+  logLevel: {
+    env: 'CQT_LOG_LEVEL',
+    describe: 'log verbosity',
+    expected: 'one of error, warn, info, debug',
+    schema: z.enum(['error', 'warn', 'info', 'debug']),
+    default: 'info',
+  },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof settings;
+export const settingKeys = Object.keys(settings) as SettingKey[];
+
+export type Settings = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> };

@@ -1,0 +1,129 @@
+import { expect, it } from 'vitest';
+import { createWriter, dbStatus, runMigrations, schemaVersion, tableNames, type RowOf } from '../index.js';
+import { describeBackends } from './backends.js';
+import postgres from 'postgres';
+
+const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
+
+function bars(symbol: string, n: number, offsetSec = 0): RowOf<'market_1s'>[] {
+  return Array.from({ length: n }, (_, i) => ({
+    symbol,
+    ts: new Date(T0 + (offsetSec + i) * 1000),
+    open: 100 + i,
+    high: 101 + i,
+    low: 99 + i,
+    close: 100.5 + i,
+    volume: 0.25,
+    tradeCount: 3,
+    recvTs: new Date(T0 + (offsetSec + i) * 1000 + 123),
+  }));
+}
+
+describeBackends('storage', ({ db, backend }) => {
+  it('migrates every contract table and reports the schema as up to date', async () => {
+    const status = await dbStatus(db());
+    expect(status.backend).toBe(backend);
+    expect(status.schema.upToDate).toBe(true);
+    expect(status.schema.applied).toBeGreaterThan(0);
+    expect(status.tables.map((t) => t.table).sort()).toEqual([...tableNames].sort());
+  });
+
+  it('re-running migrations is a no-op', async () => {
+    const before = await schemaVersion(db().sql);
+    if (backend === 'postgres') {
+      const url = (db().sql.options as unknown as { host: string[]; port: number[]; database: string; user: string });
+      await runMigrations(() => postgres({ host: url.host[0], port: url.port[0], database: url.database, user: url.user, max: 1, onnotice: () => {} }));
+    }
+    expect(await schemaVersion(db().sql)).toEqual(before);
+  });
+
+  it('writes batches, and writing the same rows again neither fails nor duplicates', async () => {
+    const w = createWriter(db(), 'market_1s', { batchRows: 700 });
+    await w.write(bars('DUP', 2000));
+    await w.flush();
+    await w.write(bars('DUP', 2000).map((r) => ({ ...r, close: 7 })));
+    await w.close();
+    const [r] = await db().sql`select count(*)::int as n, count(distinct ts)::int as d, min(close) as lo, max(close) as hi from market_1s where symbol = 'DUP'`;
+    expect(r).toEqual({ n: 2000, d: 2000, lo: 7, hi: 7 });
+    expect(w.stats.written).toBe(4000);
+    expect(w.stats.batches).toBe(6);
+  });
+
+  it('keeps the last of repeated keys inside one batch', async () => {
+    const w = createWriter(db(), 'market_1s');
+    const rows = [...bars('REP', 3), ...bars('REP', 3).map((r) => ({ ...r, close: -1 }))];
+    await w.write(rows);
+    await w.close();
+    const got = await db().sql`select close from market_1s where symbol = 'REP' order by ts`;
+    expect(got.map((g) => g.close)).toEqual([-1, -1, -1]);
+    expect(w.stats.duplicatesInBatch).toBe(3);
+  });
+
+  it("'ignore' keeps the existing row", async () => {
+    const first = createWriter(db(), 'market_1s');
+    await first.write(bars('IGN', 2));
+    await first.close();
+    const second = createWriter(db(), 'market_1s', { onConflict: 'ignore' });
+    await second.write(bars('IGN', 2).map((r) => ({ ...r, close: 0 })));
+    await second.close();
+    const got = await db().sql`select close from market_1s where symbol = 'IGN' order by ts`;
+    expect(got.map((g) => g.close)).toEqual([100.5, 101.5]);
+  });
+
+  it('round-trips timestamps to the millisecond, text with tabs/newlines/backslashes, and jsonb', async () => {
+    const ts = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    const w = createWriter(db(), 'feed_events');
+    const detail = { msg: 'tab\there\nnew "line" \\ back', n: 1.5, nested: { a: [1, null] } };
+    await w.write([{ ts, source: 'test', kind: 'parse_error', symbol: 'a\tb\\c\nd', detail, gapFrom: ts, gapTo: new Date(ts.getTime() + 1001) }]);
+    await w.close();
+    const [r] = await db().sql`select ts, symbol, detail, gap_to, extract(epoch from ts)::float8 * 1000 as ms from feed_events where source = 'test'`;
+    expect(r.ts.getTime()).toBe(ts.getTime());
+    expect(r.ms).toBe(ts.getTime());
+    expect(r.gap_to.getTime()).toBe(ts.getTime() + 1001);
+    expect(r.symbol).toBe('a\tb\\c\nd');
+    expect(r.detail).toEqual(detail);
+  });
+
+  it('rejects non-finite numbers and rows the database refuses, and keeps the rest of the batch', async () => {
+    const rejected: string[] = [];
+    const w = createWriter(db(), 'market_1s', { onReject: (_rows, reason) => rejected.push(reason) });
+    const rows = bars('BAD', 10);
+    rows[2] = { ...rows[2], close: Number.NaN };
+    rows[5] = { ...rows[5], high: Number.POSITIVE_INFINITY };
+    rows[7] = { ...rows[7], recvTs: null as unknown as Date }; // NOT NULL violation in the database
+    await w.write(rows);
+    await w.close();
+    const [r] = await db().sql`select count(*)::int as n from market_1s where symbol = 'BAD'`;
+    expect(r.n).toBe(7);
+    expect(w.stats.rejected).toBe(3);
+    expect(rejected.join('\n')).toMatch(/close: NaN/);
+    expect(rejected.join('\n')).toMatch(/high: Infinity/);
+    expect(rejected.join('\n')).toMatch(/recv_ts/);
+    const [nan] = await db().sql`select count(*)::int as n from market_1s where close = 'NaN'::float8`;
+    expect(nan.n).toBe(0);
+  });
+
+  it('applies back-pressure instead of growing the queue without bound', async () => {
+    const w = createWriter(db(), 'market_1s', { batchRows: 100, maxQueueRows: 250 });
+    let maxPending = 0;
+    for (let i = 0; i < 20; i++) {
+      await w.write(bars('BP', 100, i * 100));
+      maxPending = Math.max(maxPending, w.pending);
+    }
+    await w.close();
+    expect(maxPending).toBeLessThanOrEqual(250);
+    const [r] = await db().sql`select count(*)::int as n from market_1s where symbol = 'BP'`;
+    expect(r.n).toBe(2000);
+  });
+
+  it("'drop' overflow counts exactly what it dropped", async () => {
+    const dropped: number[] = [];
+    const w = createWriter(db(), 'market_1s', { batchRows: 1000, maxQueueRows: 150, overflow: 'drop', onDrop: (n) => dropped.push(n) });
+    await w.write(bars('DROP', 400));
+    await w.close();
+    const [r] = await db().sql`select count(*)::int as n from market_1s where symbol = 'DROP'`;
+    expect(r.n).toBe(150);
+    expect(w.stats.dropped).toBe(250);
+    expect(dropped).toEqual([250]);
+  });
+});

@@ -1,0 +1,103 @@
+// openDb(): one handle over either backend. DATABASE_URL → a PostgreSQL server through
+// postgres.js; otherwise the embedded PGlite store, reached through its owner's socket (this
+// process may be that owner). Either way callers get the same postgres.js `sql`, so every query,
+// transaction and writer path is shared; migrations run on open.
+import { resolve } from 'node:path';
+import postgres, { type Options, type Sql } from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { RuntimeFailure, maskUrl } from '@cqt/config';
+import { openEmbedded, socketPathFor, type EmbeddedHandle, type EmbeddedOptions } from './embedded/store.js';
+import { runMigrations } from './migrate.js';
+import * as schema from './schema.js';
+
+export type Backend = 'postgres' | 'embedded';
+
+export interface Db {
+  backend: Backend;
+  /** 'server' for PostgreSQL; 'owner' or 'client' of the embedded store (a client may become owner). */
+  role(): 'server' | 'owner' | 'client';
+  /** Printable: masked URL or data dir. */
+  location: string;
+  /** Raw postgres.js client for SQL and bulk writes. */
+  sql: Sql;
+  /** Typed drizzle queries (on a client of their own; see stack notes on Date handling). */
+  orm(): PostgresJsDatabase<typeof schema>;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** PostgreSQL URL; when absent the embedded store in dataDir is used. */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** Pool size of the postgres.js client. */
+  maxConnections?: number;
+  embedded?: EmbeddedOptions;
+  /** Skip migrations (for `cqt db status` on a store someone else migrates). Default false. */
+  skipMigrations?: boolean;
+}
+
+const quiet: Options<Record<string, never>> = { onnotice: () => {} };
+
+export async function openDb(options: OpenDbOptions): Promise<Db> {
+  return options.databaseUrl ? openServer(options.databaseUrl, options) : openEmbeddedDb(options.dataDir ?? './data/cqt-db', options);
+}
+
+async function openServer(url: string, options: OpenDbOptions): Promise<Db> {
+  const location = maskUrl(url);
+  const connect = (max: number) => postgres(url, { ...quiet, max, connect_timeout: 10 });
+  const sql = connect(options.maxConnections ?? 10);
+  try {
+    await sql`select 1`;
+    if (!options.skipMigrations) await runMigrations(() => connect(1));
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new RuntimeFailure(
+      `cannot use PostgreSQL at ${location}: ${(err as Error).message}`,
+      'check DATABASE_URL and that the server is running (unset DATABASE_URL for the embedded store)',
+      err,
+    );
+  }
+  return makeDb('postgres', location, sql, () => connect(2), async () => {});
+}
+
+async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<Db> {
+  const connect = (max: number) => postgres({ ...quiet, path: socketPathFor(resolve(dataDir)), max, connect_timeout: 10 });
+  const sql = connect(options.maxConnections ?? 4);
+  let handle: EmbeddedHandle;
+  try {
+    handle = await openEmbedded(dataDir, {
+      ...options.embedded,
+      prepare: options.skipMigrations ? undefined : () => runMigrations(() => connect(1)),
+    });
+    await sql`select 1`;
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw err;
+  }
+  const db = makeDb('embedded', handle.dataDir, sql, () => connect(2), () => handle.close());
+  db.role = () => handle.role();
+  return db;
+}
+
+function makeDb(backend: Backend, location: string, sql: Sql, connectOrm: () => Sql, closeBackend: () => Promise<void>): Db {
+  let ormClient: Sql | null = null;
+  let orm: PostgresJsDatabase<typeof schema> | null = null;
+  return {
+    backend,
+    role: () => 'server',
+    location,
+    sql,
+    orm() {
+      if (!orm) {
+        ormClient = connectOrm();
+        orm = drizzle(ormClient, { schema });
+      }
+      return orm;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+      if (ormClient) await (ormClient as Sql).end({ timeout: 5 });
+      await closeBackend();
+    },
+  };
+}

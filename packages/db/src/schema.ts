@@ -1,0 +1,244 @@
+// The one drizzle schema for both backends (PostgreSQL server and embedded PGlite).
+// Table names and key columns are the contract in docs/tables.md; columns may be added freely.
+// Every timestamp is timestamptz with millisecond precision; every ingested row keeps the
+// exchange event time (ts) and the local receive time (recv_ts).
+import { boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+const price = (name: string) => doublePrecision(name);
+
+export const market1s = pgTable(
+  'market_1s',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    open: price('open'),
+    high: price('high'),
+    low: price('low'),
+    close: price('close'),
+    volume: doublePrecision('volume').notNull().default(0),
+    quoteVolume: doublePrecision('quote_volume').notNull().default(0),
+    tradeCount: integer('trade_count').notNull().default(0),
+    buyVolume: doublePrecision('buy_volume').notNull().default(0),
+    sellVolume: doublePrecision('sell_volume').notNull().default(0),
+    vwap: price('vwap'),
+    bestBid: price('best_bid'),
+    bestAsk: price('best_ask'),
+    bidSize: doublePrecision('bid_size'),
+    askSize: doublePrecision('ask_size'),
+    mid: price('mid'),
+    spreadBps: doublePrecision('spread_bps'),
+    bookTs: tsCol('book_ts'),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts] })],
+);
+
+export const binanceMarkPrice1s = pgTable(
+  'binance_mark_price_1s',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    markPrice: price('mark_price').notNull(),
+    indexPrice: price('index_price'),
+    estSettlePrice: price('est_settle_price'),
+    fundingRate: doublePrecision('funding_rate'),
+    nextFundingTime: tsCol('next_funding_time'),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts] })],
+);
+
+export const binanceFuturesMetrics = pgTable(
+  'binance_futures_metrics',
+  {
+    symbol: text('symbol').notNull(),
+    metric: text('metric').notNull(),
+    ts: tsCol('ts').notNull(),
+    value: doublePrecision('value'),
+    extra: jsonb('extra'),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.metric, t.ts] })],
+);
+
+export const binanceForceOrders = pgTable(
+  'binance_force_orders',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    side: text('side').notNull(),
+    price: price('price').notNull(),
+    origQty: doublePrecision('orig_qty').notNull(),
+    orderType: text('order_type'),
+    timeInForce: text('time_in_force'),
+    avgPrice: price('avg_price'),
+    filledQty: doublePrecision('filled_qty'),
+    lastFilledQty: doublePrecision('last_filled_qty'),
+    status: text('status'),
+    notional: doublePrecision('notional'),
+    eventTs: tsCol('event_ts'),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts, t.side, t.price, t.origQty] })],
+);
+
+export const coinglassLiquidationMap = pgTable(
+  'coinglass_liquidation_map',
+  {
+    symbol: text('symbol').notNull(),
+    range: text('range').notNull(),
+    ts: tsCol('ts').notNull(),
+    levels: jsonb('levels').notNull(),
+    levelCount: integer('level_count').notNull(),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.range, t.ts] })],
+);
+
+export const coinglassCallStatus = pgTable(
+  'coinglass_call_status',
+  {
+    ts: tsCol('ts').notNull(),
+    endpoint: text('endpoint').notNull(),
+    ok: boolean('ok').notNull(),
+    httpStatus: integer('http_status'),
+    errorMsg: text('error_msg'),
+    latencyMs: integer('latency_ms'),
+    rateLimitMax: integer('rate_limit_max'),
+    rateLimitUsed: integer('rate_limit_used'),
+  },
+  (t) => [primaryKey({ columns: [t.ts, t.endpoint] })],
+);
+
+export const feedEvents = pgTable(
+  'feed_events',
+  {
+    ts: tsCol('ts').notNull(),
+    source: text('source').notNull(),
+    kind: text('kind').notNull(),
+    symbol: text('symbol'),
+    gapFrom: tsCol('gap_from'),
+    gapTo: tsCol('gap_to'),
+    count: integer('count').notNull().default(1),
+    detail: jsonb('detail'),
+  },
+  (t) => [primaryKey({ columns: [t.ts, t.source, t.kind] })],
+);
+
+export const predictions = pgTable(
+  'predictions',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    horizonSec: integer('horizon_sec').notNull(),
+    sigma: doublePrecision('sigma'),
+    rT: doublePrecision('r_t'),
+    kVolEff: doublePrecision('k_vol_eff'),
+    rMinEff: doublePrecision('r_min_eff'),
+    costRoundtripEst: doublePrecision('cost_roundtrip_est'),
+    pUp: doublePrecision('p_up'),
+    pDown: doublePrecision('p_down'),
+    pNone: doublePrecision('p_none'),
+    evRate: doublePrecision('ev_rate'),
+    model: text('model'),
+    modelVersion: text('model_version'),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts, t.horizonSec] })],
+);
+
+export const featureSnapshots = pgTable(
+  'feature_snapshots',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    midKrw: price('mid_krw'),
+    spreadBps: doublePrecision('spread_bps'),
+    ret5s: doublePrecision('ret_5s'),
+    ret30s: doublePrecision('ret_30s'),
+    ret60s: doublePrecision('ret_60s'),
+    ret300s: doublePrecision('ret_300s'),
+    rv30s: doublePrecision('rv_30s'),
+    rv60s: doublePrecision('rv_60s'),
+    rv300s: doublePrecision('rv_300s'),
+    tradeCount60s: integer('trade_count_60s'),
+    volume60s: doublePrecision('volume_60s'),
+    buyVolume60s: doublePrecision('buy_volume_60s'),
+    sellVolume60s: doublePrecision('sell_volume_60s'),
+    tradeImbalance60s: doublePrecision('trade_imbalance_60s'),
+    bookImbalance: doublePrecision('book_imbalance'),
+    binMarkPrice: price('bin_mark_price'),
+    binIndexPrice: price('bin_index_price'),
+    binFundingRate: doublePrecision('bin_funding_rate'),
+    basis: doublePrecision('basis'),
+    oiValue: doublePrecision('oi_value'),
+    oiValueChg5m: doublePrecision('oi_value_chg_5m'),
+    globalLsRatio: doublePrecision('global_ls_ratio'),
+    topLsRatio: doublePrecision('top_ls_ratio'),
+    takerLsRatio: doublePrecision('taker_ls_ratio'),
+    liq5mNotional: doublePrecision('liq_5m_notional'),
+    liq5mCount: integer('liq_5m_count'),
+    sigma: doublePrecision('sigma'),
+    rT: doublePrecision('r_t'),
+    pUp: doublePrecision('p_up'),
+    pDown: doublePrecision('p_down'),
+    pNone: doublePrecision('p_none'),
+    evRate: doublePrecision('ev_rate'),
+    degraded: jsonb('degraded'),
+    inputsMaxRecvTs: tsCol('inputs_max_recv_ts'),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts] })],
+);
+
+export const ingestState = pgTable(
+  'ingest_state',
+  {
+    source: text('source').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    lastClosedTs: tsCol('last_closed_ts'),
+    status: text('status'),
+    updatedAt: tsCol('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.symbol, t.timeframe] })],
+);
+
+export const candles = pgTable(
+  'candles',
+  {
+    venue: text('venue').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    ts: tsCol('ts').notNull(),
+    open: price('open').notNull(),
+    high: price('high').notNull(),
+    low: price('low').notNull(),
+    close: price('close').notNull(),
+    volume: doublePrecision('volume').notNull(),
+    quoteVolume: doublePrecision('quote_volume'),
+    tradeCount: integer('trade_count'),
+    closed: boolean('closed').notNull(),
+    recvTs: tsCol('recv_ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.venue, t.symbol, t.timeframe, t.ts] })],
+);
+
+/** Every table, keyed by its SQL name: the writer, `cqt db status` and prune iterate this. */
+export const tables = {
+  market_1s: market1s,
+  binance_mark_price_1s: binanceMarkPrice1s,
+  binance_futures_metrics: binanceFuturesMetrics,
+  binance_force_orders: binanceForceOrders,
+  coinglass_liquidation_map: coinglassLiquidationMap,
+  coinglass_call_status: coinglassCallStatus,
+  feed_events: feedEvents,
+  predictions,
+  feature_snapshots: featureSnapshots,
+  ingest_state: ingestState,
+  candles,
+} as const;
+
+export type TableName = keyof typeof tables;
+export const tableNames = Object.keys(tables) as TableName[];

@@ -1,0 +1,386 @@
+// The bulk writer every ingest path uses: rows are queued (bounded, with back-pressure), sent in
+// batches, and upserted on the table's key so a duplicate never fails a batch (field lessons 4–6).
+// PostgreSQL gets COPY into a per-connection staging table followed by one INSERT … ON CONFLICT;
+// the embedded store (whose wire protocol has no COPY FROM STDIN) gets one INSERT … SELECT FROM
+// unnest(text[]…). A batch that fails because the database went away is retried until it lands;
+// a batch that fails on its data is bisected so only the offending rows are rejected.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import type { TransactionSql } from 'postgres';
+import type { Db } from './open.js';
+import { isTransientDbError } from './errors.js';
+import { tables, type TableName } from './schema.js';
+
+export type RowOf<T extends TableName> = (typeof tables)[T]['$inferInsert'];
+
+export type WriteMethod = 'copy' | 'unnest';
+
+export interface WriterOptions {
+  /** Rows per database round trip. */
+  batchRows?: number;
+  /** A partial batch is sent after this long. */
+  flushIntervalMs?: number;
+  /** Queue bound; write() waits (back-pressure) or drops, per `overflow`, beyond it. */
+  maxQueueRows?: number;
+  /** 'block': write() waits for room. 'drop': the rows that do not fit are dropped and counted. */
+  overflow?: 'block' | 'drop';
+  /** 'update' replaces non-key columns of an existing row; 'ignore' keeps the existing row. */
+  onConflict?: 'update' | 'ignore';
+  /** Defaults to COPY on PostgreSQL and unnest on the embedded store. */
+  method?: WriteMethod;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Rows refused (non-finite numbers, values the database rejects), with the reason; the rest
+   * of the batch is kept. Counted in stats.rejected either way. */
+  onReject?: (rows: unknown[], reason: string) => void;
+  /** Rows dropped because the queue was full ('drop' overflow). */
+  onDrop?: (count: number) => void;
+  /** A transient failure that will be retried (for logging / feed_events). */
+  onRetry?: (err: unknown, attempt: number) => void;
+}
+
+export interface WriterStats {
+  queued: number;
+  written: number;
+  duplicatesInBatch: number;
+  rejected: number;
+  dropped: number;
+  retries: number;
+  batches: number;
+}
+
+interface ColumnMeta {
+  prop: string;
+  name: string;
+  sqlType: string;
+}
+
+interface TableMeta {
+  name: string;
+  columns: ColumnMeta[];
+  keyProps: string[];
+}
+
+const metaCache = new Map<string, TableMeta>();
+
+export function tableMeta(name: TableName): TableMeta {
+  let meta = metaCache.get(name);
+  if (!meta) {
+    const table = tables[name] as PgTable;
+    const config = getTableConfig(table);
+    const byName = new Map<string, string>();
+    for (const [prop, col] of Object.entries(table as unknown as Record<string, PgColumn>)) {
+      if (col && typeof col === 'object' && 'columnType' in col) byName.set(col.name, prop);
+    }
+    const columns = config.columns.map((c) => ({ prop: byName.get(c.name)!, name: c.name, sqlType: c.getSQLType() }));
+    const keyCols = config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary);
+    meta = { name: config.name, columns, keyProps: keyCols.map((c) => byName.get(c.name)!) };
+    metaCache.set(name, meta);
+  }
+  return meta;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class BulkWriter<T extends TableName> {
+  readonly stats: WriterStats = { queued: 0, written: 0, duplicatesInBatch: 0, rejected: 0, dropped: 0, retries: 0, batches: 0 };
+  private readonly meta: TableMeta;
+  private readonly opts: Required<Omit<WriterOptions, 'onReject' | 'onDrop' | 'onRetry'>> & WriterOptions;
+  private queue: RowOf<T>[] = [];
+  private draining: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private roomWaiters: Array<() => void> = [];
+  private closed = false;
+  private lastError: unknown = null;
+  private fatal: unknown = null;
+  /** Why the most recent row was rejected (see stats.rejected). */
+  lastRejectReason: string | null = null;
+
+  constructor(
+    private readonly db: Db,
+    readonly table: T,
+    options: WriterOptions = {},
+  ) {
+    this.meta = tableMeta(table);
+    this.opts = {
+      batchRows: 5000,
+      flushIntervalMs: 250,
+      maxQueueRows: 200_000,
+      overflow: 'block',
+      onConflict: 'update',
+      method: db.backend === 'postgres' ? 'copy' : 'unnest',
+      retryBaseMs: 100,
+      retryMaxMs: 5000,
+      ...options,
+    };
+  }
+
+  /** Rows waiting to be written (queued and not yet committed). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues rows. Resolves once they are queued; waits for room when the queue is full. */
+  async write(rows: readonly RowOf<T>[]): Promise<void> {
+    if (this.closed) throw new Error(`writer for ${this.table} is closed`);
+    let i = 0;
+    while (i < rows.length) {
+      const room = this.opts.maxQueueRows - this.queue.length;
+      if (room <= 0) {
+        if (this.opts.overflow === 'drop') {
+          const dropped = rows.length - i;
+          this.stats.dropped += dropped;
+          this.opts.onDrop?.(dropped);
+          return;
+        }
+        this.kick();
+        await new Promise<void>((r) => this.roomWaiters.push(r));
+        continue;
+      }
+      const take = Math.min(room, rows.length - i);
+      for (let k = 0; k < take; k++) this.queue.push(rows[i + k]);
+      i += take;
+      this.stats.queued += take;
+    }
+    if (this.queue.length >= this.opts.batchRows) this.kick();
+    else this.armTimer();
+  }
+
+  /** Resolves when every row queued so far is committed (or rejected). */
+  async flush(): Promise<void> {
+    while ((this.queue.length > 0 || this.draining) && !this.fatal) {
+      this.kick();
+      await this.draining;
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * Flushes and stops. With a timeout, gives up waiting for an unreachable database and returns
+   * the number of rows left unwritten, so the caller can say exactly what was lost.
+   */
+  async close(timeoutMs = Infinity): Promise<number> {
+    const flushed = this.flush();
+    if (Number.isFinite(timeoutMs)) {
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([flushed, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
+      clearTimeout(t);
+    } else {
+      await flushed;
+    }
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    return this.queue.length;
+  }
+
+  private armTimer(): void {
+    if (this.timer || this.draining) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, this.opts.flushIntervalMs);
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.draining || this.queue.length === 0) return;
+    this.draining = this.drain()
+      .catch((err) => {
+        // Not a database failure and not a data error: a bug. Surface it through flush().
+        this.fatal = err;
+      })
+      .finally(() => {
+        this.draining = null;
+        if (this.queue.length > 0 && !this.fatal) this.armTimer();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      // The batch stays at the head of the queue until committed, so a crash loop or a close()
+      // timeout never loses it silently: it is counted in `pending`.
+      const batch = this.queue.slice(0, this.opts.batchRows);
+      await this.sendWithRetry(batch);
+      this.queue.splice(0, batch.length);
+      for (const wake of this.roomWaiters.splice(0)) wake();
+      if (this.closed) break;
+    }
+  }
+
+  private async sendWithRetry(batch: RowOf<T>[]): Promise<void> {
+    const prepared = this.prepare(batch);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (prepared.rows.length > 0) await this.sendBisecting(prepared.cols, prepared.rows);
+        this.lastError = null;
+        this.stats.batches++;
+        return;
+      } catch (err) {
+        if (!isTransientDbError(err)) throw err;
+        this.lastError = err;
+        this.stats.retries++;
+        this.opts.onRetry?.(err, attempt);
+        const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(attempt - 1, 10));
+        await sleep(backoff * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  /** The last transient error while retrying, if the database is currently failing. */
+  get failing(): unknown {
+    return this.lastError;
+  }
+
+  /**
+   * Dedupes on the key (last wins: ON CONFLICT cannot touch one row twice in a statement) and
+   * turns each row into Postgres text values. Values the database would accept but that are
+   * wrong (NaN, Infinity, invalid Date, NUL characters) are rejected here, row by row.
+   */
+  private prepare(batch: RowOf<T>[]): { cols: ColumnMeta[]; rows: PreparedRow[] } {
+    const unique = dedupeByKey(batch as Record<string, unknown>[], this.meta.keyProps);
+    this.stats.duplicatesInBatch += batch.length - unique.length;
+    const cols = this.meta.columns.filter((c) => unique.some((r) => r[c.prop] !== undefined));
+    const rows: PreparedRow[] = [];
+    for (const row of unique) {
+      try {
+        rows.push({ source: row, texts: cols.map((c) => toText(row[c.prop], c)) });
+      } catch (err) {
+        this.reject([row], (err as Error).message);
+      }
+    }
+    return { cols, rows };
+  }
+
+  private async sendBisecting(cols: ColumnMeta[], rows: PreparedRow[]): Promise<void> {
+    try {
+      const conflict = this.conflictClause(cols);
+      if (this.opts.method === 'copy') await this.sendCopy(cols, rows, conflict);
+      else await this.sendUnnest(cols, rows, conflict);
+      this.stats.written += rows.length;
+    } catch (err) {
+      if (isTransientDbError(err)) throw err;
+      if (rows.length === 1) {
+        this.reject([rows[0].source], (err as Error).message);
+        return;
+      }
+      const mid = rows.length >> 1;
+      await this.sendBisecting(cols, rows.slice(0, mid));
+      await this.sendBisecting(cols, rows.slice(mid));
+    }
+  }
+
+  private reject(rows: unknown[], reason: string): void {
+    this.stats.rejected += rows.length;
+    this.lastRejectReason = reason;
+    this.opts.onReject?.(rows, reason);
+  }
+
+  private conflictClause(cols: ColumnMeta[]): string {
+    const keyNames = this.meta.keyProps.map((p) => this.meta.columns.find((c) => c.prop === p)!.name);
+    const updatable = cols.filter((c) => !this.meta.keyProps.includes(c.prop));
+    const target = keyNames.map(q).join(', ');
+    if (this.opts.onConflict === 'ignore' || updatable.length === 0) return `on conflict (${target}) do nothing`;
+    return `on conflict (${target}) do update set ${updatable.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(', ')}`;
+  }
+
+  private async sendUnnest(cols: ColumnMeta[], rows: PreparedRow[], conflict: string): Promise<void> {
+    const names = cols.map((c) => q(c.name)).join(', ');
+    const unnestArgs = cols.map((_, i) => `$${i + 1}::text[]`).join(', ');
+    const casts = cols.map((c, i) => `c${i}::${c.sqlType}`).join(', ');
+    const aliases = cols.map((_, i) => `c${i}`).join(', ');
+    const text = `insert into ${q(this.meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflict}`;
+    const columnArrays = cols.map((_, i) => rows.map((r) => r.texts[i]));
+    await this.db.sql.unsafe(text, columnArrays as never[]);
+  }
+
+  /**
+   * COPY into an all-text staging table, then one typed INSERT … SELECT. Text columns mean the
+   * COPY itself cannot fail (postgres.js hangs on a COPY the server aborts); type and constraint
+   * errors surface in the INSERT, where bisecting can isolate the row.
+   */
+  private async sendCopy(cols: ColumnMeta[], rows: PreparedRow[], conflict: string): Promise<void> {
+    const stage = q(`cqt_stage_${this.meta.name}`);
+    const stageCols = this.meta.columns.map((c) => `${q(c.name)} text`).join(', ');
+    const names = cols.map((c) => q(c.name)).join(', ');
+    const casts = cols.map((c) => `${q(c.name)}::${c.sqlType}`).join(', ');
+    await this.db.sql.begin(async (tx: TransactionSql) => {
+      await tx.unsafe(`create temp table if not exists ${stage} (${stageCols}) on commit delete rows`);
+      const writable = await tx.unsafe(`copy ${stage} (${names}) from stdin`).writable();
+      await pipeline(Readable.from(copyChunks(rows)), writable);
+      await tx.unsafe(`insert into ${q(this.meta.name)} (${names}) select ${casts} from ${stage} ${conflict}`);
+    });
+  }
+}
+
+interface PreparedRow {
+  source: Record<string, unknown>;
+  texts: (string | null)[];
+}
+
+export function createWriter<T extends TableName>(db: Db, table: T, options?: WriterOptions): BulkWriter<T> {
+  return new BulkWriter(db, table, options);
+}
+
+function q(ident: string): string {
+  return `"${ident.replace(/"/g, '""')}"`;
+}
+
+/** Last row wins for a repeated key: ON CONFLICT cannot touch one row twice in a statement. */
+function dedupeByKey(rows: Record<string, unknown>[], keyProps: string[]): Record<string, unknown>[] {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const row of rows) {
+    const key = keyProps.map((p) => keyText(row[p])).join('\u0001');
+    byKey.set(key, row);
+  }
+  return byKey.size === rows.length ? rows : [...byKey.values()];
+}
+
+function keyText(v: unknown): string {
+  return v instanceof Date ? String(v.getTime()) : String(v);
+}
+
+/** Postgres text representation of a value; casts in SQL restore the column type losslessly. */
+function toText(v: unknown, col: ColumnMeta): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new RangeError(`${col.name}: invalid Date`);
+    return v.toISOString();
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`${col.name}: ${v} is not a finite number`);
+    return String(v);
+  }
+  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  // PostgreSQL text cannot hold NUL, and jsonb refuses the \u0000 escape JSON.stringify makes of it.
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  if (typeof v === 'string' ? text.includes('\u0000') : text.includes('\\u0000')) {
+    throw new RangeError(`${col.name}: contains a NUL character`);
+  }
+  return text;
+}
+
+function* copyChunks(rows: PreparedRow[]): Generator<string> {
+  const CHUNK_ROWS = 2000;
+  let chunk = '';
+  for (let r = 0; r < rows.length; r++) {
+    const texts = rows[r].texts;
+    for (let c = 0; c < texts.length; c++) {
+      const v = texts[c];
+      chunk += (c ? '\t' : '') + (v === null ? '\\N' : copyEscape(v));
+    }
+    chunk += '\n';
+    if ((r + 1) % CHUNK_ROWS === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+function copyEscape(v: string): string {
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[ch]!) : v;
+}

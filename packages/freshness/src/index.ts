@@ -1,0 +1,13 @@
+export { classify } from './classify.js';
+export type { Classification, FreshnessClass, Observation, RecentRow } from './classify.js';
+export { expectedRows, fillRate, findGaps, lagSec, nullRate } from './measures.js';
+export type { Gap } from './measures.js';
+export {
+  DEFAULT_METRIC_POLL_SEC,
+  defaultPolicies,
+  futuresMetrics,
+  metricPolicy,
+  pollPolicy,
+  validatePolicy,
+} from './policy.js';
+export type { FreshnessPolicy, SourceName, ValueKind } from './policy.js';

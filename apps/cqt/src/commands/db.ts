@@ -1,0 +1,40 @@
+import { loadConfig } from '@cqt/config';
+import { dbStatus, openDb, schemaVersion, type Db } from '@cqt/db';
+import { age, isoOrDash, printJson, renderTable } from '../output.js';
+
+export interface DbCommandOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+async function withDb<T>(opts: DbCommandOptions, fn: (db: Db) => Promise<T>): Promise<T> {
+  const { values } = loadConfig({ flags: { databaseUrl: opts.databaseUrl, dataDir: opts.dataDir } });
+  const db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function migrateCommand(opts: DbCommandOptions): Promise<void> {
+  // Opening applies pending migrations under an advisory lock.
+  const result = await withDb(opts, async (db) => ({ backend: db.backend, location: db.location, schema: await schemaVersion(db.sql) }));
+  if (opts.json) printJson(result);
+  else process.stdout.write(`${result.backend} ${result.location}: schema ${result.schema.applied}/${result.schema.known} migrations applied (${result.schema.latestTag})\n`);
+}
+
+export async function statusCommand(opts: DbCommandOptions): Promise<void> {
+  const status = await withDb(opts, dbStatus);
+  if (opts.json) {
+    printJson(status);
+    return;
+  }
+  const { schema } = status;
+  process.stdout.write(
+    `backend  ${status.backend} (${status.role})\nlocation ${status.location}\nschema   ${schema.applied}/${schema.known} migrations applied${schema.upToDate ? '' : ' — run `cqt db migrate`'}\n`,
+  );
+  const rows = status.tables.map((t) => [t.table, t.rows, isoOrDash(t.newestTs), age(t.newestTs)]);
+  process.stdout.write(`${await renderTable(['table', 'rows', 'newest ts (UTC)', 'age'], rows)}\n`);
+}

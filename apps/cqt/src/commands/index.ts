@@ -1,0 +1,35 @@
+// Command declarations only: options, help and examples. Each action imports its implementation
+// when it runs, so `cqt --help` never loads drizzle, postgres.js, PGlite or DuckDB.
+import { Command, Option } from 'commander';
+
+const databaseOptions = (cmd: Command) =>
+  cmd
+    .option('--database-url <url>', 'PostgreSQL URL (overrides DATABASE_URL); unset = embedded store')
+    .option('--data-dir <dir>', 'embedded store folder (overrides CQT_DATA_DIR)');
+
+export function registerCommands(program: Command): void {
+  program
+    .command('config')
+    .description('show the effective configuration (secrets masked) and where each value came from')
+    .option('--check', 'exit 1 when an enabled integration lacks a real key')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  $ cqt config\n  $ COINGLASS_ENABLED=true cqt config --check   # exit 1 without a real key')
+    .action(async (opts) => (await import('./config.js')).configCommand(opts));
+
+  const db = program.command('db').description('database operations: migrate, status');
+  databaseOptions(
+    db
+      .command('migrate')
+      .description('apply pending migrations (also done automatically on open)')
+      .option('--json', 'print one JSON object'),
+  ).action(async (opts) => (await import('./db.js')).migrateCommand(opts));
+  databaseOptions(
+    db
+      .command('status')
+      .description('backend, location, schema version, row count and newest ts per table')
+      .option('--json', 'print one JSON object')
+      .addHelpText('after', '\nExamples:\n  $ cqt db status\n  $ DATABASE_URL=postgres://localhost/cqt cqt db status --json'),
+  ).action(async (opts) => (await import('./db.js')).statusCommand(opts));
+
+  program.addOption(new Option('--no-color', 'disable colour (also NO_COLOR=1)').hideHelp());
+}

@@ -127,3 +127,26 @@ describeBackends('storage', ({ db, backend }) => {
     expect(dropped).toEqual([250]);
   });
 });
+
+describeBackends('writer under connection loss', ({ db, backend }) => {
+  it.runIf(backend === 'postgres')('retries a batch whose connection was killed and loses nothing', async () => {
+    const retries: string[] = [];
+    const w = createWriter(db(), 'market_1s', { batchRows: 200, retryBaseMs: 20, onRetry: (err) => retries.push(String((err as { code?: string }).code)) });
+    const killer = postgres(process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1, onnotice: () => {} });
+    const [{ current_database: dbName }] = await db().sql`select current_database()`;
+    try {
+      for (let i = 0; i < 10; i++) {
+        await w.write(bars('KILL', 200, i * 200));
+        // Kill every connection to the test database (the killer itself is on another database).
+        if (i % 3 === 1) await killer`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+        await w.flush();
+      }
+      await w.close();
+    } finally {
+      await killer.end();
+    }
+    expect(retries.length).toBeGreaterThan(0);
+    const [r] = await db().sql`select count(*)::int as n, count(distinct ts)::int as d from market_1s where symbol = 'KILL'`;
+    expect(r).toEqual({ n: 2000, d: 2000 });
+  });
+});

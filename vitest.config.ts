@@ -1,13 +1,15 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// Tests import workspace packages from source, so `vitest run` needs no build for unit tests.
-const alias: Record<string, string> = {};
-for (const dir of ['packages']) {
-  for (const name of readdirSync(resolve(__dirname, dir))) {
-    const entry = resolve(__dirname, dir, name, 'src/index.ts');
-    if (existsSync(entry)) alias[`@cqt/${name}`] = entry;
+// Tests import workspace packages from source, so `vitest run` needs no build for unit tests:
+// `@cqt/<dir>` → <dir>/src/index.ts and `@cqt/<dir>/command` → <dir>/src/command.ts.
+const alias: Array<{ find: RegExp; replacement: string }> = [];
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(resolve(__dirname, group))) {
+    const src = resolve(__dirname, group, name, 'src');
+    if (existsSync(resolve(src, 'index.ts'))) alias.push({ find: new RegExp(`^@cqt/${name}$`), replacement: resolve(src, 'index.ts') });
+    if (existsSync(resolve(src, 'command.ts'))) alias.push({ find: new RegExp(`^@cqt/${name}/command$`), replacement: resolve(src, 'command.ts') });
   }
 }
 

@@ -3,3 +3,4 @@ export * from './secrets.js';
 export * from './time.js';
 export * from './settings.js';
 export * from './load.js';
+export * from './cli.js';

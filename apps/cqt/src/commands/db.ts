@@ -1,6 +1,6 @@
 import { loadConfig } from '@cqt/config';
 import { dbStatus, openDb, schemaVersion, type Db } from '@cqt/db';
-import { age, isoOrDash, printJson, renderTable } from '../output.js';
+import { age, cli, isoOrDash, renderTable } from '../output.js';
 
 export interface DbCommandOptions {
   databaseUrl?: string;
@@ -21,20 +21,29 @@ async function withDb<T>(opts: DbCommandOptions, fn: (db: Db) => Promise<T>): Pr
 export async function migrateCommand(opts: DbCommandOptions): Promise<void> {
   // Opening applies pending migrations under an advisory lock.
   const result = await withDb(opts, async (db) => ({ backend: db.backend, location: db.location, schema: await schemaVersion(db.sql) }));
-  if (opts.json) printJson(result);
-  else process.stdout.write(`${result.backend} ${result.location}: schema ${result.schema.applied}/${result.schema.known} migrations applied (${result.schema.latestTag})\n`);
+  await cli.emit(
+    {
+      exitCode: 0,
+      json: result,
+      human: () => `${result.backend} ${result.location}: schema ${result.schema.applied}/${result.schema.known} migrations applied (${result.schema.latestTag})`,
+    },
+    opts,
+  );
 }
 
 export async function statusCommand(opts: DbCommandOptions): Promise<void> {
   const status = await withDb(opts, dbStatus);
-  if (opts.json) {
-    printJson(status);
-    return;
-  }
   const { schema } = status;
-  process.stdout.write(
-    `backend  ${status.backend} (${status.role})\nlocation ${status.location}\nschema   ${schema.applied}/${schema.known} migrations applied${schema.upToDate ? '' : ' — run `cqt db migrate`'}\n`,
+  await cli.emit(
+    {
+      exitCode: 0,
+      json: status,
+      async human({ colour }) {
+        const head = `backend  ${status.backend} (${status.role})\nlocation ${status.location}\nschema   ${schema.applied}/${schema.known} migrations applied${schema.upToDate ? '' : ' — run `cqt db migrate`'}`;
+        const rows = status.tables.map((t) => [t.table, t.rows, isoOrDash(t.newestTs), age(t.newestTs)]);
+        return `${head}\n${await renderTable(['table', 'rows', 'newest ts (UTC)', 'age'], rows, colour)}`;
+      },
+    },
+    opts,
   );
-  const rows = status.tables.map((t) => [t.table, t.rows, isoOrDash(t.newestTs), age(t.newestTs)]);
-  process.stdout.write(`${await renderTable(['table', 'rows', 'newest ts (UTC)', 'age'], rows)}\n`);
 }

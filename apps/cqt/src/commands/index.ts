@@ -1,6 +1,12 @@
 // Command declarations only: options, help and examples. Each action imports its implementation
 // when it runs, so `cqt --help` never loads drizzle, postgres.js, PGlite or DuckDB.
 import { Command, Option } from 'commander';
+import { register as registerCollect } from '@cqt/collect/command';
+import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
+import { register as registerPrune } from '@cqt/prune/command';
+import { register as registerStatus } from '@cqt/status/command';
+import { cli } from '../output.js';
+import { registerCheck } from './check.js';
 
 const databaseOptions = (cmd: Command) =>
   cmd
@@ -8,6 +14,11 @@ const databaseOptions = (cmd: Command) =>
     .option('--data-dir <dir>', 'embedded store folder (overrides CQT_DATA_DIR)');
 
 export function registerCommands(program: Command): void {
+  registerCollect(program, cli);
+  registerCheck(program, cli);
+  registerStatus(program, cli);
+  registerPrune(program, cli);
+  registerFakeExchange(program, cli);
   program
     .command('config')
     .description('show the effective configuration (secrets masked) and where each value came from')

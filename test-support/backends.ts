@@ -1,8 +1,8 @@
 // Runs a suite against both backends: a fresh PostgreSQL database and a fresh embedded store.
 import { afterAll, beforeAll, describe } from 'vitest';
-import { openDb, type Db } from '../index.js';
-import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { openDb, type Db } from '@cqt/db';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+import { tempDir } from './tmp.js';
 
 export function describeBackends(name: string, body: (ctx: { db: () => Db; backend: 'postgres' | 'embedded' }) => void): void {
   describe.each(['postgres', 'embedded'] as const)(`${name} [%s]`, (backend) => {

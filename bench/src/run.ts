@@ -1,0 +1,34 @@
+// `pnpm bench` / `npm run bench`: runs every suite (or those named in argv) and prints each figure
+// with its same-run baseline and ratio. Long measurements live here, never in the test suite.
+import type { BenchRow, BenchSuite } from './harness.js';
+
+const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
+  cli: () => import('./cli.js'),
+  db: () => import('./db.js'),
+  feeds: () => import('./feeds.js'),
+  labeling: () => import('./labeling.js'),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in suites));
+if (unknown.length) {
+  process.stderr.write(`error: unknown bench suite(s) ${unknown.join(', ')}\nhint: choose from ${Object.keys(suites).join(', ')}\n`);
+  process.exit(2);
+}
+const json = process.argv.includes('--json');
+const all: Array<BenchRow & { suite: string }> = [];
+const fmt = (v: number) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
+
+for (const key of wanted.length ? wanted : Object.keys(suites)) {
+  const { suite } = await suites[key]();
+  process.stderr.write(`bench: ${suite.name}…\n`);
+  for (const row of await suite.run()) {
+    all.push({ suite: suite.name, ...row });
+    if (!json) {
+      const base = row.baseline !== undefined ? `  vs ${row.baselineName ?? 'baseline'} ${fmt(row.baseline)} ${row.unit}` : '';
+      const ratio = row.ratio !== undefined ? `  ratio ${row.ratio.toFixed(2)}` : '';
+      process.stdout.write(`${suite.name.padEnd(16)} ${row.name}: ${fmt(row.value)} ${row.unit}${base}${ratio}${row.note ? `  (${row.note})` : ''}\n`);
+    }
+  }
+}
+if (json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);

@@ -1,1 +1,191 @@
-export {};
+// `cqt collect`: Upbit WS → market_1s; Binance WS → mark price + force orders; Binance REST →
+// futures metrics; Coinglass → liquidation map + call status; everything notable → feed_events.
+// Writes go through bounded bulk writers: while the database is away rows wait in memory and are
+// flushed when it returns; what overflows the bound is counted and recorded, never lost silently.
+import { loadConfig, type CommandOutput } from '@cqt/config';
+import { createWriter, openDb, type BulkWriter, type Db, type TableName } from '@cqt/db';
+import { BinanceFeed } from './binance.js';
+import { FrameCapture } from './capture.js';
+import { CoinglassPoller } from './coinglass.js';
+import { FeedEventLog } from './events.js';
+import { MetricsPoller } from './metrics.js';
+import { statusLine, type StreamStats } from './status.js';
+import { UpbitFeed } from './upbit.js';
+
+export interface CollectOptions {
+  durationSec?: number;
+  captureDir?: string;
+  /** Print status as JSON lines on stdout instead of a line on stderr. */
+  jsonStatus?: boolean;
+  statusIntervalSec?: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  upbitMarkets?: string;
+  binanceSymbols?: string;
+  /** Stops the run (SIGINT/SIGTERM in the CLI). */
+  signal?: AbortSignal;
+  /** Rows buffered per table while the database is unavailable. */
+  maxBufferRows?: number;
+  /** Watchdog: reconnect a stream silent this long. */
+  staleAfterSec?: number;
+  log?: (line: string) => void;
+}
+
+export interface CollectResult {
+  startedAt: string;
+  stoppedAt: string;
+  backend: string;
+  location: string;
+  rowsWritten: Record<string, number>;
+  rowsRejected: Record<string, number>;
+  rowsDropped: Record<string, number>;
+  rowsUnwritten: Record<string, number>;
+  events: Record<string, number>;
+  streams: StreamStats[];
+  captureFiles: string[];
+}
+
+const WRITTEN_TABLES = [
+  'market_1s',
+  'binance_mark_price_1s',
+  'binance_force_orders',
+  'binance_futures_metrics',
+  'coinglass_liquidation_map',
+  'coinglass_call_status',
+  'feed_events',
+] as const satisfies readonly TableName[];
+
+export async function run(options: CollectOptions): Promise<CollectResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const config = loadConfig({
+    flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
+  }).values;
+  const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const startedAt = new Date();
+  const capture = options.captureDir ? new FrameCapture(options.captureDir) : null;
+
+  let events: FeedEventLog | null = null;
+  const writers = Object.fromEntries(
+    WRITTEN_TABLES.map((table) => [
+      table,
+      createWriter(db, table, {
+        batchRows: 2000,
+        flushIntervalMs: 200,
+        maxQueueRows: options.maxBufferRows ?? 500_000,
+        overflow: 'drop',
+        onDrop: (count) => {
+          if (table !== 'feed_events') events?.record({ source: 'db', kind: 'dropped', detail: { table, count } });
+          log(`collect: buffer full, dropped ${count} ${table} rows`);
+        },
+        onRetry: (err, attempt) => {
+          if (attempt === 1) log(`collect: database unavailable (${(err as Error).message}); buffering ${table} rows`);
+        },
+        onReject: (rows, reason) => log(`collect: ${rows.length} ${table} row(s) refused: ${reason}`),
+      }),
+    ]),
+  ) as { [T in (typeof WRITTEN_TABLES)[number]]: BulkWriter<T> };
+  events = new FeedEventLog(writers.feed_events);
+  const staleAfterMs = (options.staleAfterSec ?? 30) * 1000;
+
+  const upbit = new UpbitFeed({
+    url: config.upbitWsUrl,
+    markets: config.upbitMarkets,
+    bars: writers.market_1s,
+    events,
+    staleAfterMs,
+    onRawFrame: capture ? (d, t) => capture.write('upbit.ws', d, t) : undefined,
+  });
+  const binance = new BinanceFeed({
+    baseUrl: config.binanceWsUrl,
+    symbols: config.binanceSymbols,
+    markPrices: writers.binance_mark_price_1s,
+    forceOrders: writers.binance_force_orders,
+    events,
+    staleAfterMs: Math.min(staleAfterMs, 15_000),
+    onRawFrame: capture ? (d, t) => capture.write('binance.ws', d, t) : undefined,
+  });
+  const metrics = new MetricsPoller({ baseUrl: config.binanceRestUrl, symbols: config.binanceSymbols, pollSec: config.binancePollSec, writer: writers.binance_futures_metrics, events });
+  const coinglass = new CoinglassPoller({
+    baseUrl: config.coinglassUrl,
+    apiKey: config.coinglassApiKey,
+    enabled: config.coinglassEnabled,
+    coins: [...new Set(config.binanceSymbols.map((s) => s.replace(/(USDT|USDC|BUSD)$/, '')))],
+    pollSec: config.coinglassPollSec,
+    maps: writers.coinglass_liquidation_map,
+    calls: writers.coinglass_call_status,
+    events,
+    log,
+  });
+
+  events.record({ source: 'collector', kind: 'start', detail: { markets: config.upbitMarkets, symbols: config.binanceSymbols, pid: process.pid } });
+  log(`collect: ${db.backend} ${db.location} (${db.role()}); upbit ${config.upbitMarkets.join(',')}, binance ${config.binanceSymbols.join(',')}`);
+  upbit.start();
+  binance.start();
+  metrics.start();
+  coinglass.start();
+
+  const streams = [upbit.stats, binance.stats, metrics.stats, coinglass.stats];
+  const ticker = setInterval(() => {
+    upbit.tick(Date.now());
+    events!.flushAggregates();
+  }, 250);
+  const prevFrames = new Map<string, number>();
+  const statusEverySec = options.statusIntervalSec ?? (process.stderr.isTTY ? 5 : 60);
+  const statusTimer = setInterval(() => {
+    const pending = Object.values(writers).reduce((n, w) => n + w.pending, 0);
+    if (options.jsonStatus) process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), streams, pendingRows: pending })}\n`);
+    else log(statusLine(streams, Date.now(), prevFrames, statusEverySec, pending));
+  }, statusEverySec * 1000);
+
+  await new Promise<void>((resolve) => {
+    if (options.signal?.aborted) return resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+    if (options.durationSec !== undefined) setTimeout(resolve, options.durationSec * 1000).unref();
+  });
+
+  // Stop: sources first (closing emits the last complete seconds), then flush every writer.
+  clearInterval(statusTimer);
+  await Promise.all([upbit.stop(), binance.stop(), metrics.stop(), coinglass.stop()]);
+  upbit.tick(Date.now());
+  clearInterval(ticker);
+  events.record({ source: 'collector', kind: 'stop', detail: { pid: process.pid } });
+  events.flushAggregates();
+  const rowsUnwritten: Record<string, number> = {};
+  for (const [table, w] of Object.entries(writers)) {
+    if (table === 'feed_events') continue;
+    rowsUnwritten[table] = await w.close(5000);
+  }
+  rowsUnwritten.feed_events = await writers.feed_events.close(2000);
+  await capture?.close();
+  await db.close().catch(() => {});
+
+  const pick = (f: (w: BulkWriter<TableName>) => number) => Object.fromEntries(Object.entries(writers).map(([t, w]) => [t, f(w as BulkWriter<TableName>)]));
+  return {
+    startedAt: startedAt.toISOString(),
+    stoppedAt: new Date().toISOString(),
+    backend: db.backend,
+    location: db.location,
+    rowsWritten: pick((w) => w.stats.written),
+    rowsRejected: pick((w) => w.stats.rejected),
+    rowsDropped: pick((w) => w.stats.dropped),
+    rowsUnwritten,
+    events: Object.fromEntries(events.counts),
+    streams,
+    captureFiles: capture?.files ?? [],
+  };
+}
+
+export function output(result: CollectResult): CommandOutput {
+  const lost = Object.values(result.rowsDropped).reduce((a, b) => a + b, 0) + Object.values(result.rowsUnwritten).reduce((a, b) => a + b, 0);
+  return {
+    exitCode: 0,
+    json: result,
+    human: () =>
+      [
+        `collected ${result.startedAt} → ${result.stoppedAt} into ${result.backend} ${result.location}`,
+        ...Object.entries(result.rowsWritten).map(([t, n]) => `  ${t.padEnd(26)} ${n} rows${result.rowsRejected[t] ? `, ${result.rowsRejected[t]} refused` : ''}`),
+        lost ? `  NOT WRITTEN: ${JSON.stringify({ dropped: result.rowsDropped, unwritten: result.rowsUnwritten })}` : '  nothing dropped',
+        ...(result.captureFiles.length ? [`  capture: ${result.captureFiles.join(', ')}`] : []),
+      ].join('\n'),
+  };
+}

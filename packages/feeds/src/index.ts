@@ -104,3 +104,7 @@ export {
   type CoinglassLiquidationLevel,
   type CoinglassLiquidationBucket,
 } from './coinglass/liquidation.js';
+
+// Clients (I/O): a reconnecting WebSocket with watchdog and rotation, and a REST call with timeout.
+export { FeedSocket, type FeedSocketOptions, type FeedSocketHandlers, type SocketCloseReason } from './client/feedSocket.js';
+export { fetchRest, RestTransportError, type RestResponse } from './client/rest.js';

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { BarBuilder, type TradeInput } from '../bars.js';
+
+const S = Date.UTC(2026, 10, 23, 1, 0, 0); // a whole second
+const trade = (tradeTsMs: number, price: number, volume: number, side: 'BID' | 'ASK' = 'BID'): TradeInput => ({ tradeTsMs, price, volume, side, tsMs: tradeTsMs });
+
+describe('BarBuilder', () => {
+  it('aggregates one second of trades into OHLCV, buy/sell split and vwap, with the book at the second end', () => {
+    const b = new BarBuilder('KRW-BTC', { graceMs: 500 });
+    b.connected(S - 300); // coverage starts at S
+    b.book({ tsMs: S + 100, bestBid: 99, bestAsk: 101, bidSize: 1, askSize: 2 }, S + 100);
+    b.trade(trade(S + 200, 100, 1, 'BID'), S + 200);
+    b.trade(trade(S + 900, 104, 2, 'ASK'), S + 900);
+    b.trade(trade(S + 500, 98, 1, 'BID'), S + 950); // out of order: not the close
+    b.book({ tsMs: S + 990, bestBid: 103, bestAsk: 105, bidSize: 3, askSize: 4 }, S + 990);
+    b.book({ tsMs: S + 1000, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S + 1000); // next second's book
+    expect(b.close(S + 1400)).toEqual([]); // within grace
+    const [bar] = b.close(S + 1600);
+    expect(bar).toMatchObject({
+      ts: new Date(S),
+      open: 100,
+      high: 104,
+      low: 98,
+      close: 104,
+      volume: 4,
+      quoteVolume: 100 + 208 + 98,
+      tradeCount: 3,
+      buyVolume: 2,
+      sellVolume: 2,
+      vwap: 406 / 4,
+      bestBid: 103,
+      bestAsk: 105,
+      bidSize: 3,
+      askSize: 4,
+      mid: 104,
+      spreadBps: (2 / 104) * 1e4,
+      bookTs: new Date(S + 990),
+      recvTs: new Date(S + 1600),
+    });
+  });
+
+  it('writes a row for a second without trades (trade fields empty) and counts late trades without applying them', () => {
+    const b = new BarBuilder('KRW-BTC', { graceMs: 0 });
+    b.connected(S - 1);
+    b.book({ tsMs: S + 10, bestBid: 10, bestAsk: 12, bidSize: 1, askSize: 1 }, S + 10);
+    const bars = b.close(S + 2000);
+    expect(bars).toHaveLength(2);
+    expect(bars[0]).toMatchObject({ open: null, close: null, volume: 0, tradeCount: 0, vwap: null, mid: 11 });
+    expect(b.trade(trade(S + 500, 11, 1), S + 2100)).toBe('late');
+    expect(b.lateTrades).toBe(1);
+    expect(b.trade(trade(S - 5000, 11, 1), S + 2100)).toBe('uncovered');
+  });
+
+  it('emits only seconds the connection covered completely, and nothing while disconnected', () => {
+    const b = new BarBuilder('X', { graceMs: 0 });
+    b.connected(S + 400); // partial second S is not covered
+    b.trade(trade(S + 500, 1, 1), S + 500);
+    b.trade(trade(S + 1500, 2, 1), S + 1500);
+    b.trade(trade(S + 3200, 3, 1), S + 3200);
+    const down = b.disconnected(S + 3200, S + 3300); // last frame at S+3.2 s: seconds S+1, S+2 complete
+    expect(down.map((x) => x.ts.getTime() - S)).toEqual([1000, 2000]);
+    expect(down[0].close).toBe(2);
+    expect(b.close(S + 10_000)).toEqual([]);
+    b.connected(S + 6100);
+    expect(b.close(S + 9000).map((x) => x.ts.getTime() - S)).toEqual([7000, 8000]);
+  });
+
+  it('estimates the exchange clock from receive lag, so a skewed local clock still closes seconds correctly', () => {
+    const b = new BarBuilder('X', { graceMs: 200 });
+    const skew = 1300; // local clock 1.3 s behind the exchange (as in the 2024 recording)
+    b.connected(S - 2000 - skew);
+    for (let i = 0; i < 50; i++) b.trade(trade(S + i * 20, 5, 1), S + i * 20 - skew + 30);
+    expect(b.close(S + 1100 - skew).map((x) => x.ts.getTime())).not.toContain(S); // not yet in exchange time
+    expect(b.close(S + 1300 - skew).map((x) => x.ts.getTime())).toContain(S);
+  });
+});

@@ -1,0 +1,234 @@
+// Upbit trades + order book → one market_1s row per second (pure; the caller supplies clocks).
+//
+// A bar is keyed by its open second in exchange time. Second S is closed — and emitted once —
+// when the exchange clock, estimated as local time minus the observed receive lag, has passed
+// S + 1 s + grace. Trades for a closed second are late: counted, not applied (the row is final).
+// Book fields come from the last book whose exchange time is before the second's end.
+// Rows are emitted only for seconds the feed covered completely: from the first whole second
+// after a (re)connect to the last whole second before a disconnect. No rows are invented for a gap.
+
+export interface TradeInput {
+  tradeTsMs: number;
+  price: number;
+  volume: number;
+  side: 'BID' | 'ASK';
+  /** Exchange message time; with the receive time it estimates the clock offset. */
+  tsMs: number;
+}
+
+export interface BookInput {
+  tsMs: number;
+  bestBid: number;
+  bestAsk: number;
+  bidSize: number;
+  askSize: number;
+}
+
+export interface Bar {
+  symbol: string;
+  ts: Date;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  close: number | null;
+  volume: number;
+  quoteVolume: number;
+  tradeCount: number;
+  buyVolume: number;
+  sellVolume: number;
+  vwap: number | null;
+  bestBid: number | null;
+  bestAsk: number | null;
+  bidSize: number | null;
+  askSize: number | null;
+  mid: number | null;
+  spreadBps: number | null;
+  bookTs: Date | null;
+  recvTs: Date;
+}
+
+interface Bucket {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quoteVolume: number;
+  tradeCount: number;
+  buyVolume: number;
+  sellVolume: number;
+  lastTradeTsMs: number;
+}
+
+const SEC = 1000;
+const floorSec = (ms: number) => Math.floor(ms / SEC) * SEC;
+
+export interface BarBuilderOptions {
+  /** How long after a second's end its late frames still count. */
+  graceMs?: number;
+  /** Book states kept to answer "book at the end of second S". */
+  bookHistory?: number;
+}
+
+export class BarBuilder {
+  private buckets = new Map<number, Bucket>();
+  private books: BookInput[] = [];
+  /** First second not yet emitted; null while disconnected. */
+  private nextSecMs: number | null = null;
+  /** First second of the current connection's coverage. */
+  private coverageStartMs: number | null = null;
+  /** Receive time minus exchange time, smoothed (network latency + clock offset). */
+  private lagMs: number | null = null;
+  private readonly graceMs: number;
+  private readonly bookHistory: number;
+  lateTrades = 0;
+
+  constructor(
+    readonly symbol: string,
+    options: BarBuilderOptions = {},
+  ) {
+    this.graceMs = options.graceMs ?? 1500;
+    this.bookHistory = options.bookHistory ?? 64;
+  }
+
+  /** The feed is (re)connected at local time recvTsMs: coverage starts at the next whole second. */
+  connected(recvTsMs: number): void {
+    this.nextSecMs = floorSec(this.exchangeNow(recvTsMs)) + SEC;
+    this.coverageStartMs = this.nextSecMs;
+    this.buckets.clear();
+  }
+
+  /** Exchange time estimated from a local time. */
+  exchangeNow(localMs: number): number {
+    return localMs - (this.lagMs ?? 0);
+  }
+
+  private observe(exchangeTsMs: number, recvTsMs: number): void {
+    const lag = recvTsMs - exchangeTsMs;
+    this.lagMs = this.lagMs === null ? lag : this.lagMs + 0.05 * (lag - this.lagMs);
+  }
+
+  /**
+   * Applies a trade to its second. Returns 'late' when that second was already emitted (the trade
+   * is counted, not applied), 'uncovered' when it precedes this connection's coverage (e.g. the
+   * snapshot sent on subscribe), 'applied' otherwise.
+   */
+  trade(t: TradeInput, recvTsMs: number): 'applied' | 'late' | 'uncovered' {
+    this.observe(t.tsMs, recvTsMs);
+    const sec = floorSec(t.tradeTsMs);
+    if (this.nextSecMs === null || this.coverageStartMs === null || sec < this.coverageStartMs) return 'uncovered';
+    if (sec < this.nextSecMs) {
+      this.lateTrades++;
+      return 'late';
+    }
+    const b = this.buckets.get(sec);
+    const quote = t.price * t.volume;
+    if (!b) {
+      this.buckets.set(sec, {
+        open: t.price,
+        high: t.price,
+        low: t.price,
+        close: t.price,
+        volume: t.volume,
+        quoteVolume: quote,
+        tradeCount: 1,
+        buyVolume: t.side === 'BID' ? t.volume : 0,
+        sellVolume: t.side === 'ASK' ? t.volume : 0,
+        lastTradeTsMs: t.tradeTsMs,
+      });
+      return 'applied';
+    }
+    b.high = Math.max(b.high, t.price);
+    b.low = Math.min(b.low, t.price);
+    // Frames can arrive out of order within a second: close is the latest trade by trade time.
+    if (t.tradeTsMs >= b.lastTradeTsMs) {
+      b.close = t.price;
+      b.lastTradeTsMs = t.tradeTsMs;
+    }
+    b.volume += t.volume;
+    b.quoteVolume += quote;
+    b.tradeCount++;
+    if (t.side === 'BID') b.buyVolume += t.volume;
+    else b.sellVolume += t.volume;
+    return 'applied';
+  }
+
+  book(book: BookInput, recvTsMs: number): void {
+    this.observe(book.tsMs, recvTsMs);
+    // Keep the history sorted by exchange time (frames may arrive slightly out of order).
+    let i = this.books.length;
+    while (i > 0 && this.books[i - 1].tsMs > book.tsMs) i--;
+    this.books.splice(i, 0, book);
+    if (this.books.length > this.bookHistory) this.books.splice(0, this.books.length - this.bookHistory);
+  }
+
+  /** Emits every covered second that is closed at local time nowMs. */
+  close(nowMs: number): Bar[] {
+    if (this.nextSecMs === null) return [];
+    const closedBefore = floorSec(this.exchangeNow(nowMs) - this.graceMs); // seconds < this are closed
+    return this.emitUntil(closedBefore, nowMs);
+  }
+
+  /**
+   * The feed went down at local time downMs: emit the seconds it covered completely (those ended
+   * before the last frame's exchange time), drop the partial one, and stop until reconnected.
+   */
+  disconnected(lastFrameRecvMs: number | null, nowMs: number): Bar[] {
+    if (this.nextSecMs === null) return [];
+    const coveredUntil = lastFrameRecvMs === null ? this.nextSecMs : floorSec(this.exchangeNow(lastFrameRecvMs));
+    const bars = this.emitUntil(coveredUntil, nowMs);
+    this.nextSecMs = null;
+    this.coverageStartMs = null;
+    this.buckets.clear();
+    return bars;
+  }
+
+  /** First second not yet emitted (null while disconnected). */
+  get pendingFromMs(): number | null {
+    return this.nextSecMs;
+  }
+
+  private emitUntil(endSecMs: number, recvMs: number): Bar[] {
+    const bars: Bar[] = [];
+    while (this.nextSecMs !== null && this.nextSecMs < endSecMs) {
+      bars.push(this.bar(this.nextSecMs, recvMs));
+      this.buckets.delete(this.nextSecMs);
+      this.nextSecMs += SEC;
+    }
+    return bars;
+  }
+
+  private bar(secMs: number, recvMs: number): Bar {
+    const b = this.buckets.get(secMs);
+    const book = this.bookAt(secMs + SEC);
+    const mid = book ? (book.bestBid + book.bestAsk) / 2 : null;
+    return {
+      symbol: this.symbol,
+      ts: new Date(secMs),
+      open: b?.open ?? null,
+      high: b?.high ?? null,
+      low: b?.low ?? null,
+      close: b?.close ?? null,
+      volume: b?.volume ?? 0,
+      quoteVolume: b?.quoteVolume ?? 0,
+      tradeCount: b?.tradeCount ?? 0,
+      buyVolume: b?.buyVolume ?? 0,
+      sellVolume: b?.sellVolume ?? 0,
+      vwap: b && b.volume > 0 ? b.quoteVolume / b.volume : null,
+      bestBid: book?.bestBid ?? null,
+      bestAsk: book?.bestAsk ?? null,
+      bidSize: book?.bidSize ?? null,
+      askSize: book?.askSize ?? null,
+      mid,
+      spreadBps: book && mid ? ((book.bestAsk - book.bestBid) / mid) * 1e4 : null,
+      bookTs: book ? new Date(book.tsMs) : null,
+      recvTs: new Date(recvMs),
+    };
+  }
+
+  /** The last book strictly before endMs (the state at the end of the second). */
+  private bookAt(endMs: number): BookInput | null {
+    for (let i = this.books.length - 1; i >= 0; i--) if (this.books[i].tsMs < endMs) return this.books[i];
+    return null;
+  }
+}

@@ -1,0 +1,72 @@
+// feed_events writer: every connect, disconnect, gap, late frame, parse error and rate limit the
+// collector sees. Frequent kinds (parse_error, late) are aggregated per source per second into one
+// row with a count, so a flood of bad frames cannot flood the table.
+import type { BulkWriter } from '@cqt/db';
+
+export type FeedSource = 'upbit.ws' | 'binance.ws' | 'binance.rest' | 'coinglass.rest' | 'db' | 'collector';
+
+export interface FeedEvent {
+  source: FeedSource;
+  kind: string;
+  symbol?: string | null;
+  detail?: Record<string, unknown> | null;
+  gapFromMs?: number;
+  gapToMs?: number;
+  count?: number;
+  tsMs?: number;
+}
+
+const AGGREGATED = new Set(['parse_error', 'late', 'duplicate']);
+
+export class FeedEventLog {
+  private lastTsMs = new Map<string, number>();
+  private pending = new Map<string, { event: FeedEvent; count: number; samples: unknown[] }>();
+  readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly writer: BulkWriter<'feed_events'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(event: FeedEvent): void {
+    const n = event.count ?? 1;
+    const countKey = `${event.source}:${event.kind}`;
+    this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + n);
+    if (AGGREGATED.has(event.kind)) {
+      const p = this.pending.get(countKey);
+      if (p) {
+        p.count += n;
+        if (p.samples.length < 3 && event.detail) p.samples.push(event.detail);
+      } else this.pending.set(countKey, { event, count: n, samples: event.detail ? [event.detail] : [] });
+      return;
+    }
+    this.write(event, n);
+  }
+
+  /** Writes the aggregated kinds collected since the last call (called once a second). */
+  flushAggregates(): void {
+    for (const { event, count, samples } of this.pending.values()) this.write({ ...event, detail: { samples } }, count);
+    this.pending.clear();
+  }
+
+  private write(event: FeedEvent, count: number): void {
+    // (ts, source, kind) is the key: two events of one kind in one ms are kept apart by 1 ms.
+    const key = `${event.source}:${event.kind}`;
+    let ts = event.tsMs ?? this.now();
+    const last = this.lastTsMs.get(key);
+    if (last !== undefined && ts <= last) ts = last + 1;
+    this.lastTsMs.set(key, ts);
+    void this.writer.write([
+      {
+        ts: new Date(ts),
+        source: event.source,
+        kind: event.kind,
+        symbol: event.symbol ?? null,
+        gapFrom: event.gapFromMs !== undefined ? new Date(event.gapFromMs) : null,
+        gapTo: event.gapToMs !== undefined ? new Date(event.gapToMs) : null,
+        count,
+        detail: event.detail ?? null,
+      },
+    ]);
+  }
+}

@@ -1,0 +1,120 @@
+// Upbit trades + order books → market_1s, one BarBuilder per market behind one socket.
+import { randomUUID } from 'node:crypto';
+import { FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
+import type { BulkWriter } from '@cqt/db';
+import { BarBuilder } from './bars.js';
+import { RecentIds } from './dedupe.js';
+import type { FeedEventLog } from './events.js';
+import type { StreamStats } from './status.js';
+
+export interface UpbitFeedOptions {
+  url: string;
+  markets: string[];
+  bars: BulkWriter<'market_1s'>;
+  events: FeedEventLog;
+  staleAfterMs?: number;
+  graceMs?: number;
+  onRawFrame?: (data: Buffer | string, recvTsMs: number) => void;
+}
+
+export class UpbitFeed {
+  private readonly socket: FeedSocket;
+  private readonly builders = new Map<string, BarBuilder>();
+  private readonly tradeIds = new RecentIds();
+  readonly stats: StreamStats = { name: 'upbit', frames: 0, lastEventTsMs: null, lastRecvTsMs: null, reconnects: 0, parseErrors: 0, rows: 0 };
+  private downSinceMs: number | null = null;
+
+  constructor(private readonly o: UpbitFeedOptions) {
+    for (const m of o.markets) this.builders.set(m, new BarBuilder(m, { graceMs: o.graceMs }));
+    this.socket = new FeedSocket(
+      {
+        name: 'upbit',
+        url: o.url,
+        staleAfterMs: o.staleAfterMs ?? 30_000,
+        subscribe: () => [
+          buildUpbitSubscribe({ ticket: `cqt-${randomUUID()}`, trades: o.markets, orderbook: { codes: o.markets, depth: 15 }, format: 'DEFAULT' }),
+        ],
+      },
+      {
+        onOpen: ({ attempt }) => {
+          const now = Date.now();
+          for (const b of this.builders.values()) b.connected(now);
+          this.o.events.record({ source: 'upbit.ws', kind: attempt > 0 ? 'reconnect' : 'connect', detail: { url: o.url, markets: o.markets, attempt } });
+          if (this.downSinceMs !== null) {
+            this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs: Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? now)) });
+            this.downSinceMs = null;
+          }
+        },
+        onDown: ({ reason, code, detail, lastFrameTsMs }) => {
+          const now = Date.now();
+          for (const b of this.builders.values()) this.emit(b.disconnected(lastFrameTsMs, now));
+          // The gap starts at the first second no row was written for; it ends where the next
+          // connection's coverage starts (recorded on reconnect).
+          this.downSinceMs = this.lastEmittedEnd ?? now;
+          this.stats.reconnects += reason === 'stopped' ? 0 : 1;
+          this.o.events.record({ source: 'upbit.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail } });
+        },
+        onFrame: (data, recvTsMs) => this.onFrame(data, recvTsMs),
+      },
+    );
+  }
+
+  /** End (exclusive) of the last emitted second across markets. */
+  private lastEmittedEnd: number | null = null;
+
+  start(): void {
+    this.socket.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.socket.stop();
+  }
+
+  /** Emits closed seconds (called on a timer). */
+  tick(nowMs: number): void {
+    for (const b of this.builders.values()) this.emit(b.close(nowMs));
+  }
+
+  private emit(bars: ReturnType<BarBuilder['close']>): void {
+    if (bars.length === 0) return;
+    this.stats.rows += bars.length;
+    this.lastEmittedEnd = Math.max(this.lastEmittedEnd ?? 0, bars[bars.length - 1].ts.getTime() + 1000);
+    void this.o.bars.write(bars);
+  }
+
+  private onFrame(data: Buffer | string, recvTsMs: number): void {
+    this.stats.frames++;
+    this.stats.lastRecvTsMs = recvTsMs;
+    this.o.onRawFrame?.(data, recvTsMs);
+    let events;
+    try {
+      events = parseUpbitFrame(data);
+    } catch (err) {
+      this.stats.parseErrors++;
+      const e = err as FeedParseError;
+      this.o.events.record({ source: 'upbit.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: e.raw?.slice(0, 200) } });
+      return;
+    }
+    for (const ev of events) {
+      if (ev.kind === 'trade') {
+        const b = this.builders.get(ev.code);
+        if (!b) continue;
+        if (this.tradeIds.seen(`${ev.code}:${ev.sequentialId}`)) {
+          this.o.events.record({ source: 'upbit.ws', kind: 'duplicate', symbol: ev.code });
+          continue;
+        }
+        this.stats.lastEventTsMs = ev.tsMs;
+        const outcome = b.trade({ tradeTsMs: ev.tradeTsMs, price: ev.tradePrice, volume: ev.tradeVolume, side: ev.askBid, tsMs: ev.tsMs }, recvTsMs);
+        if (outcome === 'late') this.o.events.record({ source: 'upbit.ws', kind: 'late', symbol: ev.code, detail: { tradeTsMs: ev.tradeTsMs, recvTsMs } });
+      } else if (ev.kind === 'orderbook') {
+        const b = this.builders.get(ev.code.split('.')[0]);
+        const top = ev.orderbookUnits[0];
+        if (!b || !top) continue;
+        this.stats.lastEventTsMs = ev.tsMs;
+        b.book({ tsMs: ev.tsMs, bestBid: top.bidPrice, bestAsk: top.askPrice, bidSize: top.bidSize, askSize: top.askSize }, recvTsMs);
+      } else if (ev.kind === 'error') {
+        this.o.events.record({ source: 'upbit.ws', kind: 'error', detail: { name: ev.name, message: ev.message } });
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Coinglass responses are synthetic: no public recordings exist (fixtures/real/SOURCES.md);
+// the contract follows protocols.md §4.
+import { describe, expect } from 'vitest';
+import { test } from './support.js';
+
+const KEY = 'cg-test-key';
+
+async function cg(base: string, path: string, key: string | null = KEY): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(base + path, { headers: key === null ? {} : { 'CG-API-KEY': key, accept: 'application/json' } });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+describe.concurrent('Coinglass v4 fake (synthetic data)', () => {
+  test('requires CG-API-KEY', async ({ t }) => {
+    const ex = await t.exchange();
+    const path = '/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1h';
+    const missing = await cg(ex.urls.COINGLASS_URL, path, null);
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ code: '401' });
+    expect(typeof missing.body.msg).toBe('string');
+    expect((await cg(ex.urls.COINGLASS_URL, path, 'wrong')).status).toBe(401);
+  });
+
+  test('wraps data in {"code":"0","msg":"success","data":…} with the documented field types', async ({ t }) => {
+    const ex = await t.exchange({ seed: 51 });
+    const base = ex.urls.COINGLASS_URL;
+    const agg = await cg(base, '/api/futures/liquidation/aggregated-history?exchange_list=Binance,OKX,Bybit&symbol=BTC&interval=1h&limit=24');
+    expect(agg.status).toBe(200);
+    expect(agg.body.code).toBe('0');
+    expect(agg.body.msg).toBe('success');
+    expect(agg.body.data).toHaveLength(24);
+    const row = agg.body.data[0];
+    expect(Object.keys(row)).toEqual(['time', 'aggregated_long_liquidation_usd', 'aggregated_short_liquidation_usd']);
+    expect(typeof row.aggregated_long_liquidation_usd).toBe('number');
+    for (let i = 1; i < 24; i++) expect(agg.body.data[i].time - agg.body.data[i - 1].time).toBe(3_600_000);
+
+    const pair = await cg(base, '/api/futures/liquidation/history?exchange=Binance&symbol=BTCUSDT&interval=4h&limit=3');
+    expect(Object.keys(pair.body.data[0])).toEqual(['time', 'long_liquidation_usd', 'short_liquidation_usd']);
+    expect(typeof pair.body.data[0].long_liquidation_usd).toBe('string');
+
+    const map = await cg(base, '/api/futures/liquidation/map?exchange=Binance&symbol=BTCUSDT&range=7d');
+    const levels = Object.entries(map.body.data.data) as Array<[string, Array<[number, number, number | null, null]>]>;
+    expect(levels.length).toBeGreaterThan(50);
+    const [price, entries] = levels[0];
+    expect(entries[0][0]).toBe(Number(price));
+    expect(typeof entries[0][2]).toBe('number');
+    const aggregated = await cg(base, '/api/futures/liquidation/aggregated-map?symbol=BTC&range=1d');
+    const [, aggEntries] = Object.entries(aggregated.body.data.data)[0] as [string, unknown[][]];
+    expect(aggEntries[0][2]).toBeNull();
+
+    const missingParam = await cg(base, '/api/futures/liquidation/history?exchange=Binance&symbol=BTCUSDT');
+    expect(missingParam.status).toBe(400);
+    expect(missingParam.body.code).toBe('400');
+  });
+
+  test('gates endpoints by plan with an explanatory 401', async ({ t }) => {
+    const ex = await t.exchange({ coinglass: { plan: 'Hobbyist' } });
+    const base = ex.urls.COINGLASS_URL;
+    const map = await cg(base, '/api/futures/liquidation/aggregated-map?symbol=BTC&range=1d');
+    expect(map.status).toBe(401);
+    expect(map.body.msg).toMatch(/Professional/);
+    const fine = await cg(base, '/api/futures/liquidation/history?exchange=Binance&symbol=BTCUSDT&interval=1h');
+    expect(fine.status).toBe(401);
+    expect(fine.body.msg).toMatch(/Hobbyist/);
+    expect((await cg(base, '/api/futures/liquidation/history?exchange=Binance&symbol=BTCUSDT&interval=4h')).status).toBe(200);
+  });
+
+  test('enforces the per-plan requests per minute with API-KEY-* headers and 429', async ({ t }) => {
+    const ex = await t.exchange({ coinglass: { plan: 'Startup', windowMs: 3_600_000 } });
+    const path = '/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1d&limit=1';
+    const first = await cg(ex.urls.COINGLASS_URL, path);
+    expect(first.headers.get('api-key-max-limit')).toBe('80');
+    expect(first.headers.get('api-key-use-limit')).toBe('1');
+    for (let i = 2; i <= 80; i++) await cg(ex.urls.COINGLASS_URL, path);
+    const over = await cg(ex.urls.COINGLASS_URL, path);
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('429');
+    expect(over.headers.get('api-key-use-limit')).toBe('80');
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect } from 'vitest';
+import { sleep, test, TestClient, waitFor } from './support.js';
+
+const isData = (text: string): boolean => text.startsWith('{"stream"');
+
+describe.concurrent('fault injection', () => {
+  test('drops connections now (no close frame) and can refuse the reconnect', async ({ t }) => {
+    const ex = await t.exchange();
+    const binance = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`);
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    await binance.waitFrames(1);
+    expect(ex.faults.dropConnections('binance')).toBe(1);
+    expect((await binance.waitClose()).code).toBe(1006);
+    await sleep(200);
+    expect(upbit.closeEvent).toBeUndefined();
+
+    ex.faults.rejectConnections('binance', 1, 503);
+    await expect(t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`)).rejects.toThrow(/HTTP 503/);
+    const again = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`);
+    await again.waitFrames(1);
+    expect(ex.stats.binance.connectionsOpened).toBe(2);
+    expect(ex.stats.binance.connectionsRejected).toBe(1);
+  });
+
+  test('stalls data while pings, pongs and Upbit status replies keep flowing', async ({ t }) => {
+    const ex = await t.exchange({ binance: { pingIntervalMs: 150, pongTimeoutMs: 400 }, upbit: { statusIntervalMs: 10_000 } });
+    const binance = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`);
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    upbit.send([{ ticket: 's' }, { type: 'orderbook', codes: ['KRW-BTC'], is_only_realtime: true }]);
+    await binance.waitFrames(3);
+    await upbit.waitFrames(2);
+    ex.faults.stall('all', 1500);
+    await sleep(100);
+    const binanceBefore = binance.frames.length;
+    const upbitBefore = upbit.frames.length;
+    const pingsBefore = binance.pingsReceived;
+    upbit.send('PING');
+    await sleep(1000);
+    // Only the status reply arrived on Upbit; Binance got pings (and answered them: still open).
+    expect(upbit.frames.slice(upbitBefore).map((f) => f.text)).toEqual(['{"status":"UP"}']);
+    expect(binance.frames.length).toBe(binanceBefore);
+    expect(binance.pingsReceived).toBeGreaterThan(pingsBefore + 2);
+    expect(binance.closeEvent).toBeUndefined();
+    expect(ex.stats.binance.dataFramesSuppressed).toBeGreaterThan(0);
+    await binance.waitFrames(binanceBefore + 3, 'data after the stall');
+  });
+
+  test('injects malformed frames in each venue’s framing', async ({ t }) => {
+    const ex = await t.exchange();
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    upbit.send([{ ticket: 'm' }, { type: 'trade', codes: ['KRW-BTC'] }]);
+    await upbit.waitFrames(1);
+    const binance = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`);
+    await binance.waitFrames(1);
+    expect(ex.faults.injectMalformedFrame('upbit', 'truncated-json')).toBe(1);
+    expect(ex.faults.injectMalformedFrame('binance', 'not-json')).toBe(1);
+    const badUpbit = await upbit.waitMatching((f) => !isJson(f.text), 'malformed Upbit frame');
+    expect(badUpbit[0].isBinary).toBe(true);
+    const badBinance = await binance.waitMatching((f) => !isJson(f.text), 'malformed Binance frame');
+    expect(badBinance[0].isBinary).toBe(false);
+    ex.faults.injectMalformedFrame('binance', 'unexpected-shape');
+    await binance.waitMatching((f) => f.text === '{"stream":null,"data":"n/a"}', 'unexpected shape');
+  });
+
+  test('duplicates, replays and reorders data frames', async ({ t }) => {
+    const ex = await t.exchange({ seed: 61 });
+    const c = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`);
+    await c.waitFrames(2);
+    ex.faults.duplicateFrames('binance', 3);
+    await waitFor(() => countAdjacentDuplicates(c) >= 3, 'three duplicated frames');
+
+    // Stall live data (and let in-flight frames land) so only the replayed frames arrive next.
+    ex.faults.stall('binance', 60_000);
+    await sleep(200);
+    const before = c.frames.length;
+    expect(ex.faults.replayRecentFrames('binance', 4)).toBe(4);
+    await c.waitFrames(before + 4);
+    expect(c.frames.slice(before, before + 4).map((f) => f.text)).toEqual(c.frames.slice(before - 4, before).map((f) => f.text));
+
+    ex.faults.stall('binance', 0);
+    const mark = c.frames.length;
+    ex.faults.reorderFrames('binance', 1);
+    await waitFor(() => {
+      const ids = c.frames.slice(mark).map((f) => (JSON.parse(f.text) as { data: { a: number } }).data.a);
+      return ids.some((id, i) => i > 0 && id < ids[i - 1]);
+    }, 'an aggTrade id going backwards');
+  });
+
+  test('answers 429 then 418 with Retry-After for the next K Binance calls, then recovers', async ({ t }) => {
+    const ex = await t.exchange();
+    ex.faults.rateLimitRest('binance', { calls: 3, retryAfterSec: 7 });
+    const url = `${ex.urls.BINANCE_REST_URL}/fapi/v1/premiumIndex?symbol=BTCUSDT`;
+    const responses = [];
+    for (let i = 0; i < 4; i++) responses.push(await fetch(url));
+    expect(responses.map((r) => r.status)).toEqual([429, 418, 418, 200]);
+    expect(responses[0].headers.get('retry-after')).toBe('7');
+    expect(await responses[0].json()).toMatchObject({ code: -1003 });
+    expect(((await responses[1].json()) as { msg: string }).msg).toMatch(/IP banned until/);
+  });
+
+  test('fails Coinglass with 401 and 500, then serves again', async ({ t }) => {
+    const ex = await t.exchange();
+    const url = `${ex.urls.COINGLASS_URL}/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1h&limit=1`;
+    const headers = { 'CG-API-KEY': 'cg-test-key' };
+    ex.faults.failRest('coinglass', { status: 401 });
+    ex.faults.failRest('coinglass', { status: 500 });
+    const unauthorized = await fetch(url, { headers });
+    expect(unauthorized.status).toBe(401);
+    expect(await unauthorized.json()).toMatchObject({ code: '401' });
+    const broken = await fetch(url, { headers });
+    expect(broken.status).toBe(500);
+    expect(await broken.json()).toMatchObject({ code: '500' });
+    const ok = await fetch(url, { headers });
+    expect(ok.status).toBe(200);
+    expect(ex.stats.rest.coinglass.requests).toBe(3);
+  });
+
+  test('slows down or never answers REST calls', async ({ t }) => {
+    const ex = await t.exchange();
+    const url = `${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-BTC`;
+    ex.faults.delayRest('upbit', { delayMs: 600 });
+    const started = Date.now();
+    expect((await fetch(url)).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+
+    ex.faults.hangRest('binance', { pathPrefix: '/fapi/v1/openInterest' });
+    await expect(fetch(`${ex.urls.BINANCE_REST_URL}/fapi/v1/openInterest?symbol=BTCUSDT`, { signal: AbortSignal.timeout(500) })).rejects.toThrow();
+    expect((await fetch(`${ex.urls.BINANCE_REST_URL}/fapi/v1/time`)).status).toBe(200);
+    ex.faults.hangRest('binance');
+    const pending = fetch(`${ex.urls.BINANCE_REST_URL}/fapi/v1/time`).catch((err: unknown) => err);
+    await sleep(100);
+    // close() must not wait for a hanging request.
+    await ex.close();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+});
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function countAdjacentDuplicates(c: TestClient): number {
+  return c.frames.filter((f, i) => i > 0 && f.text === c.frames[i - 1].text).length;
+}

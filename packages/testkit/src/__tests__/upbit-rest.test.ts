@@ -1,0 +1,79 @@
+import { describe, expect } from 'vitest';
+import { test } from './support.js';
+
+interface Candle {
+  market: string;
+  candle_date_time_utc: string;
+  candle_date_time_kst: string;
+  opening_price: number;
+  high_price: number;
+  low_price: number;
+  trade_price: number;
+  timestamp: number;
+  candle_acc_trade_price: number;
+  candle_acc_trade_volume: number;
+  unit: number;
+}
+
+const utcMs = (candle: Candle): number => Date.parse(`${candle.candle_date_time_utc}Z`);
+
+describe.concurrent('Upbit REST candles fake', () => {
+  test('returns minute candles newest first, `to` exclusive, count ≤ 200', async ({ t }) => {
+    const ex = await t.exchange({ seed: 41 });
+    const base = ex.urls.UPBIT_REST_URL;
+    const res = await fetch(`${base}/v1/candles/minutes/1?market=KRW-BTC&to=2026-01-15T10:05:00Z&count=5`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('remaining-req')).toMatch(/^group=candle; min=\d+; sec=\d+$/);
+    const candles = (await res.json()) as Candle[];
+    expect(candles.map((c) => c.candle_date_time_utc)).toEqual([
+      '2026-01-15T10:04:00', '2026-01-15T10:03:00', '2026-01-15T10:02:00', '2026-01-15T10:01:00', '2026-01-15T10:00:00',
+    ]);
+    expect(candles[0].candle_date_time_kst).toBe('2026-01-15T19:04:00');
+    for (const c of candles) {
+      expect(c.unit).toBe(1);
+      expect(c.timestamp).toBeGreaterThanOrEqual(utcMs(c));
+      expect(c.timestamp).toBeLessThan(utcMs(c) + 60_000);
+      expect(c.high_price).toBeGreaterThanOrEqual(Math.max(c.opening_price, c.trade_price));
+    }
+    // Same instant written three ways.
+    for (const to of ['2026-01-15 10:05:00', '2026-01-15T19:05:00+09:00']) {
+      const same = (await (await fetch(`${base}/v1/candles/minutes/1?market=KRW-BTC&to=${encodeURIComponent(to)}&count=5`)).json()) as Candle[];
+      expect(same).toEqual(candles);
+    }
+    const latest = (await (await fetch(`${base}/v1/candles/minutes/15?market=KRW-ETH`)).json()) as Candle[];
+    expect(latest).toHaveLength(1);
+    expect(utcMs(latest[0]) % 900_000).toBe(0);
+    expect(Date.now() - utcMs(latest[0])).toBeLessThan(900_000 + 5000);
+
+    const tooMany = await fetch(`${base}/v1/candles/minutes/1?market=KRW-BTC&count=201`);
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ error: { name: 'invalid_parameter' } });
+    expect((await fetch(`${base}/v1/candles/minutes/2?market=KRW-BTC`)).status).toBe(400);
+    expect((await fetch(`${base}/v1/candles/minutes/1?market=KRW-NOPE`)).status).toBe(404);
+  });
+
+  test('leaves gaps where nothing traded (thin market)', async ({ t }) => {
+    const ex = await t.exchange({ seed: 42, markets: { upbit: ['KRW-BTC', 'KRW-DAWN'] } });
+    const candles = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-DAWN&to=2026-01-15T10:00:00Z&count=200`)).json()) as Candle[];
+    expect(candles.length).toBeGreaterThan(50);
+    expect(candles.length).toBeLessThan(200);
+    const starts = candles.map(utcMs);
+    expect(starts.every((t, i) => i === 0 || starts[i - 1] - t >= 60_000)).toBe(true);
+    expect(starts.some((t, i) => i > 0 && starts[i - 1] - t > 60_000)).toBe(true);
+  });
+
+  test('counts Remaining-Req per second and answers 429, then 418 to a client that does not stop', async ({ t }) => {
+    const ex = await t.exchange({ upbit: { candleRequestsPerSec: 3 } });
+    const url = `${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-BTC`;
+    // Ten requests at once: whatever second boundary they straddle, one second sees ≥ 5.
+    const responses = await Promise.all(Array.from({ length: 10 }, () => fetch(url)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(418);
+    const limited = responses[statuses.indexOf(429)];
+    expect(await limited.json()).toMatchObject({ error: { name: 'too_many_requests' } });
+    expect(limited.headers.get('remaining-req')).toMatch(/sec=0$/);
+    const blocked = responses[statuses.indexOf(418)];
+    expect(((await blocked.json()) as { error: { message: string } }).error.message).toMatch(/Blocked for \d+ seconds/);
+  });
+});

@@ -3,7 +3,7 @@
 // the /market route, rotated before Binance's 24 h cut with overlap.
 import { FeedSocket, binanceMarketStreamUrl, binanceStreamName, parseBinanceFrame, type FeedParseError } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
-import type { FeedEventLog } from './events.js';
+import { rawExcerpt, type FeedEventLog } from './events.js';
 import type { StreamStats } from './status.js';
 
 export interface BinanceFeedOptions {
@@ -69,7 +69,7 @@ export class BinanceFeed {
     } catch (err) {
       this.stats.parseErrors++;
       const e = err as FeedParseError;
-      this.o.events.record({ source: 'binance.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: e.raw?.slice(0, 200) } });
+      this.o.events.record({ source: 'binance.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: rawExcerpt(e.raw) } });
       return;
     }
     if (msg.kind === 'error') this.o.events.record({ source: 'binance.ws', kind: 'error', detail: { code: msg.code, msg: msg.msg } });

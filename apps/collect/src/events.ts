@@ -18,6 +18,21 @@ export interface FeedEvent {
 
 const AGGREGATED = new Set(['parse_error', 'late', 'duplicate']);
 
+/** The start of a raw frame for an event's detail. */
+export function rawExcerpt(raw: string | undefined, maxChars = 200): string | undefined {
+  return raw?.slice(0, maxChars);
+}
+
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** Control characters (NUL above all, which PostgreSQL refuses) escaped in every string. */
+function safeDetail(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (Array.isArray(value)) return value.map(safeDetail);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeDetail(v)]));
+  return value;
+}
+
 export class FeedEventLog {
   private lastTsMs = new Map<string, number>();
   private pending = new Map<string, { event: FeedEvent; count: number; samples: unknown[] }>();
@@ -65,7 +80,7 @@ export class FeedEventLog {
         gapFrom: event.gapFromMs !== undefined ? new Date(event.gapFromMs) : null,
         gapTo: event.gapToMs !== undefined ? new Date(event.gapToMs) : null,
         count,
-        detail: event.detail ?? null,
+        detail: (safeDetail(event.detail) as Record<string, unknown> | undefined) ?? null,
       },
     ]);
   }

@@ -28,6 +28,8 @@ export interface CollectOptions {
   maxBufferRows?: number;
   /** Watchdog: reconnect a stream silent this long. */
   staleAfterSec?: number;
+  /** Environment to read configuration from (default process.env). */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ const WRITTEN_TABLES = [
 export async function run(options: CollectOptions): Promise<CollectResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const config = loadConfig({
+    env: options.env,
     flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
   }).values;
   const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -4,7 +4,7 @@ import { FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from
 import type { BulkWriter } from '@cqt/db';
 import { BarBuilder } from './bars.js';
 import { RecentIds } from './dedupe.js';
-import type { FeedEventLog } from './events.js';
+import { rawExcerpt, type FeedEventLog } from './events.js';
 import type { StreamStats } from './status.js';
 
 export interface UpbitFeedOptions {
@@ -92,7 +92,7 @@ export class UpbitFeed {
     } catch (err) {
       this.stats.parseErrors++;
       const e = err as FeedParseError;
-      this.o.events.record({ source: 'upbit.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: e.raw?.slice(0, 200) } });
+      this.o.events.record({ source: 'upbit.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: rawExcerpt(e.raw) } });
       return;
     }
     for (const ev of events) {

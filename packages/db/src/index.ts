@@ -2,6 +2,6 @@ export * from './schema.js';
 export { openDb, type Db, type Backend, type OpenDbOptions } from './open.js';
 export { runMigrations, schemaVersion, migrationJournal, migrationsFolder, type SchemaVersion } from './migrate.js';
 export { BulkWriter, createWriter, tableMeta, type RowOf, type WriterOptions, type WriterStats, type WriteMethod } from './writer.js';
-export { isTransientDbError } from './errors.js';
+export { isDataError } from './errors.js';
 export { socketPathFor } from './embedded/store.js';
 export { dbStatus, type DbStatus, type TableStatus } from './status.js';

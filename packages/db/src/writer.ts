@@ -1,15 +1,16 @@
 // The bulk writer every ingest path uses: rows are queued (bounded, with back-pressure), sent in
 // batches, and upserted on the table's key so a duplicate never fails a batch (field lessons 4–6).
-// PostgreSQL gets COPY into a per-connection staging table followed by one INSERT … ON CONFLICT;
-// the embedded store (whose wire protocol has no COPY FROM STDIN) gets one INSERT … SELECT FROM
-// unnest(text[]…). A batch that fails because the database went away is retried until it lands;
-// a batch that fails on its data is bisected so only the offending rows are rejected.
+// Each batch is one INSERT … SELECT FROM unnest(text[]…) ON CONFLICT on both backends (COPY into a
+// staging table is available as an option on PostgreSQL; see WriterOptions.method).
+// A batch that fails on its data (SQLSTATE 22/23) is bisected so only the offending rows are
+// refused; any other failure (database away, not accepting connections, …) is retried until the
+// batch lands, so nothing collected is thrown away for a reason that is not the data's.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { TransactionSql } from 'postgres';
 import type { Db } from './open.js';
-import { isTransientDbError } from './errors.js';
+import { isDataError } from './errors.js';
 import { tables, type TableName } from './schema.js';
 
 export type RowOf<T extends TableName> = (typeof tables)[T]['$inferInsert'];
@@ -27,7 +28,12 @@ export interface WriterOptions {
   overflow?: 'block' | 'drop';
   /** 'update' replaces non-key columns of an existing row; 'ignore' keeps the existing row. */
   onConflict?: 'update' | 'ignore';
-  /** Defaults to COPY on PostgreSQL and unnest on the embedded store. */
+  /**
+   * 'unnest' (default, both backends): one INSERT … SELECT FROM unnest(text[]…) per batch.
+   * 'copy' (PostgreSQL only): COPY into a staging table, then INSERT … SELECT. Measured no faster
+   * here, and postgres.js can throw outside any promise when a connection dies mid-COPY, so it is
+   * opt-in for bulk loads against a stable server.
+   */
   method?: WriteMethod;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -36,7 +42,7 @@ export interface WriterOptions {
   onReject?: (rows: unknown[], reason: string) => void;
   /** Rows dropped because the queue was full ('drop' overflow). */
   onDrop?: (count: number) => void;
-  /** A transient failure that will be retried (for logging / feed_events). */
+  /** A failure that will be retried (for logging / feed_events). */
   onRetry?: (err: unknown, attempt: number) => void;
 }
 
@@ -109,7 +115,7 @@ export class BulkWriter<T extends TableName> {
       maxQueueRows: 200_000,
       overflow: 'block',
       onConflict: 'update',
-      method: db.backend === 'postgres' ? 'copy' : 'unnest',
+      method: 'unnest',
       retryBaseMs: 100,
       retryMaxMs: 5000,
       ...options,
@@ -220,7 +226,6 @@ export class BulkWriter<T extends TableName> {
         this.stats.batches++;
         return;
       } catch (err) {
-        if (!isTransientDbError(err)) throw err;
         this.lastError = err;
         this.stats.retries++;
         this.opts.onRetry?.(err, attempt);
@@ -262,7 +267,7 @@ export class BulkWriter<T extends TableName> {
       else await this.sendUnnest(cols, rows, conflict);
       this.stats.written += rows.length;
     } catch (err) {
-      if (isTransientDbError(err)) throw err;
+      if (!isDataError(err)) throw err;
       if (rows.length === 1) {
         this.reject([rows[0].source], (err as Error).message);
         return;

@@ -1,0 +1,180 @@
+// The collector under faults, each asserting the database afterwards: connection drop, stall with
+// pongs only, 429 then 418, malformed frames, the database going away, Coinglass 401 and a
+// placeholder key. Synthetic market; each test in a PostgreSQL database of its own.
+import { afterEach, describe, expect, it } from 'vitest';
+import postgres, { type Sql } from 'postgres';
+import type { FakeExchange } from '@cqt/testkit';
+import { adminUrl, createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
+import { collectorEnv, FAKE_KEY, fakeExchange, sleep, startCollect, waitUntil, type Collection } from './support.js';
+
+interface Ctx {
+  fx: FakeExchange;
+  pg: TestDatabase;
+  sql: Sql;
+  collect: Collection;
+}
+
+const open: Ctx[] = [];
+
+async function setUp(opts: { env?: Record<string, string>; staleAfterSec?: number } = {}): Promise<Ctx> {
+  const fx = await fakeExchange({ seed: 42 });
+  const pg = await createTestDatabase();
+  const collect = startCollect({ env: collectorEnv(fx, opts.env), databaseUrl: pg.url, staleAfterSec: opts.staleAfterSec });
+  const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+  const ctx = { fx, pg, sql, collect };
+  open.push(ctx);
+  // Collecting: the first bars are in.
+  await waitUntil(async () => (await count(sql, 'market_1s')) >= 2, 'first market_1s rows');
+  return ctx;
+}
+
+afterEach(async () => {
+  for (const c of open.splice(0)) {
+    await c.collect.stop().catch(() => undefined);
+    await c.sql.end();
+    await c.fx.close();
+    await c.pg.drop();
+  }
+});
+
+async function count(sql: Sql, table: string, where = 'true'): Promise<number> {
+  try {
+    const [r] = await sql.unsafe(`select count(*)::int as n from ${table} where ${where}`);
+    return r.n as number;
+  } catch {
+    return 0; // table not migrated yet
+  }
+}
+
+async function eventsOf(sql: Sql, source: string) {
+  return sql`select ts, kind, count, gap_from, gap_to, detail from feed_events where source = ${source} order by ts`;
+}
+
+describe('collect under faults', () => {
+  it('connection drop: reconnects, records the gap, invents no bars inside it and writes no duplicates', async () => {
+    const { fx, sql, collect } = await setUp();
+    await sleep(2500);
+    expect(fx.faults.dropConnections('upbit')).toBeGreaterThan(0);
+    await waitUntil(async () => (await eventsOf(sql, 'upbit.ws')).some((e) => e.kind === 'gap'), 'gap event');
+    await sleep(3000);
+    await collect.stop();
+    const events = await eventsOf(sql, 'upbit.ws');
+    expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['connect', 'disconnect', 'reconnect', 'gap']));
+    const gap = events.find((e) => e.kind === 'gap')!;
+    expect(gap.gap_to.getTime()).toBeGreaterThan(gap.gap_from.getTime());
+    const inside = await count(sql, 'market_1s', `ts >= '${gap.gap_from.toISOString()}' and ts < '${gap.gap_to.toISOString()}'`);
+    expect(inside).toBe(0);
+    const rows = await sql`select ts from market_1s order by ts`;
+    const secs = rows.map((r) => r.ts.getTime());
+    // Rows on both sides of the gap, each second once, contiguous except across the gap.
+    expect(new Set(secs).size).toBe(secs.length);
+    expect(secs.filter((t) => t < gap.gap_from.getTime()).length).toBeGreaterThan(0);
+    expect(secs.filter((t) => t >= gap.gap_to.getTime()).length).toBeGreaterThan(0);
+    for (let i = 1; i < secs.length; i++) {
+      if (secs[i] - secs[i - 1] !== 1000) expect([secs[i - 1] + 1000, secs[i]]).toEqual([gap.gap_from.getTime(), gap.gap_to.getTime()]);
+    }
+  });
+
+  it('stall (pings answered, no data): the watchdog reconnects and data resumes', async () => {
+    const { fx, sql, collect } = await setUp({ staleAfterSec: 2 });
+    const before = await count(sql, 'binance_mark_price_1s');
+    const stallStart = Date.now();
+    fx.faults.stall('binance', 4000);
+    await waitUntil(async () => (await eventsOf(sql, 'binance.ws')).some((e) => e.kind === 'stale'), 'stale event');
+    await waitUntil(async () => (await count(sql, 'binance_mark_price_1s', `ts > '${new Date(stallStart + 4000).toISOString()}'`)) >= 2, 'mark prices after the stall');
+    await collect.stop();
+    expect(fx.stats.binance.dataFramesSuppressed).toBeGreaterThan(0);
+    const kinds = (await eventsOf(sql, 'binance.ws')).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['stale', 'reconnect']));
+    expect(await count(sql, 'binance_mark_price_1s')).toBeGreaterThan(before);
+  });
+
+  it('429 then 418: honours Retry-After, records rate_limited, and resumes polling afterwards', async () => {
+    const { fx, sql, collect } = await setUp();
+    fx.faults.rateLimitRest('binance', { calls: 2, retryAfterSec: 3 });
+    await waitUntil(async () => (await eventsOf(sql, 'binance.rest')).some((e) => e.kind === 'rate_limited'), 'rate_limited event', 30_000);
+    const [limited] = (await eventsOf(sql, 'binance.rest')).filter((e) => e.kind === 'rate_limited');
+    const pausedUntil = Date.parse(limited.detail.pausedUntil);
+    expect(limited.detail.retryAfterSec).toBe(3);
+    expect(pausedUntil - limited.ts.getTime()).toBeGreaterThanOrEqual(2900);
+    await waitUntil(async () => (await count(sql, 'binance_futures_metrics', `recv_ts > '${new Date(pausedUntil).toISOString()}'`)) > 0, 'metrics after the pause', 30_000);
+    await collect.stop();
+    // Nothing was requested while paused: no metric row was received inside the pause.
+    expect(await count(sql, 'binance_futures_metrics', `recv_ts > '${limited.ts.toISOString()}' and recv_ts < '${new Date(pausedUntil).toISOString()}'`)).toBe(0);
+    const statuses = Object.values(fx.stats.rest.binance.byPath).flatMap((byStatus) => Object.keys(byStatus));
+    expect(statuses).toContain('429');
+  });
+
+  it('malformed frames are counted and skipped; collection continues', async () => {
+    const { fx, sql, collect } = await setUp();
+    for (const kind of ['truncated-json', 'not-json', 'unexpected-shape'] as const) {
+      fx.faults.injectMalformedFrame('all', kind);
+      await sleep(300);
+    }
+    const after = Date.now();
+    await waitUntil(async () => (await count(sql, 'market_1s', `ts > '${new Date(after).toISOString()}'`)) >= 2, 'bars after the bad frames');
+    const result = await collect.stop();
+    const errors = await sql`select source, sum(count)::int as n from feed_events where kind = 'parse_error' group by source order by source`;
+    expect(errors).toEqual([
+      { source: 'binance.ws', n: 3 },
+      { source: 'upbit.ws', n: 3 },
+    ]);
+    expect(result.events['upbit.ws:parse_error']).toBe(3);
+    // The raw excerpt of the NUL-bearing frame is stored escaped, not refused.
+    const raws = await sql`select detail->'samples'->0->>'raw' as raw from feed_events where kind = 'parse_error' and source = 'upbit.ws'`;
+    expect(raws.map((r) => r.raw)).toContain('\\x00\\x01not json at all {');
+    expect(result.rowsRejected.feed_events).toBe(0);
+  });
+
+  it('the database going away: rows are buffered and written when it returns, none lost', async () => {
+    const { sql, pg, collect } = await setUp();
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`alter database "${pg.name}" allow_connections false`);
+      await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${pg.name}`;
+      await sleep(4000);
+      await admin.unsafe(`alter database "${pg.name}" allow_connections true`);
+    } finally {
+      await admin.end();
+    }
+    await sleep(3000);
+    const result = await collect.stop();
+    expect(collect.logs.join('\n')).toMatch(/database unavailable/);
+    const rows = await sql`select ts from market_1s order by ts`;
+    const secs = rows.map((r) => r.ts.getTime());
+    // The feed stayed connected, so every second from first to last is present exactly once.
+    expect(secs.length).toBe((secs[secs.length - 1] - secs[0]) / 1000 + 1);
+    expect(Object.values(result.rowsDropped).every((n) => n === 0)).toBe(true);
+    expect(Object.values(result.rowsUnwritten).every((n) => n === 0)).toBe(true);
+  });
+
+  it('Coinglass with a wrong key: every call recorded as a failed call status (401)', async () => {
+    const { sql, collect } = await setUp({ env: { COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: 'a-real-looking-but-wrong-key-12345' } });
+    await waitUntil(async () => (await count(sql, 'coinglass_call_status')) >= 1, 'call status rows');
+    await collect.stop();
+    const calls = await sql`select ok, http_status, error_msg from coinglass_call_status`;
+    expect(calls.every((c) => c.ok === false && c.http_status === 401)).toBe(true);
+    expect(await count(sql, 'coinglass_liquidation_map')).toBe(0);
+  });
+
+  it('Coinglass with the right key writes liquidation maps and ok call statuses', async () => {
+    const { sql, collect } = await setUp({ env: { COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: FAKE_KEY } });
+    await waitUntil(async () => (await count(sql, 'coinglass_liquidation_map')) >= 1, 'liquidation map rows');
+    await collect.stop();
+    const [map] = await sql`select symbol, range, level_count, jsonb_array_length(levels) as n from coinglass_liquidation_map limit 1`;
+    expect(map.symbol).toBe('BTC');
+    expect(map.n).toBe(map.level_count);
+    expect((await sql`select ok from coinglass_call_status`).some((c) => c.ok)).toBe(true);
+  });
+
+  it('a placeholder Coinglass key is reported once and never sent', async () => {
+    const { fx, sql, collect } = await setUp({ env: { COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: 'your_key_here' } });
+    await sleep(3000);
+    await collect.stop();
+    expect(fx.stats.rest.coinglass.requests).toBe(0);
+    expect(await count(sql, 'coinglass_call_status')).toBe(0);
+    expect(collect.logs.filter((l) => l.includes('COINGLASS_API_KEY is placeholder'))).toHaveLength(1);
+    expect((await eventsOf(sql, 'coinglass.rest')).map((e) => e.kind)).toEqual(['skipped']);
+    expect(collect.logs.join('\n')).not.toContain('your_key_here');
+  });
+});

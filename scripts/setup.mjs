@@ -14,7 +14,7 @@ const bin = join(root, 'node_modules', '.bin');
 const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 
 function run(cmd, args) {
-  const res = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const res = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 2, 2] });
   if (res.status !== 0) {
     console.error(`setup: \`${cmd} ${args.join(' ')}\` failed (exit ${res.status ?? res.signal}).`);
     console.error('hint: needs Node >= 20.19 and access to the npm registry; rerun `npm run setup` to retry.');

@@ -4,6 +4,7 @@ import type { BenchRow, BenchSuite } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   cli: () => import('./cli.js'),
+  collect: () => import('./collect.js'),
   db: () => import('./db.js'),
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),

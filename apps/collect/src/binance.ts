@@ -4,6 +4,7 @@
 import { FeedSocket, binanceMarketStreamUrl, binanceStreamName, parseBinanceFrame, type FeedParseError } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
 import { rawExcerpt, type FeedEventLog } from './events.js';
+import { ConnectErrors } from './connectErrors.js';
 import type { StreamStats } from './status.js';
 
 export interface BinanceFeedOptions {
@@ -17,6 +18,8 @@ export interface BinanceFeedOptions {
   maxAgeMs?: number;
   heartbeatMs?: number;
   onRawFrame?: (data: Buffer | string, recvTsMs: number) => void;
+  /** Operator log (stderr): connection errors are reported once per distinct message. */
+  log?: (line: string) => void;
 }
 
 export class BinanceFeed {
@@ -25,10 +28,12 @@ export class BinanceFeed {
   readonly stats: StreamStats = { name: 'binance', frames: 0, lastEventTsMs: null, lastRecvTsMs: null, reconnects: 0, parseErrors: 0, rows: 0 };
   private heartbeat: NodeJS.Timeout | null = null;
   private framesAtHeartbeat = 0;
+  private readonly connectErrors: ConnectErrors;
 
   constructor(private readonly o: BinanceFeedOptions) {
     this.streams = o.symbols.flatMap((s) => [binanceStreamName(s, 'markPrice@1s'), binanceStreamName(s, 'forceOrder')]);
     const url = binanceMarketStreamUrl(o.baseUrl, this.streams);
+    this.connectErrors = new ConnectErrors('binance.ws', url, o.events, o.log);
     this.socket = new FeedSocket(
       { name: 'binance', url, staleAfterMs: o.staleAfterMs ?? 15_000, maxAgeMs: o.maxAgeMs ?? 23.5 * 3600_000 },
       {
@@ -39,6 +44,7 @@ export class BinanceFeed {
           o.events.record({ source: 'binance.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail, streams: this.streams, lastFrameTsMs } });
         },
         onFrame: (data, recvTsMs) => this.onFrame(data, recvTsMs),
+        onError: (err) => this.connectErrors.report(err),
       },
     );
   }

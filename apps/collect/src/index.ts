@@ -96,6 +96,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     bars: writers.market_1s,
     events,
     staleAfterMs,
+    log,
     onRawFrame: capture ? (d, t) => capture.write('upbit.ws', d, t) : undefined,
   });
   const binance = new BinanceFeed({
@@ -105,6 +106,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     forceOrders: writers.binance_force_orders,
     events,
     staleAfterMs: Math.min(staleAfterMs, 15_000),
+    log,
     onRawFrame: capture ? (d, t) => capture.write('binance.ws', d, t) : undefined,
   });
   const metrics = new MetricsPoller({ baseUrl: config.binanceRestUrl, symbols: config.binanceSymbols, pollSec: config.binancePollSec, writer: writers.binance_futures_metrics, events });
@@ -192,3 +194,6 @@ export function output(result: CollectResult): CommandOutput {
       ].join('\n'),
   };
 }
+export { UpbitFeed } from './upbit.js';
+export { BarBuilder } from './bars.js';
+export { FeedEventLog } from './events.js';

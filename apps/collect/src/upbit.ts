@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
 import { BarBuilder } from './bars.js';
+import { ConnectErrors } from './connectErrors.js';
 import { RecentIds } from './dedupe.js';
 import { rawExcerpt, type FeedEventLog } from './events.js';
 import type { StreamStats } from './status.js';
@@ -15,6 +16,8 @@ export interface UpbitFeedOptions {
   staleAfterMs?: number;
   graceMs?: number;
   onRawFrame?: (data: Buffer | string, recvTsMs: number) => void;
+  /** Operator log (stderr): connection errors are reported once per distinct message. */
+  log?: (line: string) => void;
 }
 
 export class UpbitFeed {
@@ -23,8 +26,10 @@ export class UpbitFeed {
   private readonly tradeIds = new RecentIds();
   readonly stats: StreamStats = { name: 'upbit', frames: 0, lastEventTsMs: null, lastRecvTsMs: null, reconnects: 0, parseErrors: 0, rows: 0 };
   private downSinceMs: number | null = null;
+  private readonly connectErrors: ConnectErrors;
 
   constructor(private readonly o: UpbitFeedOptions) {
+    this.connectErrors = new ConnectErrors('upbit.ws', o.url, o.events, o.log);
     for (const m of o.markets) this.builders.set(m, new BarBuilder(m, { graceMs: o.graceMs }));
     this.socket = new FeedSocket(
       {
@@ -55,6 +60,7 @@ export class UpbitFeed {
           this.o.events.record({ source: 'upbit.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail } });
         },
         onFrame: (data, recvTsMs) => this.onFrame(data, recvTsMs),
+        onError: (err) => this.connectErrors.report(err),
       },
     );
   }

@@ -2,6 +2,9 @@
 // when it runs, so `cqt --help` never loads drizzle, postgres.js, PGlite or DuckDB.
 import { Command, Option } from 'commander';
 import { register as registerCollect } from '@cqt/collect/command';
+import { register as registerDemo } from '@cqt/demo/command';
+import { register as registerExport } from '@cqt/export/command';
+import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
 import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerStatus } from '@cqt/status/command';
@@ -15,10 +18,13 @@ const databaseOptions = (cmd: Command) =>
 
 export function registerCommands(program: Command): void {
   registerCollect(program, cli);
+  registerPredict(program, cli);
   registerCheck(program, cli);
   registerStatus(program, cli);
   registerPrune(program, cli);
+  registerExport(program, cli);
   registerFakeExchange(program, cli);
+  registerDemo(program, cli);
   program
     .command('config')
     .description('show the effective configuration (secrets masked) and where each value came from')

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { openDb, type Db } from '@cqt/db';
+import { run } from '@cqt/check-altdata';
 import type { BenchRow, BenchSuite } from './harness.js';
 import { timeMs } from './harness.js';
 
@@ -17,9 +18,6 @@ const ENV = { CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' };
 const METRICS = ['open_interest', 'open_interest_value', 'global_ls_ratio', 'top_ls_ratio', 'taker_ls_ratio', 'basis'];
 
 const bin = fileURLToPath(new URL('../../apps/cqt/dist/bin.js', import.meta.url));
-// bench does not depend on the app; the built module is loaded by path (build first).
-const altdata = new URL('../../apps/check-altdata/dist/index.js', import.meta.url).href;
-type RunAltdata = (options: { db: Db; asOf: number; env: NodeJS.ProcessEnv }) => Promise<{ overall: string; items: unknown[] }>;
 
 async function seed(db: Db, days: number): Promise<number> {
   const asOf = new Date(AS_OF).toISOString();
@@ -71,7 +69,6 @@ async function measure(days: number): Promise<Measured> {
   const db = await openDb({ databaseUrl: url.toString() });
   try {
     const rows = await seed(db, days);
-    const { run } = (await import(altdata)) as { run: RunAltdata };
     const report = await run({ db, asOf: AS_OF, env: ENV });
     if (report.overall !== 'pass') throw new Error(`check altdata on ${days} d of seeded data: ${report.overall}, expected pass`);
     const inProcessMs = await timeMs(() => run({ db, asOf: AS_OF, env: ENV }), 9);

@@ -1,1 +1,7 @@
-export {};
+export * from './report.js';
+export * from './render.js';
+export * from './options.js';
+export * from './probe.js';
+export type { CommonCheckOptions, CheckFlags } from './command.js';
+export * from './sources.js';
+export * from './forceOrderStream.js';

@@ -63,12 +63,13 @@ export function pollPolicy(pollSec: number, valueKind: ValueKind = 'any'): Fresh
 export const DEFAULT_METRIC_POLL_SEC = 60;
 
 /**
- * binance_futures_metrics by metric. The ratio and basis endpoints publish one row per 5-minute
- * period, so polling them faster than 300 s finds nothing new.
+ * binance_futures_metrics by metric. The /futures/data endpoints (openInterestHist → the
+ * open_interest_value metric, the ratios, basis) publish one row per 5-minute period, so their
+ * newest row is up to 300 s old however often they are polled.
  */
 export const futuresMetrics = {
   open_interest: { pollSec: DEFAULT_METRIC_POLL_SEC, valueKind: 'price' },
-  open_interest_value: { pollSec: DEFAULT_METRIC_POLL_SEC, valueKind: 'price' },
+  open_interest_value: { pollSec: 300, valueKind: 'price' },
   global_ls_ratio: { pollSec: 300, valueKind: 'ratio' },
   top_ls_ratio: { pollSec: 300, valueKind: 'ratio' },
   taker_ls_ratio: { pollSec: 300, valueKind: 'ratio' },

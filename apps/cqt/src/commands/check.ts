@@ -1,14 +1,54 @@
 // `cqt check <altdata|features|coinglass|all>`: each check comes from its app; `all` runs every
-// check that exists and fails if any item fails.
+// check that exists on one store connection and fails if any item fails.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
 import { register as registerAltdata } from '@cqt/check-altdata/command';
 import { register as registerFeatures } from '@cqt/check-features/command';
 import { register as registerCoinglass } from '@cqt/check-coinglass/command';
+import { CHECK_EXIT_CODES, addCheckFlags, commonOptions, type CheckFlags } from '@cqt/checks/command';
 
 export function registerCheck(program: Command, cli: CliContext): void {
   const check = program.command('check').description('data-quality gates: exit 0 all pass, 1 any fail, 2 error');
   registerAltdata(check, cli);
   registerFeatures(check, cli);
   registerCoinglass(check, cli);
+  addCheckFlags(check.command('all').description('every check that exists (altdata, features, coinglass); fails if any item fails'))
+    .addHelpText(
+      'after',
+      `
+Thresholds come from each check's CQT_CHECK_<CHECK>_* variables (see \`cqt check <name> --help\`).
+
+Examples:
+  $ cqt check all --window 600                 # cron / CI gate
+  $ cqt check all --as-of 2026-11-23T10:00:00Z --json
+
+${CHECK_EXIT_CODES}`,
+    )
+    .action(async (flags: CheckFlags) => cli.emit(await checkAll(flags), flags));
+}
+
+async function checkAll(flags: CheckFlags) {
+  const [{ loadConfig }, { openDb }, { checkOutput, resolveAsOfMs }, altdata, features, coinglass] = await Promise.all([
+    import('@cqt/config'),
+    import('@cqt/db'),
+    import('@cqt/checks'),
+    import('@cqt/check-altdata'),
+    import('@cqt/check-features'),
+    import('@cqt/check-coinglass'),
+  ]);
+  const options = commonOptions(flags);
+  // One as-of for every check, so their answers describe the same instant.
+  const asOf = resolveAsOfMs(options.asOf);
+  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const reports = [
+      await altdata.run({ ...options, asOf, db }),
+      await features.run({ ...options, asOf, db }),
+      await coinglass.run({ window: options.window, asOf, db }),
+    ];
+    return checkOutput(reports);
+  } finally {
+    await db.close();
+  }
 }

@@ -1,1 +1,311 @@
-export {};
+// `cqt export`: one Parquet row per feature snapshot t0 — features, prediction fields and the
+// triple-barrier label over (t0, t0+H] with its label_ts = t0 + H — built through DuckDB.
+// Rows stream from the store in pages (bounded memory), labels are computed per page on the
+// market_1s price path, raw columns (--with-raw) are joined backward as of recv_ts <= t0, and the
+// file appears atomically (temp + rename): a failed or interrupted export leaves nothing behind.
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
+import { openDb, tableMeta, type Db } from '@cqt/db';
+import { dominantClass, labelTripleBarrier, pricePath, LabelStatus, labelName, statusName } from '@cqt/labeling';
+import { DuckSession, ident, literal, type DuckColumn, type DuckType } from './duck.js';
+import { newestBarMs, pricePages, rawPages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
+
+export interface ExportOptions {
+  out: string;
+  symbol?: string;
+  binanceSymbol?: string;
+  fromMs?: number;
+  toMs?: number;
+  lastSec?: number;
+  asOfMs?: number;
+  horizonSec?: number;
+  intervalSec?: number;
+  /** Fixed barrier half-width instead of each snapshot's r_t. */
+  rT?: number;
+  withRaw?: boolean;
+  partitionBy?: 'date';
+  /** Also write rows whose label is not complete (gap, incomplete, no price), with label null. */
+  keepUnlabeled?: boolean;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Progress callback (the CLI shows a spinner on a TTY). */
+  onProgress?: (text: string) => void;
+}
+
+export interface ExportResult {
+  out: string;
+  symbol: string;
+  fromTs: string;
+  toTs: string;
+  horizonSec: number;
+  rows: number;
+  skipped: Record<string, number>;
+  labels: { UP: number; DOWN: number; NONE: number };
+  labelShares: { UP: number; DOWN: number; NONE: number };
+  warnings: string[];
+  nullRates: Record<string, number>;
+  columns: Array<{ name: string; type: string }>;
+  bytes: number;
+  seconds: number;
+}
+
+/** How far before the range raw rows are read, so the first t0 finds its as-of row. */
+const RAW_LOOKBACK_MS = 3600_000;
+/** Raw rows can be received slightly before their exchange ts (clock skew): read a little past the end. */
+const RAW_SLACK_MS = 60_000;
+
+const PG_TO_DUCK: Record<string, DuckType> = {
+  'double precision': 'DOUBLE',
+  integer: 'INTEGER',
+  text: 'VARCHAR',
+  jsonb: 'VARCHAR',
+  'timestamp (3) with time zone': 'TIMESTAMPTZ',
+};
+
+const LABEL_COLUMNS: DuckColumn[] = [
+  { name: 'horizon_sec', type: 'INTEGER' },
+  { name: 'r_t_used', type: 'DOUBLE' },
+  { name: 'label', type: 'VARCHAR' },
+  { name: 'label_status', type: 'VARCHAR' },
+  { name: 'label_ts', type: 'TIMESTAMPTZ' },
+  { name: 'touch_ts', type: 'TIMESTAMPTZ' },
+  { name: 'ret_h', type: 'DOUBLE' },
+];
+const PREDICTION_COLUMNS: DuckColumn[] = [
+  { name: 'k_vol_eff', type: 'DOUBLE' },
+  { name: 'r_min_eff', type: 'DOUBLE' },
+  { name: 'cost_roundtrip_est', type: 'DOUBLE' },
+];
+
+/** feature_snapshots columns as dataset columns (created_at is bookkeeping, not a feature). */
+export function snapshotColumns(): DuckColumn[] {
+  return tableMeta('feature_snapshots')
+    .columns.filter((c) => c.name !== 'created_at')
+    .map((c) => {
+      const type = PG_TO_DUCK[c.sqlType];
+      if (!type) throw new Error(`feature_snapshots.${c.name}: no DuckDB type for ${c.sqlType}`);
+      return { name: c.name, type };
+    });
+}
+
+export async function run(options: ExportOptions): Promise<ExportResult> {
+  const started = Date.now();
+  const { values: config } = loadConfig({ env: options.env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
+  const symbol = options.symbol ?? config.upbitMarkets[0];
+  const binanceSymbol = options.binanceSymbol ?? config.binanceSymbols[0];
+  const horizonSec = options.horizonSec ?? 120;
+  if (!Number.isInteger(horizonSec) || horizonSec <= 0) throw new UsageError(`invalid --horizon ${horizonSec}`, 'a whole number of seconds > 0');
+  if (options.rT !== undefined && !(options.rT > 0 && options.rT < 1)) throw new UsageError(`invalid --r-t ${options.rT}`, 'a fraction between 0 and 1, e.g. 0.002');
+  const out = resolve(options.out);
+  if (!existsSync(dirname(out))) throw new UsageError(`output folder does not exist: ${dirname(out)}`, 'create it or choose another --out');
+  const asOfMs = options.asOfMs ?? Date.now();
+  const toMs = options.toMs ?? asOfMs;
+  const fromMs = options.fromMs ?? toMs - (options.lastSec ?? 86_400) * 1000;
+  if (!(fromMs < toMs)) throw new UsageError('the export range is empty (--from must be before --to)', 'check --from/--to/--last');
+
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const work = mkdtempSync(join(tmpdir(), 'cqt-export-'));
+  const tmpOut = `${out}.tmp-${process.pid}`;
+  let duck: DuckSession | null = null;
+  try {
+    duck = await DuckSession.open(work);
+    const progress = options.onProgress ?? (() => {});
+    const abortCheck = () => {
+      if (options.signal?.aborted) throw new RuntimeFailure('export interrupted; no file written', 'run it again');
+    };
+
+    const dataEndMs = Math.min((await newestBarMs(db.sql, symbol)) ?? -Infinity, asOfMs);
+    const featureCols = snapshotColumns();
+    const datasetCols = [...featureCols, ...PREDICTION_COLUMNS, ...LABEL_COLUMNS];
+    await duck.createTable('dataset', datasetCols);
+
+    const skipped: Record<string, number> = {};
+    const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+    const intervalMs = (options.intervalSec ?? 0) * 1000;
+    let written = 0;
+    for await (const page of snapshotPages(db.sql, symbol, fromMs, toMs, horizonSec)) {
+      abortCheck();
+      const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
+      const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, options.rT, skip);
+      written += await duck.append(
+        'dataset',
+        datasetCols,
+        rows.filter((r) => options.keepUnlabeled || r.label_status === 'complete'),
+      );
+      for (const r of rows) if (!options.keepUnlabeled && r.label_status !== 'complete') skip(String(r.label_status));
+      progress(`${written} rows, up to ${page[page.length - 1].ts.toISOString()}`);
+    }
+
+    let select = `SELECT * FROM dataset d`;
+    if (options.withRaw) {
+      const joins: string[] = [];
+      const rawCols: string[] = [];
+      for (const spec of rawSpecs(symbol, binanceSymbol)) {
+        const cols: DuckColumn[] = [{ name: 'recv_ts', type: 'TIMESTAMPTZ' }, ...spec.columns];
+        await duck.createTable(spec.name, cols);
+        for await (const page of rawPages(db.sql, spec, fromMs - RAW_LOOKBACK_MS, toMs + RAW_SLACK_MS)) {
+          abortCheck();
+          await duck.append(spec.name, cols, page);
+        }
+        progress(`raw ${spec.name}`);
+        // Backward as-of: the newest raw row received at or before t0, never one after it.
+        joins.push(`ASOF LEFT JOIN ${ident(spec.name)} ON d.ts >= ${ident(spec.name)}.recv_ts`);
+        rawCols.push(...spec.columns.map((c) => `${ident(spec.name)}.${ident(c.name)}`));
+      }
+      select = `SELECT d.*, ${rawCols.join(', ')} FROM dataset d ${joins.join(' ')}`;
+    }
+    await duck.run(`CREATE TABLE result AS ${select} ORDER BY d.ts`);
+
+    // Summary from the final table (what the file will hold).
+    const columns = (await duck.rows(`SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'result' ORDER BY ordinal_position`)) as Array<{ name: string; type: string }>;
+    const nullExprs = columns.map((c) => `count(*) - count(${ident(c.name)}) AS ${ident(c.name)}`).join(', ');
+    const [nulls] = await duck.rows(`SELECT count(*) AS n, ${nullExprs} FROM result`);
+    const total = Number(nulls.n);
+    const nullRates = Object.fromEntries(columns.map((c) => [c.name, total ? Number(nulls[c.name]) / total : 0]));
+    const dist = await duck.rows(`SELECT label, count(*) AS n FROM result WHERE label IS NOT NULL GROUP BY label`);
+    const labels = { UP: 0, DOWN: 0, NONE: 0 };
+    for (const d of dist) labels[d.label as keyof typeof labels] = Number(d.n);
+    const labelled = labels.UP + labels.DOWN + labels.NONE;
+    const labelShares = { UP: share(labels.UP, labelled), DOWN: share(labels.DOWN, labelled), NONE: share(labels.NONE, labelled) };
+    const warnings: string[] = [];
+    const dominant = dominantClass({ total: labelled, excluded: 0, counts: labels, shares: labelShares }, 0.95);
+    if (dominant) {
+      warnings.push(
+        `${dominant.label} is ${(dominant.share * 100).toFixed(1)}% of labels: ` +
+          (dominant.label === 'NONE' ? 'the barriers are rarely touched — use a smaller r_t (--r-t) or a longer --horizon' : 'the labels are one-sided — check the range and r_t'),
+      );
+    }
+    if (total === 0) warnings.push(`no rows: no complete labels for ${symbol} in the range (run \`cqt predict --backfill\` first?)`);
+
+    abortCheck();
+    progress('writing parquet');
+    const partition = options.partitionBy === 'date';
+    const copySelect = partition ? `SELECT *, CAST(ts AS DATE) AS date FROM result` : `SELECT * FROM result`;
+    await duck.run(
+      `COPY (${copySelect}) TO ${literal(tmpOut)} (FORMAT parquet, COMPRESSION zstd${partition ? ', PARTITION_BY (date), OVERWRITE_OR_IGNORE' : ''})`,
+    );
+    abortCheck();
+    replaceAtomically(tmpOut, out);
+    return {
+      out,
+      symbol,
+      fromTs: new Date(fromMs).toISOString(),
+      toTs: new Date(toMs).toISOString(),
+      horizonSec,
+      rows: total,
+      skipped,
+      labels,
+      labelShares,
+      warnings,
+      nullRates,
+      columns,
+      bytes: sizeOf(out),
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    duck?.close();
+    rmSync(tmpOut, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    await db.close();
+  }
+}
+
+const share = (n: number, total: number) => (total ? n / total : 0);
+
+/** Labels one page of snapshots on the price path (t0 .. last t0 + H), as dataset rows. */
+async function labelPage(
+  db: Db,
+  symbol: string,
+  snapshots: SnapshotRow[],
+  horizonSec: number,
+  dataEndMs: number,
+  fixedRt: number | undefined,
+  skip: (reason: string) => void,
+): Promise<Record<string, unknown>[]> {
+  if (snapshots.length === 0) return [];
+  const events = snapshots.filter((s) => {
+    const r = fixedRt ?? s.pred_r_t ?? (s.r_t as number | null);
+    if (r === null || !(r >= 0 && r < Infinity)) {
+      skip('no_r_t');
+      return false;
+    }
+    return true;
+  });
+  if (events.length === 0) return [];
+  const firstMs = events[0].ts.getTime();
+  const lastMs = events[events.length - 1].ts.getTime();
+  // The path never reaches past the data end seen at the start, so a label cannot depend on rows
+  // written while the export runs.
+  const pathEndMs = Math.min(lastMs + horizonSec * 1000, dataEndMs);
+  const prices: PriceRow[] = [];
+  if (pathEndMs >= firstMs) for await (const p of pricePages(db.sql, symbol, firstMs, pathEndMs)) prices.push(...p);
+  const path = pricePath(prices);
+  const halfWidth = Float64Array.from(events, (s) => fixedRt ?? s.pred_r_t ?? (s.r_t as number));
+  const t0Sec = Float64Array.from(events, (s) => s.ts.getTime() / 1000);
+  const labels = labelTripleBarrier(path, { horizonSec, halfWidth, t0Sec });
+  return events.map((s, e) => {
+    const status = labels.status[e];
+    const complete = status === LabelStatus.complete;
+    const { pred_r_t: _p, pred_horizon_sec: _h, ...features } = s;
+    return {
+      ...features,
+      horizon_sec: horizonSec,
+      r_t_used: halfWidth[e],
+      label: complete ? labelName(labels.label[e]) : null,
+      label_status: statusName(status),
+      label_ts: labels.labelTsSec[e] * 1000,
+      touch_ts: Number.isNaN(labels.touchTsSec[e]) ? null : labels.touchTsSec[e] * 1000,
+      ret_h: complete ? labels.horizonReturn[e] : null,
+    };
+  });
+}
+
+function replaceAtomically(tmp: string, out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    // A partitioned dataset is a folder: swap it in, then drop the old one.
+    const old = `${out}.old-${process.pid}`;
+    renameSync(out, old);
+    renameSync(tmp, out);
+    rmSync(old, { recursive: true, force: true });
+    return;
+  }
+  renameSync(tmp, out);
+}
+
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  const walk = (p: string): void => {
+    const s = statSync(p);
+    if (s.isDirectory()) for (const f of readdirSync(p)) walk(join(p, f));
+    else total += s.size;
+  };
+  walk(path);
+  return total;
+}
+
+export function output(result: ExportResult): CommandOutput {
+  return {
+    exitCode: 0,
+    json: result,
+    human: () => {
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      const nullCols = Object.entries(result.nullRates)
+        .filter(([, r]) => r > 0)
+        .map(([c, r]) => `${c} ${pct(r)}`);
+      return [
+        `wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB, ${result.rows} rows, ${result.columns.length} columns) in ${result.seconds.toFixed(1)} s`,
+        `range ${result.fromTs} → ${result.toTs}, ${result.symbol}, horizon ${result.horizonSec} s`,
+        `labels UP ${result.labels.UP} (${pct(result.labelShares.UP)})  DOWN ${result.labels.DOWN} (${pct(result.labelShares.DOWN)})  NONE ${result.labels.NONE} (${pct(result.labelShares.NONE)})`,
+        `skipped ${Object.keys(result.skipped).length ? Object.entries(result.skipped).map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`,
+        `null rates: ${nullCols.length ? nullCols.join(', ') : 'none'}`,
+        ...result.warnings.map((w) => `WARNING ${w}`),
+      ].join('\n');
+    },
+  };
+}

@@ -1,0 +1,213 @@
+// `cqt export` on seeded data, on both backends: labels equal the labeling package's on the same
+// path, no label_ts < t0 + H, raw columns never come from rows received after t0, incomplete
+// horizons are left out and counted, the file reads back with correct types in DuckDB and in an
+// independent reader (hyparquet), and an interrupted export leaves no file.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createWriter, type Db, type RowOf } from '@cqt/db';
+import { labelName, labelNaive, LabelStatus, mulberry32, pricePath } from '@cqt/labeling';
+import { describeBackends } from '../../../../test-support/backends.js';
+import { tempDir } from '../../../../test-support/tmp.js';
+import { run, type ExportOptions } from '../index.js';
+
+const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
+const BARS = 7200; // 2 h of 1 s bars
+const H = 120;
+const R_T = 0.0015;
+const SYMBOL = 'KRW-BTC';
+
+interface Seeded {
+  bars: RowOf<'market_1s'>[];
+  snapshots: RowOf<'feature_snapshots'>[];
+  marks: RowOf<'binance_mark_price_1s'>[];
+}
+
+async function seed(db: Db): Promise<Seeded> {
+  const rand = mulberry32(7);
+  let mid = 1e8;
+  const bars: RowOf<'market_1s'>[] = [];
+  for (let i = 0; i < BARS; i++) {
+    mid *= 1 + (rand() - 0.5) * 0.0016;
+    // A missing stretch (collector down) at 40–41 min: labels across it must be marked, not made up.
+    if (i >= 2400 && i < 2460) continue;
+    bars.push({ symbol: SYMBOL, ts: new Date(T0 + i * 1000), mid, close: mid, bestBid: mid - 500, bestAsk: mid + 500, spreadBps: 0.1, recvTs: new Date(T0 + i * 1000 + 1800) });
+  }
+  const snapshots: RowOf<'feature_snapshots'>[] = [];
+  for (let t = T0 + 5000; t < T0 + BARS * 1000; t += 5000) {
+    snapshots.push({ symbol: SYMBOL, ts: new Date(t), midKrw: 1, spreadBps: 0.1, liq5mNotional: 0, rT: R_T, sigma: 0.0001, pUp: 0.3, pDown: 0.3, pNone: 0.4, inputsMaxRecvTs: new Date(t - 200) });
+  }
+  // Mark prices: event at second + 10 ms, received 700 ms later — so the row for second s is
+  // only usable from s + 0.71 s on.
+  const marks: RowOf<'binance_mark_price_1s'>[] = [];
+  for (let i = 0; i < BARS; i++) marks.push({ symbol: 'BTCUSDT', ts: new Date(T0 + i * 1000 + 10), markPrice: 60000 + i, recvTs: new Date(T0 + i * 1000 + 710) });
+  const predictions: RowOf<'predictions'>[] = snapshots.map((s) => ({ symbol: SYMBOL, ts: s.ts, horizonSec: H, rT: R_T, kVolEff: 2, rMinEff: 0.001, costRoundtripEst: 0.0011 }));
+  for (const [table, rows] of [
+    ['market_1s', bars],
+    ['feature_snapshots', snapshots],
+    ['binance_mark_price_1s', marks],
+    ['predictions', predictions],
+  ] as const) {
+    const w = createWriter(db, table);
+    await w.write(rows as never[]);
+    await w.close();
+  }
+  return { bars, snapshots, marks };
+}
+
+async function readDuck(path: string) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const rows = (await conn.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ts`)).getRowObjectsJS();
+    const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
+    return { rows, types: Object.fromEntries(types.map((t) => [t.column_name, t.column_type])) as Record<string, string> };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+describeBackends('cqt export', ({ db }) => {
+  const out = tempDir('cqt-export-');
+  let seeded: Seeded;
+  let opts: ExportOptions;
+  const asOfMs = T0 + BARS * 1000 + 5000;
+
+  beforeAll(async () => {
+    seeded = await seed(db());
+    opts = {
+      out: '',
+      symbol: SYMBOL,
+      binanceSymbol: 'BTCUSDT',
+      fromMs: T0,
+      toMs: T0 + BARS * 1000,
+      asOfMs,
+      horizonSec: H,
+      ...(db().backend === 'postgres' ? { databaseUrl: urlOf(db()) } : { dataDir: db().location }),
+      env: {},
+    };
+  });
+  afterAll(() => out.remove());
+
+  it('labels equal the labeling package on the same path, and incomplete horizons are left out and counted', async () => {
+    const file = join(out.path, 'plain.parquet');
+    const result = await run({ ...opts, out: file });
+    const { rows } = await readDuck(file);
+
+    const path = pricePath(seeded.bars.map((b) => ({ ts: b.ts as Date, mid: b.mid as number, close: b.close as number })));
+    const t0Sec = Float64Array.from(seeded.snapshots, (s) => (s.ts as Date).getTime() / 1000);
+    const ref = labelNaive(path, { horizonSec: H, halfWidth: new Float64Array(t0Sec.length).fill(R_T), t0Sec });
+    const expected = new Map<number, { label: string; ret: number; touch: number }>();
+    const statusCount: Record<string, number> = {};
+    t0Sec.forEach((t, e) => {
+      if (ref.status[e] === LabelStatus.complete) expected.set(t * 1000, { label: labelName(ref.label[e]), ret: ref.horizonReturn[e], touch: ref.touchTsSec[e] });
+      else statusCount[ref.status[e]] = (statusCount[ref.status[e]] ?? 0) + 1;
+    });
+
+    expect(rows.length).toBe(expected.size);
+    expect(result.rows).toBe(expected.size);
+    for (const r of rows) {
+      const t0 = (r.ts as Date).getTime();
+      const e = expected.get(t0)!;
+      expect({ t0, label: r.label, status: r.label_status }).toEqual({ t0, label: e.label, status: 'complete' });
+      expect(r.ret_h).toBe(e.ret);
+      expect(r.touch_ts === null ? NaN : (r.touch_ts as Date).getTime()).toBe(Number.isNaN(e.touch) ? NaN : e.touch * 1000);
+      // The look-ahead rule.
+      expect((r.label_ts as Date).getTime()).toBeGreaterThanOrEqual(t0 + H * 1000);
+      expect(r.r_t_used).toBe(R_T);
+    }
+    // Snapshots in the last H seconds that touched nothing before the data ends cannot be
+    // labelled yet; the missing stretch makes some 'gap' statuses. Both are counted, not written.
+    expect(result.skipped.incomplete).toBe(statusCount[LabelStatus.incomplete]);
+    expect(result.skipped.gap).toBe(statusCount[LabelStatus.gap]);
+    expect(result.skipped.incomplete).toBeGreaterThan(0);
+    expect(result.skipped.gap).toBeGreaterThan(0);
+    expect(rows.every((r) => (r.ts as Date).getTime() + H * 1000 <= T0 + (BARS - 1) * 1000 || r.touch_ts !== null)).toBe(true);
+    expect(result.labels.UP + result.labels.DOWN + result.labels.NONE).toBe(rows.length);
+  });
+
+  it('--with-raw joins raw rows backward on recv_ts <= t0, never a row received later', async () => {
+    const file = join(out.path, 'raw.parquet');
+    await run({ ...opts, out: file, withRaw: true });
+    const { rows } = await readDuck(file);
+    expect(rows.length).toBeGreaterThan(1000);
+    const barTs = seeded.bars.map((b) => (b.ts as Date).getTime());
+    /** The newest bar received (ts + 1.8 s) at or before t0 — computed here, independently. */
+    const newestBarKnownAt = (t0: number) => {
+      let best: number | null = null;
+      for (const ts of barTs) if (ts + 1800 <= t0) best = ts;
+      return best;
+    };
+    for (const r of rows) {
+      const t0 = (r.ts as Date).getTime();
+      // The newest mark received at or before t0: event at s+10 ms, received at s+710 ms.
+      const s = Math.floor((t0 - 710) / 1000) * 1000;
+      expect({ t0, mark: (r.raw_mark_ts as Date).getTime() }).toEqual({ t0, mark: s + 10 });
+      expect(r.raw_mark_price).toBe(60000 + (s - T0) / 1000);
+      expect({ t0, bar: (r.raw_bar_ts as Date).getTime() }).toEqual({ t0, bar: newestBarKnownAt(t0) });
+      expect(r.raw_open_interest).toBeNull(); // never collected: null, not invented
+    }
+  });
+
+  it('reads back in an independent Parquet reader with UTC timestamps, doubles and strings', async () => {
+    const file = join(out.path, 'plain.parquet');
+    const { types } = await readDuck(file);
+    expect(types.ts).toBe('TIMESTAMP WITH TIME ZONE');
+    expect(types.label_ts).toBe('TIMESTAMP WITH TIME ZONE');
+    expect(types.mid_krw).toBe('DOUBLE');
+    expect(types.label).toBe('VARCHAR');
+    const buffer = await asyncBufferFromFile(file);
+    const meta = await parquetMetadataAsync(buffer);
+    const schema = parquetSchema(meta);
+    const ts = schema.children.find((c) => c.element.name === 'ts')!.element;
+    expect(ts.logical_type).toMatchObject({ type: 'TIMESTAMP', isAdjustedToUTC: true });
+    const objects = await parquetReadObjects({ file: buffer, compressors, columns: ['ts', 'label', 'mid_krw', 'label_ts'] });
+    expect(objects.length).toBe(Number(meta.num_rows));
+    const first = objects[0] as { ts: Date; label: string; mid_krw: number; label_ts: Date };
+    expect(first.ts).toBeInstanceOf(Date);
+    expect(first.label_ts.getTime() - first.ts.getTime()).toBe(H * 1000);
+    expect(['UP', 'DOWN', 'NONE']).toContain(first.label);
+    expect(typeof first.mid_krw).toBe('number');
+    expect(meta.row_groups[0].columns[0].meta_data?.codec).toBe('ZSTD');
+  });
+
+  it('--partition-by date writes a Hive-style folder', async () => {
+    const dir = join(out.path, 'parts');
+    await run({ ...opts, out: dir, partitionBy: 'date', fromMs: T0 - 86_400_000 });
+    expect(readdirSync(dir)).toEqual(['date=2026-11-20']);
+  });
+
+  it('warns when one class dominates (barriers too wide)', async () => {
+    const result = await run({ ...opts, out: join(out.path, 'wide.parquet'), rT: 0.5 });
+    expect(result.labels.NONE).toBe(result.rows);
+    expect(result.warnings.join(' ')).toMatch(/NONE is 100\.0% of labels.*smaller r_t/);
+  });
+
+  it('an interrupted export leaves no file and no temp file', async () => {
+    const file = join(out.path, 'interrupted.parquet');
+    const controller = new AbortController();
+    let pages = 0;
+    await expect(
+      run({
+        ...opts,
+        out: file,
+        withRaw: true,
+        signal: controller.signal,
+        onProgress: () => {
+          if (++pages === 1) controller.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted/);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(out.path).filter((f) => f.startsWith('interrupted'))).toEqual([]);
+  });
+});
+
+function urlOf(db: Db): string {
+  const o = db.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string };
+  return `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}`;
+}

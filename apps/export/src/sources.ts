@@ -1,0 +1,137 @@
+// Reads from the store in bounded pages (keyset pagination on the primary key: no cursors, so it
+// works the same through PostgreSQL and the embedded store's socket).
+import type { Sql } from 'postgres';
+
+export const PAGE_ROWS = 10_000;
+
+export interface SnapshotRow {
+  [column: string]: unknown;
+  symbol: string;
+  ts: Date;
+  pred_r_t: number | null;
+  pred_horizon_sec: number | null;
+  k_vol_eff: number | null;
+  r_min_eff: number | null;
+  cost_roundtrip_est: number | null;
+}
+
+/** feature_snapshots in [fromMs, toMs] with the prediction fields of horizon H, page by page. */
+export async function* snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: number, horizonSec: number): AsyncGenerator<SnapshotRow[]> {
+  let after = new Date(fromMs - 1);
+  const to = new Date(toMs);
+  for (;;) {
+    const rows = await sql<SnapshotRow[]>`
+      select f.*, p.r_t as pred_r_t, p.horizon_sec as pred_horizon_sec, p.k_vol_eff, p.r_min_eff, p.cost_roundtrip_est
+      from feature_snapshots f
+      left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
+      where f.symbol = ${symbol} and f.ts > ${after} and f.ts <= ${to}
+      order by f.ts
+      limit ${PAGE_ROWS}`;
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1].ts;
+    if (rows.length < PAGE_ROWS) return;
+  }
+}
+
+export interface PriceRow {
+  ts: Date;
+  mid: number | null;
+  close: number | null;
+}
+
+/** market_1s prices (ts, mid, close) in [fromMs, toMs], page by page. */
+export async function* pricePages(sql: Sql, symbol: string, fromMs: number, toMs: number): AsyncGenerator<PriceRow[]> {
+  let after = new Date(fromMs - 1);
+  const to = new Date(toMs);
+  for (;;) {
+    const rows = await sql<PriceRow[]>`
+      select ts, mid, close from market_1s
+      where symbol = ${symbol} and ts > ${after} and ts <= ${to}
+      order by ts limit ${PAGE_ROWS * 5}`;
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1].ts;
+    if (rows.length < PAGE_ROWS * 5) return;
+  }
+}
+
+/** Newest market_1s second of the symbol (the end of the data labels can see). */
+export async function newestBarMs(sql: Sql, symbol: string): Promise<number | null> {
+  const [r] = await sql<{ ts: Date | null }[]>`select max(ts) as ts from market_1s where symbol = ${symbol}`;
+  return r.ts ? r.ts.getTime() : null;
+}
+
+export interface RawSpec {
+  /** DuckDB table name. */
+  name: string;
+  /** Rows with ts in (after, to] ordered by ts (the primary key order), with recv_ts + the raw columns. */
+  select: (sql: Sql, after: Date, to: Date, limit: number) => Promise<Record<string, unknown>[]>;
+  columns: Array<{ name: string; type: 'DOUBLE' | 'TIMESTAMPTZ' }>;
+}
+
+/** Raw tables joined as of recv_ts <= t0 by --with-raw: the latest row known at each t0. */
+export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
+  const metric = (metricName: string, column: string): RawSpec => ({
+    name: `raw_${column}`,
+    columns: [
+      { name: column, type: 'DOUBLE' },
+      { name: `${column}_ts`, type: 'TIMESTAMPTZ' },
+    ],
+    select: (sql, after, to, limit) => sql`
+      select recv_ts, ts, value as ${sql(column)}, ts as ${sql(`${column}_ts`)} from binance_futures_metrics
+      where symbol = ${binanceSymbol} and metric = ${metricName} and ts > ${after} and ts <= ${to}
+      order by ts limit ${limit}`,
+  });
+  return [
+    {
+      name: 'raw_market',
+      columns: [
+        { name: 'raw_bar_ts', type: 'TIMESTAMPTZ' },
+        { name: 'raw_close', type: 'DOUBLE' },
+        { name: 'raw_mid', type: 'DOUBLE' },
+        { name: 'raw_volume', type: 'DOUBLE' },
+        { name: 'raw_spread_bps', type: 'DOUBLE' },
+      ],
+      select: (sql, after, to, limit) => sql`
+        select recv_ts, ts, ts as raw_bar_ts, close as raw_close, mid as raw_mid, volume as raw_volume, spread_bps as raw_spread_bps
+        from market_1s where symbol = ${upbitSymbol} and ts > ${after} and ts <= ${to}
+        order by ts limit ${limit}`,
+    },
+    {
+      name: 'raw_mark',
+      columns: [
+        { name: 'raw_mark_price', type: 'DOUBLE' },
+        { name: 'raw_index_price', type: 'DOUBLE' },
+        { name: 'raw_funding_rate', type: 'DOUBLE' },
+        { name: 'raw_mark_ts', type: 'TIMESTAMPTZ' },
+      ],
+      select: (sql, after, to, limit) => sql`
+        select recv_ts, ts, mark_price as raw_mark_price, index_price as raw_index_price, funding_rate as raw_funding_rate, ts as raw_mark_ts
+        from binance_mark_price_1s where symbol = ${binanceSymbol} and ts > ${after} and ts <= ${to}
+        order by ts limit ${limit}`,
+    },
+    metric('open_interest', 'raw_open_interest'),
+    metric('open_interest_value', 'raw_oi_value'),
+    metric('global_ls_ratio', 'raw_global_ls_ratio'),
+    metric('top_ls_ratio', 'raw_top_ls_ratio'),
+    metric('taker_ls_ratio', 'raw_taker_ls_ratio'),
+    metric('basis', 'raw_basis'),
+  ];
+}
+
+/**
+ * Every row of one raw source with ts in (fromMs, toMs], page by page in key order. The as-of
+ * join itself is on recv_ts (in DuckDB); reading by ts keeps each page an index range scan.
+ */
+export async function* rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
+  let after = new Date(fromMs);
+  const to = new Date(toMs);
+  for (;;) {
+    const rows = await spec.select(sql, after, to, PAGE_ROWS * 5);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1].ts as Date;
+    if (rows.length < PAGE_ROWS * 5) return;
+  }
+}

@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   cli: () => import('./cli.js'),
   collect: () => import('./collect.js'),
   db: () => import('./db.js'),
+  export: () => import('./export.js'),
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),
 };

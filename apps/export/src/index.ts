@@ -32,6 +32,8 @@ export interface ExportOptions {
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** DuckDB's memory limit (it spills to a temp file beyond it); default '128MB'. */
+  memoryLimit?: string;
   /** Progress callback (the CLI shows a spinner on a TTY). */
   onProgress?: (text: string) => void;
 }
@@ -112,7 +114,7 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
   const tmpOut = `${out}.tmp-${process.pid}`;
   let duck: DuckSession | null = null;
   try {
-    duck = await DuckSession.open(work);
+    duck = await DuckSession.open(work, options.memoryLimit ?? '128MB');
     const progress = options.onProgress ?? (() => {});
     const abortCheck = () => {
       if (options.signal?.aborted) throw new RuntimeFailure('export interrupted; no file written', 'run it again');

@@ -2,7 +2,10 @@
 // works the same through PostgreSQL and the embedded store's socket).
 import type { Sql } from 'postgres';
 
-export const PAGE_ROWS = 10_000;
+/** Snapshots per page: each page also loads its price path (page span + H), so this bounds memory. */
+export const PAGE_ROWS = 2_000;
+/** Rows per page of price and raw tables. */
+const BULK_PAGE_ROWS = 20_000;
 
 export interface SnapshotRow {
   [column: string]: unknown;
@@ -48,11 +51,11 @@ export async function* pricePages(sql: Sql, symbol: string, fromMs: number, toMs
     const rows = await sql<PriceRow[]>`
       select ts, mid, close from market_1s
       where symbol = ${symbol} and ts > ${after} and ts <= ${to}
-      order by ts limit ${PAGE_ROWS * 5}`;
+      order by ts limit ${BULK_PAGE_ROWS}`;
     if (rows.length === 0) return;
     yield rows;
     after = rows[rows.length - 1].ts;
-    if (rows.length < PAGE_ROWS * 5) return;
+    if (rows.length < BULK_PAGE_ROWS) return;
   }
 }
 
@@ -128,10 +131,10 @@ export async function* rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: n
   let after = new Date(fromMs);
   const to = new Date(toMs);
   for (;;) {
-    const rows = await spec.select(sql, after, to, PAGE_ROWS * 5);
+    const rows = await spec.select(sql, after, to, BULK_PAGE_ROWS);
     if (rows.length === 0) return;
     yield rows;
     after = rows[rows.length - 1].ts as Date;
-    if (rows.length < PAGE_ROWS * 5) return;
+    if (rows.length < BULK_PAGE_ROWS) return;
   }
 }

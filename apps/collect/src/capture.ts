@@ -1,15 +1,20 @@
 // Optional raw capture (--capture DIR): every received frame with its receive time, one JSON line
-// each ({"recvTsMs","source","frame"}), in gzip files rotated hourly, so a session can be replayed.
+// each ({"recvTsMs","source","frame"}), gzip files per source rotated hourly. The fake exchange
+// replays them (`cqt fake-exchange --replay DIR`).
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 
 const ROTATE_MS = 3600_000;
 
+interface OpenFile {
+  gzip: Gzip;
+  file: WriteStream;
+  openedAtMs: number;
+}
+
 export class FrameCapture {
-  private gzip: Gzip | null = null;
-  private file: WriteStream | null = null;
-  private openedAtMs = 0;
+  private readonly open = new Map<string, OpenFile>();
   frames = 0;
   readonly files: string[] = [];
 
@@ -18,35 +23,35 @@ export class FrameCapture {
   }
 
   write(source: string, data: Buffer | string, recvTsMs: number): void {
-    if (!this.gzip || recvTsMs - this.openedAtMs >= ROTATE_MS) this.rotate(recvTsMs);
+    let f = this.open.get(source);
+    if (!f || recvTsMs - f.openedAtMs >= ROTATE_MS) f = this.rotate(source, recvTsMs);
     const frame = typeof data === 'string' ? data : data.toString('utf8');
-    this.gzip!.write(`${JSON.stringify({ recvTsMs, source, frame })}\n`);
+    f.gzip.write(`${JSON.stringify({ recvTsMs, source, frame })}\n`);
     this.frames++;
   }
 
-  private rotate(nowMs: number): void {
-    void this.closeCurrent();
-    const path = join(this.dir, `frames-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}.jsonl.gz`);
-    this.gzip = createGzip();
-    this.file = createWriteStream(path);
-    this.gzip.pipe(this.file);
-    this.openedAtMs = nowMs;
+  private rotate(source: string, nowMs: number): OpenFile {
+    const old = this.open.get(source);
+    if (old) void finish(old);
+    const path = join(this.dir, `${source}-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}.jsonl.gz`);
+    const gzip = createGzip();
+    const file = createWriteStream(path);
+    gzip.pipe(file);
+    const f = { gzip, file, openedAtMs: nowMs };
+    this.open.set(source, f);
     this.files.push(path);
+    return f;
   }
 
-  private closeCurrent(): Promise<void> {
-    const gzip = this.gzip;
-    const file = this.file;
-    this.gzip = null;
-    this.file = null;
-    if (!gzip || !file) return Promise.resolve();
-    return new Promise((resolve) => {
-      file.once('close', () => resolve());
-      gzip.end();
-    });
+  async close(): Promise<void> {
+    await Promise.all([...this.open.values()].map(finish));
+    this.open.clear();
   }
+}
 
-  close(): Promise<void> {
-    return this.closeCurrent();
-  }
+function finish(f: OpenFile): Promise<void> {
+  return new Promise((resolve) => {
+    f.file.once('close', () => resolve());
+    f.gzip.end();
+  });
 }

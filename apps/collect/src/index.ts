@@ -28,6 +28,8 @@ export interface CollectOptions {
   maxBufferRows?: number;
   /** Watchdog: reconnect a stream silent this long. */
   staleAfterSec?: number;
+  /** Rotate the Binance socket (with overlap) after this long; Binance cuts at 24 h. */
+  binanceMaxAgeSec?: number;
   /** Environment to read configuration from (default process.env). */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -106,6 +108,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     forceOrders: writers.binance_force_orders,
     events,
     staleAfterMs: Math.min(staleAfterMs, 15_000),
+    maxAgeMs: options.binanceMaxAgeSec !== undefined ? options.binanceMaxAgeSec * 1000 : undefined,
     log,
     onRawFrame: capture ? (d, t) => capture.write('binance.ws', d, t) : undefined,
   });

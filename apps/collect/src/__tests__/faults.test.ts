@@ -178,3 +178,55 @@ describe('collect under faults', () => {
     expect(collect.logs.join('\n')).not.toContain('your_key_here');
   });
 });
+
+describe('collect over long connections and captures', () => {
+  it('rotates the Binance socket before the server cut, overlapping, so no mark-price second is lost', async () => {
+    const fx = await fakeExchange({ seed: 8, binance: { maxConnectionMs: 5000 } } as never);
+    const pg = await createTestDatabase();
+    const collect = startCollect({ env: collectorEnv(fx), databaseUrl: pg.url, binanceMaxAgeSec: 3 });
+    const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+    open.push({ fx, pg, sql, collect });
+    await sleep(11_000);
+    await collect.stop();
+    const events = await eventsOf(sql, 'binance.ws');
+    expect(events.filter((e) => e.kind === 'rotate').length).toBeGreaterThanOrEqual(2);
+    // Rotation replaced each socket before the server's cut: nothing went down but the final stop.
+    expect(events.filter((e) => e.kind === 'disconnect' || e.kind === 'stale').map((e) => e.detail.reason)).toEqual(['stopped']);
+    const secs = (await sql`select ts from binance_mark_price_1s order by ts`).map((r) => Math.floor(r.ts.getTime() / 1000));
+    // One mark price per second from the first to the last, across every rotation.
+    expect(secs.length).toBeGreaterThanOrEqual(8);
+    expect(secs[secs.length - 1] - secs[0] + 1).toBe(new Set(secs).size);
+  });
+
+  it('--capture writes frames that the fake exchange replays', async () => {
+    const { tempDir } = await import('../../../../test-support/tmp.js');
+    const { loadRecordings } = await import('@cqt/testkit');
+    const dir = tempDir('cqt-capture-');
+    try {
+      const fx = await fakeExchange({ seed: 9 });
+      const pg = await createTestDatabase();
+      const collect = startCollect({ env: collectorEnv(fx), databaseUrl: pg.url, captureDir: dir.path });
+      const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+      open.push({ fx, pg, sql, collect });
+      await waitUntil(async () => (await count(sql, 'market_1s')) >= 3, 'bars');
+      const result = await collect.stop();
+      expect(result.captureFiles.length).toBe(2);
+      const recordings = await loadRecordings(dir.path);
+      expect(recordings.map((r) => [r.format, r.venue]).sort()).toEqual([
+        ['cqt-capture', 'binance'],
+        ['cqt-capture', 'upbit'],
+      ]);
+      const upbit = recordings.find((r) => r.venue === 'upbit')!;
+      expect(upbit.frames.length).toBe(result.streams.find((s) => s.name === 'upbit')!.frames);
+      // Replayed: a collector pointed at the replay gets bars again.
+      const replay = await fakeExchange({ source: { kind: 'replay', paths: [dir.path], speed: 1, loop: true } } as never);
+      const pg2 = await createTestDatabase();
+      const again = startCollect({ env: collectorEnv(replay), databaseUrl: pg2.url });
+      const sql2 = postgres(pg2.url, { max: 2, onnotice: () => {} });
+      open.push({ fx: replay, pg: pg2, sql: sql2, collect: again });
+      await waitUntil(async () => (await count(sql2, 'market_1s', 'trade_count > 0')) >= 1, 'bars from the replayed capture');
+    } finally {
+      dir.remove();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-export type RecordingFormat = 'hftbacktest' | 'cryptofeed';
+export type RecordingFormat = 'hftbacktest' | 'cryptofeed' | 'cqt-capture';
 export type RecordedVenue = 'binance' | 'upbit';
 
 export interface RecordedFrame {
@@ -92,6 +92,19 @@ function cryptofeedFrames(text: string): { frames: RecordedFrame[]; venue: Recor
   return { frames, venue };
 }
 
+/** `cqt collect --capture` files: one JSON line per frame, {"recvTsMs","source","frame"}, one source per file. */
+function captureFrames(text: string): { frames: RecordedFrame[]; venue: RecordedVenue } {
+  const frames: RecordedFrame[] = [];
+  let venue: RecordedVenue = 'binance';
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const { recvTsMs, source, frame } = JSON.parse(line) as { recvTsMs: number; source: string; frame: string };
+    venue = source.startsWith('upbit') ? 'upbit' : 'binance';
+    if (frame.startsWith('{') || frame.startsWith('[')) frames.push({ localTsMs: recvTsMs, text: frame });
+  }
+  return { frames, venue };
+}
+
 export async function readHftbacktestFile(path: string): Promise<Recording> {
   return { path, format: 'hftbacktest', venue: 'binance', frames: hftbacktestFrames(await readText(path)) };
 }
@@ -107,6 +120,7 @@ export async function readRecordingFile(path: string): Promise<Recording | undef
   const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
   let recording: Recording;
   if (/^\d{13,19} \{/.test(firstLine)) recording = { path, format: 'hftbacktest', venue: 'binance', frames: hftbacktestFrames(text) };
+  else if (firstLine.startsWith('{"recvTsMs":')) recording = { path, format: 'cqt-capture', ...captureFrames(text) };
   else {
     const { frames, venue } = cryptofeedFrames(text);
     recording = { path, format: 'cryptofeed', venue, frames };

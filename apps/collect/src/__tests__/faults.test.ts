@@ -105,6 +105,19 @@ describe('collect under faults', () => {
     expect(statuses).toContain('429');
   });
 
+  it('418 with a ban time: every Binance REST call waits until the ban ends', async () => {
+    const { fx, sql, collect } = await setUp();
+    const bannedUntil = Date.now() + 4000;
+    fx.faults.failRest('binance', { status: 418, calls: 1, body: JSON.stringify({ code: -1003, msg: `Way too much request weight used; IP banned until ${bannedUntil}. Please use WebSocket Streams for live updates to avoid bans.` }) });
+    await waitUntil(async () => (await eventsOf(sql, 'binance.rest')).some((e) => e.kind === 'rate_limited'), 'rate_limited event', 30_000);
+    const [banned] = (await eventsOf(sql, 'binance.rest')).filter((e) => e.kind === 'rate_limited');
+    expect(banned.detail.httpStatus).toBe(418);
+    expect(Date.parse(banned.detail.pausedUntil)).toBe(bannedUntil);
+    await waitUntil(async () => (await count(sql, 'binance_futures_metrics', `recv_ts > '${new Date(bannedUntil).toISOString()}'`)) > 0, 'metrics after the ban', 30_000);
+    await collect.stop();
+    expect(await count(sql, 'binance_futures_metrics', `recv_ts > '${banned.ts.toISOString()}' and recv_ts < '${new Date(bannedUntil).toISOString()}'`)).toBe(0);
+  });
+
   it('malformed frames are counted and skipped; collection continues', async () => {
     const { fx, sql, collect } = await setUp();
     for (const kind of ['truncated-json', 'not-json', 'unexpected-shape'] as const) {

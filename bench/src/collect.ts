@@ -142,6 +142,45 @@ async function cpuAtRealRate(seconds: number): Promise<{ cpuPct: number; framesP
   }
 }
 
+/** The collector's Upbit path (socket + parse + bars + writer) at a paced real-world rate. */
+async function cpuAtRate(framesPerSec: number, seconds: number): Promise<{ cpuPct: number; frames: number }> {
+  const server = spawn(process.execPath, [fileURLToPath(new URL('./pacedServer.js', import.meta.url)), String(framesPerSec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let url = '';
+  server.stdout.on('data', (d) => (url += d));
+  while (!url.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+  const name = `cqt_bench_rate_${process.pid}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${name}`;
+  const db = await openDb({ databaseUrl: dbUrl.toString() });
+  try {
+    const bars = createWriter(db, 'market_1s');
+    const events = new FeedEventLog(createWriter(db, 'feed_events'));
+    const feed = new UpbitFeed({ url: url.trim(), markets: ['KRW-BTC'], bars, events });
+    const ticker = setInterval(() => feed.tick(Date.now()), 250);
+    feed.start();
+    await new Promise((r) => setTimeout(r, 2000)); // connected and warm
+    const frames0 = feed.stats.frames;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
+    const frames = feed.stats.frames - frames0;
+    clearInterval(ticker);
+    await feed.stop();
+    await bars.close();
+    return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, frames: frames / (wallMs / 1000) };
+  } finally {
+    server.kill();
+    await db.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
 export const suite: BenchSuite = {
   name: 'collect',
   async run(): Promise<BenchRow[]> {
@@ -149,6 +188,7 @@ export const suite: BenchSuite = {
     const bare = await bareRate(payload);
     const subject = await collectorRate(payload);
     const cpu = await cpuAtRealRate(20);
+    const paced = await cpuAtRate(300, 15);
     return [
       {
         name: `upbit frames through parse + bars + writer (${FRAMES} frames, ${subject.bars} bars)`,
@@ -160,6 +200,7 @@ export const suite: BenchSuite = {
         note: subject.rate / bare >= 0.5 ? 'target ≥ 0.5 met' : 'BELOW 0.5 target',
       },
       { name: `full collector CPU at ${cpu.framesPerSec.toFixed(0)} frames/s (synthetic market, 20 s)`, value: cpu.cpuPct, unit: '% of one core' },
+      { name: `collector Upbit path CPU at ${paced.frames.toFixed(0)} frames/s (paced server in another process, 15 s)`, value: paced.cpuPct, unit: '% of one core' },
     ];
   },
 };

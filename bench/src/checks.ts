@@ -5,13 +5,11 @@
 // figure is the same-run baseline: a ratio near 1 means the cost did not grow with the table.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { openDb, type Db } from '@cqt/db';
+import type { Db } from '@cqt/db';
 import { run } from '@cqt/check-altdata';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs } from './harness.js';
+import { timeMs, withBenchDatabase } from './harness.js';
 
-const ADMIN_URL = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LONG_DAYS = Number(process.env.CQT_BENCH_CHECK_DAYS ?? 30);
 const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' };
@@ -60,29 +58,18 @@ interface Measured {
 }
 
 async function measure(days: number): Promise<Measured> {
-  const name = `cqt_bench_checks_${days}d_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString() });
-  try {
+  return withBenchDatabase(`checks_${days}d`, async (db, url) => {
     const rows = await seed(db, days);
     const report = await run({ db, asOf: AS_OF, env: ENV });
     if (report.overall !== 'pass') throw new Error(`check altdata on ${days} d of seeded data: ${report.overall}, expected pass`);
     const inProcessMs = await timeMs(() => run({ db, asOf: AS_OF, env: ENV }), 9);
     const cli = () => {
-      const args = [bin, 'check', 'altdata', '--as-of', new Date(AS_OF).toISOString(), '--database-url', url.toString(), '--json'];
+      const args = [bin, 'check', 'altdata', '--as-of', new Date(AS_OF).toISOString(), '--database-url', url, '--json'];
       const res = spawnSync(process.execPath, args, { env: { ...process.env, ...ENV }, stdio: 'ignore' });
       if (res.status !== 0) throw new Error(`cqt check altdata exited ${res.status}`);
     };
     return { rows, inProcessMs, cliMs: await timeMs(cli, 5) };
-  } finally {
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  });
 }
 
 export const suite: BenchSuite = {

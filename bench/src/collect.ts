@@ -7,15 +7,13 @@
 //    child process) for a fixed time; process CPU time / wall time, with the frame rate it handled.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import { WebSocketServer } from 'ws';
 import WebSocket from 'ws';
-import { createWriter, openDb } from '@cqt/db';
+import { createWriter } from '@cqt/db';
 import { FeedEventLog, UpbitFeed, run as runCollect } from '@cqt/collect';
-import type { BenchRow, BenchSuite } from './harness.js';
+import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
 const FRAMES = Number(process.env.CQT_BENCH_COLLECT_FRAMES ?? 200_000);
-const ADMIN_URL = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const bin = fileURLToPath(new URL('../../apps/cqt/dist/bin.js', import.meta.url));
 
 function frames(): Buffer[] {
@@ -70,41 +68,33 @@ async function bareRate(payload: Buffer[]): Promise<number> {
 }
 
 async function collectorRate(payload: Buffer[]): Promise<{ rate: number; bars: number }> {
-  const name = `cqt_bench_collect_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString() });
-  const server = await blastServer(payload);
-  try {
-    const bars = createWriter(db, 'market_1s');
-    const events = new FeedEventLog(createWriter(db, 'feed_events'));
-    const feed = new UpbitFeed({ url: server.url, markets: ['KRW-BTC'], bars, events, graceMs: 0 });
-    const ticker = setInterval(() => feed.tick(Date.now()), 100);
-    let first = 0;
-    feed.start();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (feed.stats.frames > 0 && first === 0) first = performance.now();
-        if (feed.stats.frames >= payload.length) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 1);
-    });
-    const elapsed = performance.now() - first;
-    clearInterval(ticker);
-    await feed.stop();
-    await bars.close();
-    return { rate: payload.length / (elapsed / 1000), bars: bars.stats.written };
-  } finally {
-    await server.close();
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  return withBenchDatabase('collect', async (db) => {
+    const server = await blastServer(payload);
+    try {
+      const bars = createWriter(db, 'market_1s');
+      const events = new FeedEventLog(createWriter(db, 'feed_events'));
+      const feed = new UpbitFeed({ url: server.url, markets: ['KRW-BTC'], bars, events, graceMs: 0 });
+      const ticker = setInterval(() => feed.tick(Date.now()), 100);
+      let first = 0;
+      feed.start();
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (feed.stats.frames > 0 && first === 0) first = performance.now();
+          if (feed.stats.frames >= payload.length) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 1);
+      });
+      const elapsed = performance.now() - first;
+      clearInterval(ticker);
+      await feed.stop();
+      await bars.close();
+      return { rate: payload.length / (elapsed / 1000), bars: bars.stats.written };
+    } finally {
+      await server.close();
+    }
+  });
 }
 
 /** Full collector at the synthetic market's pace (fake exchange in a child process). */
@@ -115,30 +105,24 @@ async function cpuAtRealRate(seconds: number): Promise<{ cpuPct: number; framesP
   while (!out.includes('COINGLASS_URL')) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 200));
   const { urls, coinglassKey } = JSON.parse(out);
-  const name = `cqt_bench_cpu_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
   try {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const result = await runCollect({
-      durationSec: seconds,
-      databaseUrl: url.toString(),
-      statusIntervalSec: 3600,
-      log: () => {},
-      env: { ...urls, COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: coinglassKey, BINANCE_POLL_SEC: '60', COINGLASS_POLL_SEC: '300' },
+    return await withBenchDatabase('cpu', async (_db, url) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const result = await runCollect({
+        durationSec: seconds,
+        databaseUrl: url,
+        statusIntervalSec: 3600,
+        log: () => {},
+        env: { ...urls, COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: coinglassKey, BINANCE_POLL_SEC: '60', COINGLASS_POLL_SEC: '300' },
+      });
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - t0;
+      const framesTotal = result.streams.reduce((n, s) => n + s.frames, 0);
+      return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, framesPerSec: framesTotal / (wallMs / 1000) };
     });
-    const cpu = process.cpuUsage(cpu0);
-    const wallMs = performance.now() - t0;
-    const framesTotal = result.streams.reduce((n, s) => n + s.frames, 0);
-    return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, framesPerSec: framesTotal / (wallMs / 1000) };
   } finally {
     fake.kill('SIGTERM');
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
   }
 }
 
@@ -148,36 +132,28 @@ async function cpuAtRate(framesPerSec: number, seconds: number): Promise<{ cpuPc
   let url = '';
   server.stdout.on('data', (d) => (url += d));
   while (!url.includes('\n')) await new Promise((r) => setTimeout(r, 20));
-  const name = `cqt_bench_rate_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: dbUrl.toString() });
   try {
-    const bars = createWriter(db, 'market_1s');
-    const events = new FeedEventLog(createWriter(db, 'feed_events'));
-    const feed = new UpbitFeed({ url: url.trim(), markets: ['KRW-BTC'], bars, events });
-    const ticker = setInterval(() => feed.tick(Date.now()), 250);
-    feed.start();
-    await new Promise((r) => setTimeout(r, 2000)); // connected and warm
-    const frames0 = feed.stats.frames;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-    const cpu = process.cpuUsage(cpu0);
-    const wallMs = performance.now() - t0;
-    const frames = feed.stats.frames - frames0;
-    clearInterval(ticker);
-    await feed.stop();
-    await bars.close();
-    return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, frames: frames / (wallMs / 1000) };
+    return await withBenchDatabase('rate', async (db) => {
+      const bars = createWriter(db, 'market_1s');
+      const events = new FeedEventLog(createWriter(db, 'feed_events'));
+      const feed = new UpbitFeed({ url: url.trim(), markets: ['KRW-BTC'], bars, events });
+      const ticker = setInterval(() => feed.tick(Date.now()), 250);
+      feed.start();
+      await new Promise((r) => setTimeout(r, 2000)); // connected and warm
+      const frames0 = feed.stats.frames;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - t0;
+      const frames = feed.stats.frames - frames0;
+      clearInterval(ticker);
+      await feed.stop();
+      await bars.close();
+      return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, frames: frames / (wallMs / 1000) };
+    });
   } finally {
     server.kill();
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
   }
 }
 

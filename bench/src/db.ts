@@ -8,13 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { createWriter, openDb, type Db, type RowOf, type WriteMethod } from '@cqt/db';
-import type { BenchRow, BenchSuite } from './harness.js';
+import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
 const ROWS = Number(process.env.CQT_BENCH_DB_ROWS ?? 100_000);
-const ADMIN_URL = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const T0 = Date.UTC(2026, 10, 23);
 
 function bars(symbol: string): RowOf<'market_1s'>[] {
@@ -69,14 +67,7 @@ async function writerRate(db: Db, symbol: string, method: WriteMethod = 'unnest'
 }
 
 async function postgresRows(): Promise<BenchRow[]> {
-  const name = `cqt_bench_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString() });
-  try {
+  return withBenchDatabase('writer', async (db) => {
     const text = copyText('COPY');
     const start = performance.now();
     const w = await db.sql.unsafe(`copy market_1s (${COLS}) from stdin`).writable();
@@ -89,11 +80,7 @@ async function postgresRows(): Promise<BenchRow[]> {
       { name: `postgres writer, new rows (${ROWS} rows)`, value: insert, unit: 'rows/s', baseline: copyRate, baselineName: 'raw COPY', ratio: insert / copyRate },
       { name: `postgres writer, all conflicts (${ROWS} rows)`, value: upsert, unit: 'rows/s', baseline: copyRate, baselineName: 'raw COPY', ratio: upsert / copyRate },
     ];
-  } finally {
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  });
 }
 
 async function embeddedRows(): Promise<BenchRow[]> {

@@ -10,13 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { createWriter, openDb, type Db, type RowOf } from '@cqt/db';
+import { createWriter, type Db, type RowOf } from '@cqt/db';
 import { labelNaive, pricePath } from '@cqt/labeling';
 import { run as runExport } from '@cqt/export';
-import type { BenchRow, BenchSuite } from './harness.js';
+import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
-const ADMIN_URL = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const T0 = Date.UTC(2026, 10, 1);
 const H = 120;
 const child = fileURLToPath(new URL('./exportChild.js', import.meta.url));
@@ -63,24 +61,13 @@ export async function seed(db: Db, days: number): Promise<void> {
   for (const w of Object.values(writers)) await w.close();
 }
 
-async function withDatabase<T>(days: number, fn: (url: string, db: Db) => Promise<T>): Promise<T> {
-  const name = `cqt_bench_export_${days}d_${process.pid}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name}`);
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString() });
-  try {
+/** A bench database seeded with `days` of data and analysed (a collector's tables would be). */
+function withSeededDatabase<T>(days: number, fn: (url: string, db: Db) => Promise<T>): Promise<T> {
+  return withBenchDatabase(`export_${days}d`, async (db, url) => {
     await seed(db, days);
-    // Fresh tables have no statistics yet; a collector's tables would have been auto-analysed.
     await db.sql`analyze`;
-    return await fn(url.toString(), db);
-  } finally {
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+    return fn(url, db);
+  });
 }
 
 /** Row by row: the label window and each raw as-of value fetched per snapshot, joined in JS. */
@@ -121,7 +108,7 @@ export const suite: BenchSuite = {
   name: 'export',
   async run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
-    await withDatabase(1, async (url, db) => {
+    await withSeededDatabase(1, async (url, db) => {
       const dir = mkdtempSync(join(tmpdir(), 'cqt-bench-export-'));
       try {
         const to = T0 + 86_400_000;
@@ -135,7 +122,7 @@ export const suite: BenchSuite = {
       const day = peakRss(url, 1);
       rows.push({ name: `export peak RSS, 24 h (${day.rows} rows)`, value: day.maxRssMb, unit: 'MB' });
     });
-    await withDatabase(7, async (url) => {
+    await withSeededDatabase(7, async (url) => {
       const week = peakRss(url, 7);
       const day = rows[1].value;
       rows.push({ name: `export peak RSS, 7 days (${week.rows} rows, ${week.seconds.toFixed(1)} s)`, value: week.maxRssMb, unit: 'MB', baseline: day, baselineName: 'peak RSS at 24 h', ratio: day / week.maxRssMb, note: 'ratio ≈ 1 means flat' });

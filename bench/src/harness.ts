@@ -1,5 +1,7 @@
 // Shared shape for bench suites: each suite measures a subject and a baseline in the same run
 // and reports their ratio, so a noisy machine shifts both sides alike.
+import postgres from 'postgres';
+import { openDb, type Db } from '@cqt/db';
 
 export interface BenchRow {
   /** What was measured, e.g. "upbit trade parse". */
@@ -31,4 +33,23 @@ export async function timeMs(fn: () => unknown | Promise<unknown>, repeats = 5):
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)];
+}
+
+/** A throwaway PostgreSQL database for one measurement (dropped afterwards), opened as a cqt store. */
+export async function withBenchDatabase<T>(label: string, fn: (db: Db, url: string) => Promise<T>): Promise<T> {
+  const adminUrl = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `cqt_bench_${label}_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await openDb({ databaseUrl: url.toString() });
+  try {
+    return await fn(db, url.toString());
+  } finally {
+    await db.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }

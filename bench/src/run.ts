@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   export: () => import('./export.js'),
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),
+  predict: () => import('./predict.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

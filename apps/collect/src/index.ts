@@ -78,6 +78,9 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
         flushIntervalMs: 200,
         maxQueueRows: options.maxBufferRows ?? 500_000,
         overflow: 'drop',
+        // First receipt wins: a row's recv_ts is when it first became known, so re-polled metric
+        // points, replayed frames or a second collector never move it later (point-in-time rule).
+        onConflict: 'ignore',
         onDrop: (count) => {
           if (table !== 'feed_events') events?.record({ source: 'db', kind: 'dropped', detail: { table, count } });
           log(`collect: buffer full, dropped ${count} ${table} rows`);

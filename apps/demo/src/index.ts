@@ -87,8 +87,10 @@ export async function run(options: DemoOptions): Promise<DemoResult> {
   await cqt('predict', ['predict', '--backfill', '--from', from, '--to', to, '--horizon', `${horizonSec}s`, '--json']);
   log(`demo 4/5: cqt check all over the collected window`);
   await cqt('check all', ['check', 'all', '--window', `${Math.max(10, Math.floor((endMs - startMs) / 1000) - 10)}s`, '--as-of', to, '--json']);
+  // The predictor's sigma (hence r_t) needs about a minute of history, so the demo labels with a
+  // fixed 5 bps barrier instead of each snapshot's r_t.
   log(`demo 5/5: cqt export → ${parquet}`);
-  await cqt('export', ['export', '--out', parquet, '--from', new Date(startMs).toISOString(), '--to', to, '--as-of', new Date(endMs).toISOString(), '--horizon', `${horizonSec}s`, '--with-raw', '--json']);
+  await cqt('export', ['export', '--out', parquet, '--from', new Date(startMs).toISOString(), '--to', to, '--as-of', new Date(endMs).toISOString(), '--horizon', `${horizonSec}s`, '--r-t', '0.0005', '--with-raw', '--json']);
 
   const exported = steps.find((s) => s.step === 'export');
   const ok = steps.every((s) => s.step === 'check all' || s.exitCode === 0) && ((exported?.summary as { rows?: number })?.rows ?? 0) > 0;

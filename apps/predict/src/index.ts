@@ -1,1 +1,335 @@
-export {};
+// `cqt predict`: a point-in-time feature snapshot and barrier probabilities for one Upbit market
+// (paired with a Binance symbol) on exact interval boundaries.
+// - live (default): the snapshot for boundary t0 is computed at t0 + delay, from rows with
+//   recv_ts <= t0 only; the delay just lets rows received by t0 reach the database, so the live
+//   result equals a later recomputation. Each snapshot and its prediction are upserted in one
+//   transaction. Runs until SIGINT/SIGTERM or --duration.
+// - --once [--as-of T]: one snapshot for the boundary at or before T, printed, not written.
+// - --backfill --from T --to T: every boundary in the range from stored raw data, written in
+//   batches (bounded memory), the same computation as live.
+import { readFileSync } from 'node:fs';
+import { UsageError, loadConfig, parseTimeMs, type CommandOutput } from '@cqt/config';
+import { openDb, tableMeta, type Db } from '@cqt/db';
+import { BrownianFirstPassage, loadModel, type BarrierModel } from './model.js';
+import { computeSnapshot, type SnapshotOptions } from './snapshot.js';
+import { writeSnapshots, type SnapshotRows } from './store.js';
+
+export {
+  computeSnapshot,
+  optionsFromParams,
+  readStoredSnapshot,
+  snapshotFromInputs,
+  snapshotParams,
+  type BarrierSettings,
+  type SnapshotOptions,
+  type SnapshotParams,
+  type StoredSnapshot,
+} from './snapshot.js';
+export { computeFeatures, streamDownReason, type Features, type FeatureResult, type SnapshotInputs } from './features.js';
+export { loadInputs, readSnapshotRows, readSnapshotTimes, futureInputs, writeSnapshots, type SnapshotRows } from './store.js';
+export { RELATIVE_TOLERANCE, rowDifferences, sameValue, type ColumnDifference } from './compare.js';
+export * from './model.js';
+
+export const DEFAULTS = {
+  intervalSec: 5,
+  horizonSec: 120,
+  /** Rows received by t0 are written by the collector within ~0.5 s (200 ms flushes); 2.5 s leaves room. */
+  delaySec: 2.5,
+  kVol: 1,
+  rMinBps: 5,
+  costMultiplier: 1,
+  /** Snapshots per transaction in --backfill. */
+  backfillBatch: 100,
+} as const;
+
+export interface PredictOptions {
+  /** Upbit market (default: first of CQT_UPBIT_MARKETS). */
+  symbol?: string;
+  /** Binance symbol (default: first of CQT_BINANCE_SYMBOLS). */
+  binanceSymbol?: string;
+  intervalSec?: number;
+  horizonSec?: number;
+  delaySec?: number;
+  once?: boolean;
+  /** --once: ISO 8601 / epoch ms text or epoch ms; default now − delay. */
+  asOf?: string | number;
+  backfill?: boolean;
+  from?: string | number;
+  to?: string | number;
+  durationSec?: number;
+  kVol?: number;
+  rMinBps?: number;
+  costMultiplier?: number;
+  /** JSON file written from BarrierModel.save(); default the unfitted Brownian baseline. */
+  modelPath?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the live loop or a backfill (SIGINT/SIGTERM in the CLI). */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** A handle to use instead of opening one (tests). */
+  db?: Db;
+}
+
+export interface OnceResult {
+  mode: 'once';
+  symbol: string;
+  binanceSymbol: string;
+  /** The snapshot's columns by SQL name, as they would be stored. */
+  snapshot: Record<string, unknown>;
+  prediction: Record<string, unknown>;
+}
+
+export interface RunResult {
+  mode: 'live' | 'backfill';
+  symbol: string;
+  binanceSymbol: string;
+  backend: string;
+  location: string;
+  intervalSec: number;
+  horizonSec: number;
+  /** First and last boundary computed (ISO 8601), null when none. */
+  firstTs: string | null;
+  lastTs: string | null;
+  written: number;
+  failed: number;
+  /** How many written snapshots had each column null. */
+  nullCounts: Record<string, number>;
+  last: Record<string, unknown> | null;
+}
+
+export type PredictResult = OnceResult | RunResult;
+
+interface Plan {
+  symbol: string;
+  intervalMs: number;
+  delayMs: number;
+  snapshot: SnapshotOptions;
+}
+
+export async function run(options: PredictOptions): Promise<PredictResult> {
+  const env = options.env ?? process.env;
+  const { values: config } = loadConfig({ env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
+  const plan = resolvePlan(options, config);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    if (options.once) return await once(db, plan, options.asOf);
+    if (options.backfill) return await backfill(db, plan, options, log);
+    return await live(db, plan, options, log);
+  } finally {
+    if (!options.db) await db.close();
+  }
+}
+
+function resolvePlan(options: PredictOptions, config: ReturnType<typeof loadConfig>['values']): Plan {
+  const modes = [options.once && '--once', options.backfill && '--backfill'].filter(Boolean);
+  if (modes.length > 1) throw new UsageError('--once and --backfill cannot be combined', 'use one: --once for one snapshot, --backfill for a range');
+  if (options.asOf !== undefined && !options.once) throw new UsageError('--as-of needs --once', 'cqt predict --once --as-of 2026-11-23T10:00:00Z');
+  if ((options.from !== undefined || options.to !== undefined) && !options.backfill) throw new UsageError('--from/--to need --backfill', 'cqt predict --backfill --from … --to …');
+  if (options.backfill && (options.from === undefined || options.to === undefined)) throw new UsageError('--backfill needs --from and --to', 'cqt predict --backfill --from 2026-11-23T00:00:00Z --to 2026-11-23T01:00:00Z');
+  if (options.durationSec !== undefined && (options.once || options.backfill)) throw new UsageError('--duration applies to the live loop only', 'drop --duration, or --once/--backfill');
+  const intervalSec = wholeSeconds(options.intervalSec ?? DEFAULTS.intervalSec, '--interval');
+  const horizonSec = wholeSeconds(options.horizonSec ?? DEFAULTS.horizonSec, '--horizon');
+  const delaySec = options.delaySec ?? DEFAULTS.delaySec;
+  if (!(delaySec >= 0 && delaySec < 60)) throw new UsageError(`invalid --delay ${delaySec}`, 'a delay from 0 to 60 s, e.g. 2.5s');
+  const symbol = options.symbol?.toUpperCase() ?? config.upbitMarkets[0];
+  const binanceSymbol = options.binanceSymbol?.toUpperCase() ?? config.binanceSymbols[0];
+  if (!/^[A-Z0-9]+-[A-Z0-9]+$/.test(symbol)) throw new UsageError(`invalid --symbol "${symbol}"`, 'an Upbit market such as KRW-BTC');
+  if (!/^[A-Z0-9]+$/.test(binanceSymbol)) throw new UsageError(`invalid --binance-symbol "${binanceSymbol}"`, 'a Binance USD-M symbol such as BTCUSDT');
+  const barrier = {
+    feePerSide: config.feePerSideBps / 10_000,
+    rMin: nonNegative(options.rMinBps ?? DEFAULTS.rMinBps, '--r-min-bps') / 10_000,
+    costMultiplier: nonNegative(options.costMultiplier ?? DEFAULTS.costMultiplier, '--cost-multiplier'),
+    kVol: nonNegative(options.kVol ?? DEFAULTS.kVol, '--k-vol'),
+  };
+  return {
+    symbol,
+    intervalMs: intervalSec * 1000,
+    delayMs: delaySec * 1000,
+    snapshot: { binanceSymbol, horizonSec, binancePollSec: config.binancePollSec, barrier, model: readModel(options.modelPath) },
+  };
+}
+
+function wholeSeconds(value: number, flag: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`invalid ${flag} ${value}`, 'a whole number of seconds ≥ 1, e.g. 5, 2m');
+  return value;
+}
+
+function nonNegative(value: number, flag: string): number {
+  if (!(value >= 0 && value < Infinity)) throw new UsageError(`invalid ${flag} ${value}`, 'a number ≥ 0');
+  return value;
+}
+
+function readModel(path: string | undefined): BarrierModel {
+  if (path === undefined) return new BrownianFirstPassage();
+  try {
+    return loadModel(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (err) {
+    throw new UsageError(`cannot load model ${path}: ${(err as Error).message}`, 'pass a JSON file written from a model\'s save()', err);
+  }
+}
+
+const timeMs = (value: string | number, flag: string) => (typeof value === 'number' ? value : parseTimeMs(value, flag));
+const floorTo = (ms: number, stepMs: number) => Math.floor(ms / stepMs) * stepMs;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function once(db: Db, plan: Plan, asOf: string | number | undefined): Promise<OnceResult> {
+  const t0Ms = floorTo(asOf === undefined ? Date.now() - plan.delayMs : timeMs(asOf, '--as-of'), plan.intervalMs);
+  const rows = await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot);
+  return {
+    mode: 'once',
+    symbol: plan.symbol,
+    binanceSymbol: plan.snapshot.binanceSymbol,
+    snapshot: bySqlName('feature_snapshots', rows.feature),
+    prediction: bySqlName('predictions', rows.prediction),
+  };
+}
+
+/** Row keyed by SQL column name, times as ISO 8601 (what the table holds, as JSON). */
+function bySqlName(table: 'feature_snapshots' | 'predictions', row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { prop, name } of tableMeta(table).columns) {
+    if (!(prop in row)) continue;
+    const value = row[prop];
+    out[name] = value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}
+
+/** Counts written snapshots and their nulls, and keeps the last one for the summary. */
+class Tally {
+  written = 0;
+  failed = 0;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+  readonly nullCounts: Record<string, number> = {};
+  last: Record<string, unknown> | null = null;
+
+  add(rows: SnapshotRows): void {
+    this.written++;
+    const tsMs = (rows.feature.ts as Date).getTime();
+    this.firstTs ??= tsMs;
+    this.lastTs = tsMs;
+    for (const column of Object.keys(rows.feature.degraded as Record<string, string>)) this.nullCounts[column] = (this.nullCounts[column] ?? 0) + 1;
+    this.last = bySqlName('feature_snapshots', rows.feature);
+  }
+
+  result(mode: RunResult['mode'], db: Db, plan: Plan): RunResult {
+    return {
+      mode,
+      symbol: plan.symbol,
+      binanceSymbol: plan.snapshot.binanceSymbol,
+      backend: db.backend,
+      location: db.location,
+      intervalSec: plan.intervalMs / 1000,
+      horizonSec: plan.snapshot.horizonSec,
+      firstTs: this.firstTs === null ? null : iso(this.firstTs),
+      lastTs: this.lastTs === null ? null : iso(this.lastTs),
+      written: this.written,
+      failed: this.failed,
+      nullCounts: this.nullCounts,
+      last: this.last,
+    };
+  }
+}
+
+async function backfill(db: Db, plan: Plan, options: PredictOptions, log: (line: string) => void): Promise<RunResult> {
+  const fromMs = timeMs(options.from!, '--from');
+  const requestedToMs = timeMs(options.to!, '--to');
+  if (requestedToMs < fromMs) throw new UsageError(`--to ${iso(requestedToMs)} is before --from ${iso(fromMs)}`, 'swap them');
+  // A boundary is settled once its delay has passed; later ones are for the live loop.
+  const toMs = Math.min(requestedToMs, Date.now() - plan.delayMs);
+  const tally = new Tally();
+  let batch: SnapshotRows[] = [];
+  const flush = async () => {
+    await writeSnapshots(db, batch);
+    for (const rows of batch) tally.add(rows);
+    log(`predict: backfill ${plan.symbol} up to ${iso((batch.at(-1)!.feature.ts as Date).getTime())} (${tally.written} snapshots)`);
+    batch = [];
+  };
+  for (let t0Ms = Math.ceil(fromMs / plan.intervalMs) * plan.intervalMs; t0Ms <= toMs && !options.signal?.aborted; t0Ms += plan.intervalMs) {
+    batch.push(await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot));
+    if (batch.length >= DEFAULTS.backfillBatch) await flush();
+  }
+  if (batch.length) await flush();
+  return tally.result('backfill', db, plan);
+}
+
+/**
+ * Boundary after boundary: wait until t0 + delay, compute, write. A tick that falls behind (slow
+ * database) is still computed when its turn comes — its result does not depend on when that is.
+ */
+async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: string) => void): Promise<RunResult> {
+  const startedMs = Date.now();
+  const endMs = options.durationSec === undefined ? Infinity : startedMs + options.durationSec * 1000;
+  const tally = new Tally();
+  let lastLogMs = 0;
+  log(`predict: ${plan.symbol}/${plan.snapshot.binanceSymbol} every ${plan.intervalMs / 1000} s, H=${plan.snapshot.horizonSec} s, into ${db.backend} ${db.location}`);
+  for (let t0Ms = Math.ceil((startedMs - plan.delayMs) / plan.intervalMs) * plan.intervalMs; ; t0Ms += plan.intervalMs) {
+    const dueMs = t0Ms + plan.delayMs;
+    if (dueMs > endMs || !(await sleepUntil(dueMs, options.signal))) break;
+    try {
+      const rows = await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot);
+      await writeSnapshots(db, [rows]);
+      tally.add(rows);
+      if (Date.now() - lastLogMs >= 60_000) {
+        lastLogMs = Date.now();
+        log(`predict: ${iso(t0Ms)} ${summaryLine(tally.last!)} (${tally.written} written, ${tally.failed} failed)`);
+      }
+    } catch (err) {
+      tally.failed++;
+      log(`predict: snapshot ${iso(t0Ms)} failed: ${(err as Error).message}`);
+    }
+  }
+  return tally.result('live', db, plan);
+}
+
+/** Resolves true at `atMs`, false at once when the signal aborts (before or meanwhile). */
+function sleepUntil(atMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, Math.max(0, atMs - Date.now()));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function summaryLine(row: Record<string, unknown>): string {
+  const f = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '-');
+  return `mid ${f(row.mid_krw, 0)} sigma ${f(row.sigma, 6)} r_t ${f(row.r_t, 5)} p_up ${f(row.p_up, 3)} p_down ${f(row.p_down, 3)} p_none ${f(row.p_none, 3)} ev_rate ${f(row.ev_rate, 8)}; ${Object.keys(row.degraded as object).length} null`;
+}
+
+export function output(result: PredictResult): CommandOutput {
+  return { exitCode: 0, json: result, human: () => (result.mode === 'once' ? onceText(result) : runText(result)) };
+}
+
+function onceText(result: OnceResult): string {
+  const { snapshot, prediction } = result;
+  const degraded = (snapshot.degraded ?? {}) as Record<string, string>;
+  const skip = new Set(['symbol', 'ts', 'degraded']);
+  const rows = Object.entries(snapshot)
+    .filter(([column]) => !skip.has(column))
+    .map(([column, value]) => `  ${column.padEnd(22)} ${value === null ? `null  (${degraded[column] ?? 'unknown'})` : String(value)}`);
+  const model = `${prediction.model} ${prediction.model_version}`;
+  return [`snapshot ${result.symbol}/${result.binanceSymbol} at ${snapshot.ts} (H=${prediction.horizon_sec} s, ${model})`, ...rows].join('\n');
+}
+
+function runText(result: RunResult): string {
+  const nulls = Object.entries(result.nullCounts).map(([column, n]) => `${column} ×${n}`);
+  return [
+    `predict ${result.mode} ${result.symbol}/${result.binanceSymbol} into ${result.backend} ${result.location}: ${result.written} snapshots` +
+      (result.firstTs ? ` ${result.firstTs} → ${result.lastTs}` : '') +
+      (result.failed ? `, ${result.failed} FAILED` : ''),
+    `  every ${result.intervalSec} s, horizon ${result.horizonSec} s`,
+    `  null columns: ${nulls.length ? nulls.join(', ') : 'none'}`,
+    ...(result.last ? [`  last: ${summaryLine(result.last)}`] : []),
+  ].join('\n');
+}

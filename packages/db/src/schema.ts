@@ -143,6 +143,8 @@ export const predictions = pgTable(
     evRate: doublePrecision('ev_rate'),
     model: text('model'),
     modelVersion: text('model_version'),
+    /** What the prediction and the feature snapshot written with it were computed from besides the market, ts and horizon (Binance symbol, barrier and model settings), so both can be recomputed. */
+    params: jsonb('params'),
     createdAt: tsCol('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.ts, t.horizonSec] })],

@@ -1,9 +1,10 @@
-// `cqt check <altdata|features|coinglass|all>`: each check comes from its app; `all` runs every
+// `cqt check <altdata|features|leak|coinglass|all>`: each check comes from its app; `all` runs every
 // check that exists on one store connection and fails if any item fails.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
 import { register as registerAltdata } from '@cqt/check-altdata/command';
 import { register as registerFeatures } from '@cqt/check-features/command';
+import { register as registerLeak } from '@cqt/check-leak/command';
 import { register as registerCoinglass } from '@cqt/check-coinglass/command';
 import { CHECK_EXIT_CODES, addCheckFlags, commonOptions, type CheckFlags } from '@cqt/checks/command';
 
@@ -11,8 +12,9 @@ export function registerCheck(program: Command, cli: CliContext): void {
   const check = program.command('check').description('data-quality gates: exit 0 all pass, 1 any fail, 2 error');
   registerAltdata(check, cli);
   registerFeatures(check, cli);
+  registerLeak(check, cli);
   registerCoinglass(check, cli);
-  addCheckFlags(check.command('all').description('every check that exists (altdata, features, coinglass); fails if any item fails'))
+  addCheckFlags(check.command('all').description('every check that exists (altdata, features, leak, coinglass); fails if any item fails'))
     .addHelpText(
       'after',
       `
@@ -28,12 +30,13 @@ ${CHECK_EXIT_CODES}`,
 }
 
 async function checkAll(flags: CheckFlags) {
-  const [{ loadConfig }, { openDb }, { checkOutput, resolveAsOfMs }, altdata, features, coinglass] = await Promise.all([
+  const [{ loadConfig }, { openDb }, { checkOutput, resolveAsOfMs }, altdata, features, leak, coinglass] = await Promise.all([
     import('@cqt/config'),
     import('@cqt/db'),
     import('@cqt/checks'),
     import('@cqt/check-altdata'),
     import('@cqt/check-features'),
+    import('@cqt/check-leak'),
     import('@cqt/check-coinglass'),
   ]);
   const options = commonOptions(flags);
@@ -45,6 +48,7 @@ async function checkAll(flags: CheckFlags) {
     const reports = [
       await altdata.run({ ...options, asOf, db }),
       await features.run({ ...options, asOf, db }),
+      await leak.run({ ...options, asOf, db }),
       await coinglass.run({ window: options.window, asOf, db }),
     ];
     return checkOutput(reports);

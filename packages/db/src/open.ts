@@ -7,6 +7,7 @@ import postgres, { type Options, type Sql } from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { RuntimeFailure, maskUrl } from '@cqt/config';
 import { openEmbedded, socketPathFor, type EmbeddedHandle, type EmbeddedOptions } from './embedded/store.js';
+import { isDataError } from './errors.js';
 import { runMigrations } from './migrate.js';
 import * as schema from './schema.js';
 
@@ -69,7 +70,7 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
       ...options.embedded,
       prepare: options.skipMigrations ? undefined : () => runMigrations(() => connect(1)),
     });
-    await sql`select 1`;
+    await reachable(sql, options.embedded?.waitMs ?? 60_000);
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw err;
@@ -77,6 +78,26 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
   const db = makeDb('embedded', handle.dataDir, sql, () => connect(2), () => handle.close());
   db.role = () => handle.role();
   return db;
+}
+
+/**
+ * Waits until the store answers. The owner may exit between our lock check and our first query
+ * (a short-lived `cqt db status` owning a new store, say); meanwhile this process's watcher takes
+ * the store over, so a refused or vanished socket is retried rather than fatal.
+ */
+async function reachable(sql: Sql, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await sql`select 1`;
+      return;
+    } catch (err) {
+      if (isDataError(err) || Date.now() > deadline) {
+        throw new RuntimeFailure(`the embedded store is not answering: ${(err as Error).message}`, 'check that the data dir is writable; `cqt db status` shows its owner', err);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 function makeDb(backend: Backend, location: string, sql: Sql, connectOrm: () => Sql, closeBackend: () => Promise<void>): Db {

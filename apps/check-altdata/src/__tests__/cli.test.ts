@@ -45,19 +45,23 @@ describe('cqt check (built binary, PostgreSQL)', () => {
     expect(lines.at(-1)).toBe('OVERALL FAIL (altdata: 2 fail)');
   });
 
-  it('check all: every check on one as-of; exit 0 on healthy data, 1 when one check fails', () => {
-    const ok = runCqt(['check', 'all', '--as-of', AS_OF_ISO, '--json'], env);
-    expect(ok.code).toBe(0);
-    const all = JSON.parse(ok.stdout);
-    expect(all).toMatchObject({ check: 'all', asOf: AS_OF_ISO, overall: 'pass' });
+  it('check all: every check on one as-of; exit 1 when one check fails', () => {
+    // Healthy raw data and snapshots, but the seeded snapshots were not written by `cqt predict`
+    // (no stored parameters), so the leak check cannot recompute them and fails: a gate that
+    // cannot verify does not pass.
+    const seeded = runCqt(['check', 'all', '--as-of', AS_OF_ISO, '--json'], env);
+    expect(seeded.code).toBe(1);
+    const all = JSON.parse(seeded.stdout);
+    expect(all).toMatchObject({ check: 'all', asOf: AS_OF_ISO, overall: 'fail' });
     expect(all.checks.map((c: { check: string; overall: string; asOf: string }) => [c.check, c.overall, c.asOf])).toEqual([
       ['altdata', 'pass', AS_OF_ISO],
       ['features', 'pass', AS_OF_ISO],
+      ['leak', 'fail', AS_OF_ISO],
       ['coinglass', 'skip', AS_OF_ISO],
     ]);
     const later = runCqt(['check', 'all', '--as-of', new Date(AS_OF + 3_600_000).toISOString()], env);
     expect(later.code).toBe(1);
-    expect(later.stdout.trim().split('\n').at(-1)).toMatch(/^OVERALL FAIL \(altdata: \d+ fail, features: 2 fail\)$/);
+    expect(later.stdout.trim().split('\n').at(-1)).toMatch(/^OVERALL FAIL \(altdata: \d+ fail, features: 2 fail, leak: \d+ fail\)$/);
   });
 
   it('check features and check coinglass: exit 0 pass or skip; 1 when Coinglass is enabled without a real key', () => {

@@ -1,6 +1,7 @@
 // `cqt collect` as a user runs it: a separate process on the embedded store, `cqt db status` from
 // another process meanwhile, and SIGTERM flushing the last complete second and exiting 0.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
@@ -28,27 +29,42 @@ it('collects into the embedded store, serves `cqt db status` meanwhile, and stop
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
-  const status = () => {
-    const r = spawnSync(process.execPath, [bin, 'db', 'status', '--json'], { env, encoding: 'utf8', timeout: 30_000 });
-    return r.status === 0 ? JSON.parse(r.stdout) : null;
+  // Asynchronous on purpose: the fake exchange runs in this process and must keep serving
+  // while `cqt db status` runs (a synchronous spawn would starve it).
+  const status = async () => {
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'db', 'status', '--json'], { env, timeout: 30_000 });
+      return JSON.parse(stdout);
+    } catch (err) {
+      lastStatusError = String((err as Error).message).slice(0, 500);
+      return null;
+    }
   };
+  let lastStatusError = '';
+  // The collector owns the store first (a race for ownership is tested in packages/db).
+  await waitUntil(() => /\(owner\)/.test(stderr), 'the collector to own the store', 30_000).catch((err) => {
+    throw new Error(`${(err as Error).message}; collector stderr: ${stderr.slice(-1500)}`);
+  });
   let seen: { role: string; tables: Array<{ table: string; rows: number; newestTs: string | null }> } | null = null;
-  await waitUntil(() => {
-    seen = status();
+  await waitUntil(async () => {
+    seen = await status();
     return (seen?.tables.find((t) => t.table === 'market_1s')?.rows ?? 0) >= 3;
-  }, 'rows visible to `cqt db status`', 45_000);
+  }, 'rows visible to `cqt db status`', 25_000).catch((err) => {
+    throw new Error(`${(err as Error).message}; last status ${JSON.stringify(seen)} ${lastStatusError}; collector stderr: ${stderr.slice(-1500)}`);
+  });
   expect(seen!.role).toBe('client');
   expect(stderr).toMatch(/upbit [\d.]+ msg\/s/);
 
   const stopAt = Date.now();
   child.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('no exit within 20 s'), 20_000))]);
+  expect(code, `collector stderr: ${stderr.slice(-1500)}`).toBe(0);
   expect(Date.now() - stopAt).toBeLessThan(8000);
   const summary = JSON.parse(stdout);
   expect(summary.rowsWritten.market_1s).toBeGreaterThanOrEqual(3);
   expect(Object.values(summary.rowsUnwritten).every((n) => n === 0)).toBe(true);
 
-  const after = status();
+  const after = await status();
   const market = after.tables.find((t: { table: string }) => t.table === 'market_1s');
   expect(market.rows).toBe(summary.rowsWritten.market_1s);
   // The last complete second before SIGTERM was flushed.

@@ -1,6 +1,6 @@
 // `cqt collect` declaration; the collector loads only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, type CliContext } from '@cqt/config';
+import { parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
 
 export function register(program: Command, cli: CliContext): void {
   program
@@ -25,10 +25,7 @@ Examples:
     )
     .action(async (opts) => {
       const { run, output } = await import('./index.js');
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const signal = stopSignal();
       const result = await run({
         durationSec: opts.duration,
         captureDir: opts.capture,
@@ -38,7 +35,7 @@ Examples:
         dataDir: opts.dataDir,
         upbitMarkets: opts.upbitMarkets,
         binanceSymbols: opts.binanceSymbols,
-        signal: controller.signal,
+        signal,
       });
       await cli.emit(output(result), opts);
     });

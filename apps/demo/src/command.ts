@@ -1,6 +1,6 @@
 // `cqt demo` declaration; the demo loads only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, type CliContext } from '@cqt/config';
+import { parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
 
 export function register(program: Command, cli: CliContext): void {
   program
@@ -14,16 +14,14 @@ export function register(program: Command, cli: CliContext): void {
     .addHelpText('after', '\nExamples:\n  $ cqt demo\n  $ cqt demo --duration 3m --seed 11 --dir /tmp/cqt-demo')
     .action(async (opts) => {
       const { run, output } = await import('./index.js');
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
+      const signal = stopSignal();
       const result = await run({
         binPath: process.argv[1],
         durationSec: opts.duration,
         seed: opts.seed,
         dir: opts.dir,
         horizonSec: opts.horizon,
-        signal: controller.signal,
+        signal,
       });
       await cli.emit(output(result), opts);
     });

@@ -1,6 +1,6 @@
 // `cqt export` declaration; DuckDB and the exporter load only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, parseTimeMs, UsageError, type CliContext } from '@cqt/config';
+import { parseDurationSec, parseTimeMs, UsageError, stopSignal, type CliContext } from '@cqt/config';
 
 export function register(program: Command, cli: CliContext): void {
   program
@@ -34,9 +34,7 @@ Examples:
       if (opts.from !== undefined && opts.last !== undefined) throw new UsageError('--from and --last exclude each other', 'give a range with --from/--to or --last');
       if (opts.partitionBy !== undefined && opts.partitionBy !== 'date') throw new UsageError(`invalid --partition-by "${opts.partitionBy}"`, 'only "date" is supported');
       const { run, output } = await import('./index.js');
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
+      const signal = stopSignal();
       const spinner = process.stderr.isTTY && !opts.json ? (await import('ora')).default({ stream: process.stderr, text: 'exporting' }).start() : null;
       try {
         const result = await run({
@@ -55,7 +53,7 @@ Examples:
           keepUnlabeled: opts.keepUnlabeled,
           databaseUrl: opts.databaseUrl,
           dataDir: opts.dataDir,
-          signal: controller.signal,
+          signal,
           onProgress: spinner ? (text) => (spinner.text = text) : undefined,
         });
         spinner?.succeed('exported');

@@ -1,6 +1,6 @@
 // `cqt fake-exchange` declaration: the fake exchange loads only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, UsageError, type CliContext } from '@cqt/config';
+import { parseDurationSec, UsageError, stopSignal, type CliContext } from '@cqt/config';
 
 const positiveNumber = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -33,9 +33,7 @@ Examples:
     .action(async (opts) => {
       if (opts.synthetic && opts.replay) throw new UsageError('--synthetic and --replay exclude each other', 'choose one source');
       const { start } = await import('./index.js');
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
-      await start({ ...opts, signal: controller.signal }, async (output) => cli.emit(output, opts));
+      const signal = stopSignal();
+      await start({ ...opts, signal }, async (output) => cli.emit(output, opts));
     });
 }

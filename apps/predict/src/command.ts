@@ -1,7 +1,7 @@
 // `cqt predict` declaration (loaded by `cqt` at start-up): options and help; the implementation is
 // imported when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, type CliContext } from '@cqt/config';
+import { parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
 
 const duration = (flag: string) => (value: string) => parseDurationSec(value, flag);
 // Parsed leniently here; run() rejects NaN and negatives with a message naming the flag.
@@ -45,10 +45,7 @@ Examples:
     )
     .action(async (opts) => {
       const { run, output } = await import('./index.js');
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const signal = stopSignal();
       const result = await run({
         once: opts.once,
         asOf: opts.asOf,
@@ -67,7 +64,7 @@ Examples:
         modelPath: opts.model,
         databaseUrl: opts.databaseUrl,
         dataDir: opts.dataDir,
-        signal: controller.signal,
+        signal,
       });
       await cli.emit(output(result), opts);
     });

@@ -15,3 +15,12 @@ export interface CliContext {
   /** Prints the output per --json, and records its exit code for the process. */
   emit(output: CommandOutput, options: { json?: boolean }): Promise<void>;
 }
+
+/** Aborts when the process gets SIGINT or SIGTERM: long-running commands stop cleanly on it. */
+export function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}

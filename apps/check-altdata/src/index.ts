@@ -20,6 +20,7 @@ import {
   parseRatio,
   parseSeconds,
   resolveScope,
+  resolveLagPolicy,
   resolveThreshold,
   statedItem,
   watch,
@@ -34,7 +35,7 @@ import {
   type ThresholdSpec,
   type Watched,
 } from '@cqt/checks';
-import { UsageError, describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
+import { describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { defaultPolicies, fillRate } from '@cqt/freshness';
 
@@ -103,13 +104,8 @@ export function output(report: CheckReport): CommandOutput {
 }
 
 function resolveLimits(options: AltdataOptions, env: NodeJS.ProcessEnv): Limits {
-  const warnLag = resolveThreshold(thresholds.warnLag, options.warnLag, env);
-  const maxLag = resolveThreshold(thresholds.maxLag, options.maxLag, env);
-  if (warnLag > maxLag) {
-    throw new UsageError(`the warn lag (${warnLag} s) exceeds the max lag (${maxLag} s)`, 'set --warn-lag at most --max-lag (CQT_CHECK_ALTDATA_WARN_LAG / _MAX_LAG)');
-  }
   return {
-    lag: { staleAfterSec: warnLag, hardStaleAfterSec: maxLag },
+    lag: resolveLagPolicy(thresholds, options, env),
     minFill: resolveThreshold(thresholds.minFill, options.minFill, env),
   };
 }

@@ -18,6 +18,7 @@ import {
   parseSeconds,
   predictorConfig,
   resolveScope,
+  resolveLagPolicy,
   resolveThreshold,
   statedItem,
   watch,
@@ -33,7 +34,7 @@ import {
   type SqlClient,
   type ThresholdSpec,
 } from '@cqt/checks';
-import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import { defaultPolicies, fillRate, nullRate } from '@cqt/freshness';
 
@@ -125,14 +126,9 @@ export function output(report: CheckReport): CommandOutput {
 }
 
 function resolveLimits(options: FeaturesOptions, env: NodeJS.ProcessEnv): Limits {
-  const warnLag = resolveThreshold(thresholds.warnLag, options.warnLag, env);
-  const maxLag = resolveThreshold(thresholds.maxLag, options.maxLag, env);
-  if (warnLag > maxLag) {
-    throw new UsageError(`the warn lag (${warnLag} s) exceeds the max lag (${maxLag} s)`, 'set --warn-lag at most --max-lag (CQT_CHECK_FEATURES_WARN_LAG / _MAX_LAG)');
-  }
   const ignored = resolveThreshold(ignoreColumnsSpec, options.ignoreColumns?.length ? options.ignoreColumns.join(',') : undefined, env);
   return {
-    lag: { staleAfterSec: warnLag, hardStaleAfterSec: maxLag },
+    lag: resolveLagPolicy(thresholds, options, env),
     minFill: resolveThreshold(thresholds.minFill, options.minFill, env),
     maxNullRate: resolveThreshold(thresholds.maxNullRate, options.maxNullRate, env),
     nullRateColumns: featureColumns.filter((c) => !ignored.includes(c)),

@@ -131,3 +131,23 @@ export function resolveScope(
 export function predictorConfig<C extends { upbitMarkets: string[] }>(configured: C): C {
   return { ...configured, upbitMarkets: configured.upbitMarkets.slice(0, 1) };
 }
+
+/**
+ * The warn / max lag pair of a check as a freshness policy, refusing a warn lag above the max
+ * (the env names in the hint come from the specs, e.g. CQT_CHECK_ALTDATA_WARN_LAG / _MAX_LAG).
+ */
+export function resolveLagPolicy(
+  specs: { warnLag: ThresholdSpec<number>; maxLag: ThresholdSpec<number> },
+  given: { warnLag?: string | number; maxLag?: string | number },
+  env: NodeJS.ProcessEnv,
+): { staleAfterSec: number; hardStaleAfterSec: number } {
+  const warnLag = resolveThreshold(specs.warnLag, given.warnLag, env);
+  const maxLag = resolveThreshold(specs.maxLag, given.maxLag, env);
+  if (warnLag > maxLag) {
+    throw new UsageError(
+      `the warn lag (${warnLag} s) exceeds the max lag (${maxLag} s)`,
+      `set --warn-lag at most --max-lag (${specs.warnLag.env} / ${specs.maxLag.env.replace(/^.*(_MAX_LAG)$/, '$1')})`,
+    );
+  }
+  return { staleAfterSec: warnLag, hardStaleAfterSec: maxLag };
+}

@@ -3,7 +3,8 @@
 // only a 'NaN' literal can put into a float8 column), a healthy store in one call, query-plan
 // inspection, and the built binary.
 import { spawnSync } from 'node:child_process';
-import { createWriter, type Db, type RowOf, type TableName } from '@cqt/db';
+import { createWriter, openDb, type Db, type RowOf, type TableName } from '@cqt/db';
+import { createTestDatabase, type TestDatabase } from './pg.js';
 
 /** The as-of most tests evaluate at: 2026-11-23T10:00:00Z. */
 export const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -199,4 +200,16 @@ export function runCqt(args: string[], env: Record<string, string> = {}): { code
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/.test(k)));
   const res = spawnSync(process.execPath, [cqtBin, ...args], { env: { ...clean, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A fresh PostgreSQL database filled by `fill` through a cqt store handle; the caller drops it. */
+export async function seededDatabase(fill: (db: Db) => Promise<unknown>): Promise<TestDatabase> {
+  const pg = await createTestDatabase();
+  const db = await openDb({ databaseUrl: pg.url });
+  try {
+    await fill(db);
+  } finally {
+    await db.close();
+  }
+  return pg;
 }

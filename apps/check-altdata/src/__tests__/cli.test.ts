@@ -1,9 +1,8 @@
 // `cqt check …` as an operator runs it (the built binary against PostgreSQL): exit 0 when every
 // item passes, 1 when one fails, 2 for usage and runtime errors, one JSON object with --json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '@cqt/db';
-import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
-import { AS_OF, PLACEHOLDER_KEY, runCqt, seedHealthy } from '../../../../test-support/seed.js';
+import type { TestDatabase } from '../../../../test-support/pg.js';
+import { AS_OF, PLACEHOLDER_KEY, runCqt, seedHealthy, seededDatabase } from '../../../../test-support/seed.js';
 
 const AS_OF_ISO = new Date(AS_OF).toISOString();
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-OK', CQT_BINANCE_SYMBOLS: 'OKUSDT' };
@@ -13,13 +12,7 @@ describe('cqt check (built binary, PostgreSQL)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    pg = await createTestDatabase();
-    const db = await openDb({ databaseUrl: pg.url });
-    try {
-      await seedHealthy(db, { market: 'KRW-OK', symbol: 'OKUSDT' });
-    } finally {
-      await db.close();
-    }
+    pg = await seededDatabase((db) => seedHealthy(db, { market: 'KRW-OK', symbol: 'OKUSDT' }));
     env = { ...ENV, DATABASE_URL: pg.url };
   });
   afterAll(async () => pg?.drop());

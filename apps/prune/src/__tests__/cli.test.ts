@@ -2,9 +2,8 @@
 // refused --days 0 and while another prune holds the lock.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '@cqt/db';
-import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
-import { SEC, insert, rows, runCqt, series } from '../../../../test-support/seed.js';
+import type { TestDatabase } from '../../../../test-support/pg.js';
+import { SEC, insert, rows, runCqt, series, seededDatabase } from '../../../../test-support/seed.js';
 import { PRUNE_LOCK_KEY } from '../lock.js';
 
 describe('cqt prune (built binary, PostgreSQL)', () => {
@@ -12,14 +11,8 @@ describe('cqt prune (built binary, PostgreSQL)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    pg = await createTestDatabase();
-    const db = await openDb({ databaseUrl: pg.url });
-    try {
-      // One row per hour for 10 days, half past the hour so no row sits on a cutoff: 72 are older than 7 days.
-      await insert(db, 'binance_mark_price_1s', rows.markPrice('BTCUSDT', series({ lastTsMs: Date.now() - 1800 * SEC, count: 240, stepSec: 3600 })));
-    } finally {
-      await db.close();
-    }
+    // One row per hour for 10 days, half past the hour so no row sits on a cutoff: 72 are older than 7 days.
+    pg = await seededDatabase((db) => insert(db, 'binance_mark_price_1s', rows.markPrice('BTCUSDT', series({ lastTsMs: Date.now() - 1800 * SEC, count: 240, stepSec: 3600 }))));
     env = { DATABASE_URL: pg.url };
   });
   afterAll(async () => pg?.drop());

@@ -1,8 +1,7 @@
 // `cqt status` as an operator runs it (the built binary against PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '@cqt/db';
-import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
-import { AS_OF, runCqt, seedHealthy } from '../../../../test-support/seed.js';
+import type { TestDatabase } from '../../../../test-support/pg.js';
+import { AS_OF, runCqt, seedHealthy, seededDatabase } from '../../../../test-support/seed.js';
 
 const AS_OF_ISO = new Date(AS_OF).toISOString();
 
@@ -11,13 +10,7 @@ describe('cqt status (built binary, PostgreSQL)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    pg = await createTestDatabase();
-    const db = await openDb({ databaseUrl: pg.url });
-    try {
-      await seedHealthy(db, { market: 'KRW-OK', symbol: 'OKUSDT' });
-    } finally {
-      await db.close();
-    }
+    pg = await seededDatabase((db) => seedHealthy(db, { market: 'KRW-OK', symbol: 'OKUSDT' }));
     env = { CQT_UPBIT_MARKETS: 'KRW-OK', CQT_BINANCE_SYMBOLS: 'OKUSDT', DATABASE_URL: pg.url };
   });
   afterAll(async () => pg?.drop());

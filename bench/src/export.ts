@@ -19,7 +19,7 @@ const T0 = Date.UTC(2026, 10, 1);
 const H = 120;
 const child = fileURLToPath(new URL('./exportChild.js', import.meta.url));
 
-export async function seed(db: Db, days: number): Promise<void> {
+async function seed(db: Db, days: number): Promise<void> {
   const seconds = days * 86_400;
   const writers = {
     market: createWriter(db, 'market_1s', { batchRows: 20_000 }),

@@ -13,7 +13,5 @@ const result = await run({
   asOfMs: Number(asOfMs),
   withRaw: true,
   env: {},
-  memoryLimit: process.env.CQT_BENCH_EXPORT_MEMORY,
-  onProgress: process.env.CQT_BENCH_TRACE ? (t) => process.stderr.write(`${(performance.now() / 1000).toFixed(1)}s rss=${(process.memoryUsage().rss / 1048576).toFixed(0)}MB heap=${(process.memoryUsage().heapUsed / 1048576).toFixed(0)}MB ${t}\n`) : undefined,
 });
 process.stdout.write(`${JSON.stringify({ rows: result.rows, seconds: result.seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -1,8 +1,7 @@
 // Helpers for the check, status and prune tests: series of rows on a grid written through the
 // bulk writer (so they look like the collector's), raw SQL for what the writer refuses (NaN, which
 // only a 'NaN' literal can put into a float8 column), a healthy store in one call, query-plan
-// inspection, and the built binary.
-import { spawnSync } from 'node:child_process';
+// inspection (the built binary: cqt.ts).
 import { createWriter, openDb, type Db, type RowOf, type TableName } from '@cqt/db';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 
@@ -186,20 +185,6 @@ export async function unindexedReads(db: Db, queries: Array<[string, unknown[]]>
     await conn`reset enable_seqscan`;
     conn.release();
   }
-}
-
-// --- the built binary ---------------------------------------------------------------------------
-
-const cqtBin = new URL('../apps/cqt/dist/bin.js', import.meta.url).pathname;
-
-/**
- * Runs the built `cqt` as an operator would (build first: `node scripts/setup.mjs`), with the
- * developer's own cqt variables removed so only `env` configures it.
- */
-export function runCqt(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/.test(k)));
-  const res = spawnSync(process.execPath, [cqtBin, ...args], { env: { ...clean, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
 /** A fresh PostgreSQL database filled by `fill` through a cqt store handle; the caller drops it. */

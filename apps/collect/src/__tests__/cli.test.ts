@@ -3,13 +3,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import type { FakeExchange } from '@cqt/testkit';
+import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
 import { tempDir } from '../../../../test-support/tmp.js';
 import { collectorEnv, fakeExchange, waitUntil } from './support.js';
 
-const bin = fileURLToPath(new URL('../../../cqt/dist/bin.js', import.meta.url));
 const dir = tempDir('cqt-collect-cli-');
 let fx: FakeExchange | undefined;
 afterAll(async () => {
@@ -20,9 +19,8 @@ afterAll(async () => {
 it('collects into the embedded store, serves `cqt db status` meanwhile, and stops cleanly on SIGTERM', async () => {
   fx = await fakeExchange({ seed: 5 });
   const dataDir = join(dir.path, 'store');
-  const env = { ...process.env, ...collectorEnv(fx), CQT_DATA_DIR: dataDir, NO_COLOR: '1' };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [bin, 'collect', '--json', '--status-interval', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = operatorEnv({ ...collectorEnv(fx), CQT_DATA_DIR: dataDir });
+  const child = spawn(process.execPath, [cqtBin, 'collect', '--json', '--status-interval', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -33,7 +31,7 @@ it('collects into the embedded store, serves `cqt db status` meanwhile, and stop
   // while `cqt db status` runs (a synchronous spawn would starve it).
   const status = async () => {
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'db', 'status', '--json'], { env, timeout: 30_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, [cqtBin, 'db', 'status', '--json'], { env, timeout: 30_000 });
       return JSON.parse(stdout);
     } catch (err) {
       lastStatusError = String((err as Error).message).slice(0, 500);

@@ -1,21 +1,19 @@
 // The built `cqt` binary as a user runs it: exit codes, one-line errors, masked secrets, JSON,
 // and `cqt db status` from another process while an owner holds the embedded store.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
 import { tempDir } from '../../../../test-support/tmp.js';
+import { runCqt } from '../../../../test-support/cqt.js';
 
-const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 const work = tempDir('cqt-cli-');
 afterAll(() => work.remove());
 
 function cqt(args: string[], env: Record<string, string> = {}, cwd = work.path) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/.test(k)));
-  const res = spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...clean, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  return runCqt(args, env, { cwd });
 }
 
 describe('cqt CLI', () => {

@@ -1,21 +1,18 @@
 // `cqt demo` is the project's end-to-end smoke test: the real binary, no network, no keys —
 // fake exchange → collect → predict → check all → export — and a Parquet file that reads back.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
+import { runCqt } from '../../../../test-support/cqt.js';
 import { tempDir } from '../../../../test-support/tmp.js';
 
-const bin = fileURLToPath(new URL('../../../cqt/dist/bin.js', import.meta.url));
 const dir = tempDir('cqt-demo-');
 afterAll(() => dir.remove());
 
 it('runs the whole loop offline and leaves a readable dataset', async () => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/.test(k)));
-  const res = spawnSync(process.execPath, [bin, 'demo', '--duration', '25s', '--dir', join(dir.path, 'd'), '--json'], { env, encoding: 'utf8', timeout: 150_000 });
-  expect(res.status, res.stderr.slice(-2000)).toBe(0);
+  const res = runCqt(['demo', '--duration', '25s', '--dir', join(dir.path, 'd'), '--json'], {}, { timeoutMs: 150_000 });
+  expect(res.code, res.stderr.slice(-2000)).toBe(0);
   const result = JSON.parse(res.stdout);
   expect(result.ok).toBe(true);
   expect(result.steps.map((s: { step: string }) => s.step)).toEqual(['collect', 'predict', 'check all', 'export']);

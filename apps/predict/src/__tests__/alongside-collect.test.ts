@@ -4,14 +4,13 @@
 // reproducible from the store afterwards, and must use only rows received by its ts. SIGTERM stops
 // it at once with its summary.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../../../test-support/backends.js';
+import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
 import { collectorEnv, fakeExchange, startCollect, waitUntil } from '../../../collect/src/__tests__/support.js';
 import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences, type RunResult } from '../index.js';
 import { SYMBOL } from './support.js';
 
-const bin = fileURLToPath(new URL('../../../cqt/dist/bin.js', import.meta.url));
 
 describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {
   it('writes a snapshot every interval from the collector\'s rows, each equal to its recomputation; SIGTERM stops it', async () => {
@@ -23,9 +22,7 @@ describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {
     const collect = startCollect({ env: { ...env, ...store } });
     try {
       await waitUntil(async () => (await db().sql`select count(*)::int as n from market_1s`)[0].n >= 2, 'first bars');
-      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...store, NO_COLOR: '1' };
-      if (backend === 'embedded') delete childEnv.DATABASE_URL;
-      const child = spawn(process.execPath, [bin, 'predict', '--interval', '1', '--json'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cqtBin, 'predict', '--interval', '1', '--json'], { env: operatorEnv({ ...env, ...store }), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

@@ -3,7 +3,8 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../../../test-support/pg.js';
-import { SEC, insert, rows, runCqt, series, seededDatabase } from '../../../../test-support/seed.js';
+import { SEC, insert, rows, series, seededDatabase } from '../../../../test-support/seed.js';
+import { runCqt } from '../../../../test-support/cqt.js';
 import { PRUNE_LOCK_KEY } from '../lock.js';
 
 describe('cqt prune (built binary, PostgreSQL)', () => {

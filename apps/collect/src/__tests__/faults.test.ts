@@ -192,6 +192,25 @@ describe('collect under faults', () => {
   });
 });
 
+describe('collect keeps what was known when', () => {
+  it('re-polled metric points keep the recv_ts of their first receipt (point-in-time rule)', async () => {
+    const { fx, sql, collect } = await setUp({ env: { BINANCE_POLL_SEC: '1' } });
+    const histPath = '/futures/data/openInterestHist';
+    const polls = () => Object.values(fx.stats.rest.binance.byPath[histPath] ?? {}).reduce((a, b) => a + b, 0);
+    await waitUntil(async () => (await count(sql, 'binance_futures_metrics', "metric = 'open_interest_value'")) > 0, 'first 5-minute points');
+    const first = await sql`select metric, ts, recv_ts from binance_futures_metrics where metric = 'open_interest_value' order by ts`;
+    const pollsBefore = polls();
+    // The same 5-minute points are served again by every later poll.
+    await waitUntil(() => polls() >= pollsBefore + 3, 'three more polls of the same points', 30_000);
+    await collect.stop();
+    const after = await sql`select metric, ts, recv_ts from binance_futures_metrics where metric = 'open_interest_value' order by ts`;
+    const firstByTs = new Map(first.map((r) => [r.ts.getTime(), r.recv_ts.getTime()]));
+    const kept = after.filter((r) => firstByTs.has(r.ts.getTime()));
+    expect(kept.length).toBe(first.length);
+    for (const row of kept) expect(row.recv_ts.getTime(), `point ${row.ts.toISOString()}`).toBe(firstByTs.get(row.ts.getTime()));
+  });
+});
+
 describe('collect over long connections and captures', () => {
   it('rotates the Binance socket before the server cut, overlapping, so no mark-price second is lost', async () => {
     const fx = await fakeExchange({ seed: 8, binance: { maxConnectionMs: 5000 } } as never);

@@ -15,9 +15,7 @@ import { SYMBOL } from './support.js';
 describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {
   it('writes a snapshot every interval from the collector\'s rows, each equal to its recomputation; SIGTERM stops it', async () => {
     const fx = await fakeExchange({ seed: 7 });
-    // One metric poll only: a re-poll upserts the same points with a later recv_ts, which makes
-    // earlier snapshots unreproducible (reported as a collector issue; see docs/decisions.md).
-    const env = { ...collectorEnv(fx), BINANCE_POLL_SEC: '3600' };
+    const env = collectorEnv(fx);
     const store = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
     const collect = startCollect({ env: { ...env, ...store } });
     try {

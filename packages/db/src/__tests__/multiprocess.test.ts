@@ -1,6 +1,7 @@
 // The embedded store across real processes: one owner serves, others connect through its socket,
-// a killed owner (kill -9) is replaced by a surviving client, a stale lock is taken over, and in
-// every case no committed row is lost or duplicated.
+// a killed owner (kill -9) is replaced by a surviving client, an owner that closes while clients
+// are opening is replaced by one of them, a stale lock is taken over, and in every case no
+// committed row is lost or duplicated.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -78,6 +79,11 @@ function newDir(): string {
   return d.path;
 }
 
+/** The worker's exit code, or 'still running' if it has not exited within ms. */
+function exitWithin(w: Worker, ms: number): Promise<number | null | 'still running'> {
+  return Promise.race([w.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms).unref())]);
+}
+
 const lastAck = (w: Worker) => Math.max(0, ...w.events.filter((e) => e.event === 'acked').map((e) => e.upTo as number));
 
 /** Row-level integrity read with index scans off, so a corrupted index cannot hide duplicates. */
@@ -146,6 +152,36 @@ describe('embedded store across processes', () => {
       await db.close();
     }
   });
+
+  it('clients opening while the owner closes and exits: one takes over, every client writes everything, all exit', async () => {
+    const dataDir = newDir();
+    const holdMs = 1500;
+    const owner = startWorker({ dataDir, symbol: 'O', from: 0, count: 100, batch: 100, holdMs });
+    expect((await owner.waitFor((e) => e.event === 'open')).role).toBe('owner');
+    await owner.waitFor((e) => e.event === 'written');
+    // The owner closes about holdMs from now: start clients from well before to just after that
+    // moment, so that some are connected, some are reading the lock and some find it gone.
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F'];
+    const clients: Worker[] = [];
+    for (const [k, symbol] of symbols.entries()) {
+      clients.push(startWorker({ dataDir, symbol, from: 0, count: 200, batch: 20, pauseMs: 50, holdMs: 1000 }));
+      if (k < symbols.length - 1) await new Promise((r) => setTimeout(r, (holdMs + 600) / symbols.length));
+    }
+    await owner.waitFor((e) => e.event === 'done', 20_000);
+    await Promise.all(clients.map((w) => w.waitFor((e) => e.event === 'done', 30_000)));
+    // Every process exits once closed: none is left serving a store it took over while closing.
+    const exits = await Promise.all([owner, ...clients].map((w) => exitWithin(w, 15_000)));
+    expect(exits).toEqual([owner, ...clients].map(() => 0));
+    // Someone became owner after the first one left.
+    expect(clients.some((w) => w.events.some((e) => e.role === 'owner'))).toBe(true);
+    const db = await openDb({ dataDir });
+    try {
+      expect(await integrity(db, 'O')).toEqual({ n: 100, d: 100, hi: 99, wrong: 0 });
+      for (const s of symbols) expect(await integrity(db, s), s).toEqual({ n: 200, d: 200, hi: 199, wrong: 0 });
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 
   it('lets several processes race to open a new store: one owner, everyone writes', async () => {
     const dataDir = newDir();

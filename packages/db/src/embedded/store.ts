@@ -67,6 +67,8 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
   let owned: Owned | null = null;
   let closed = false;
   let watcher: NodeJS.Timeout | null = null;
+  /** A client's takeover in progress: close() waits for it, so it never leaves an owner behind. */
+  let takeover: Promise<void> | null = null;
 
   const becomeOwner = async (): Promise<void> => {
     ownedHere.set(lockPath, (ownedHere.get(lockPath) ?? 0) + 1);
@@ -122,6 +124,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
     async close() {
       closed = true;
       if (watcher) clearInterval(watcher);
+      await takeover;
       const o = owned as Owned | null;
       if (o) {
         owned = null;
@@ -137,20 +140,18 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
 
   if (!owned) {
     // Client: take the store over if its owner dies (kill -9 included).
-    let checking = false;
     watcher = setInterval(() => {
-      if (checking || closed || owned) return;
+      if (takeover || closed || owned) return;
       const info = lock.read();
       if (info && isAlive(info) && info.pid !== process.pid) return;
       if (info && info.pid === process.pid && ownedHere.has(lockPath)) return;
-      checking = true;
-      void (async () => {
+      takeover = (async () => {
         try {
           if (lock.tryAcquire().kind === 'acquired') await becomeOwner();
         } catch {
           // Another process won the takeover or the open failed; look again next tick.
         } finally {
-          checking = false;
+          takeover = null;
         }
       })();
     }, watchMs);

@@ -152,7 +152,16 @@ export class WireServer {
           this.armIdleTimer(conn, true);
           break;
         }
-        const status = await this.execute(conn, msg);
+        let status: string | null;
+        try {
+          status = await this.execute(conn, msg);
+        } catch {
+          // The backend failed this unit (PGlite closing under it, say): end this client rather
+          // than reject a promise nobody awaits, which would take the whole process down.
+          this.holder = null;
+          conn.socket.destroy();
+          continue;
+        }
         if (status === 'I' && !conn.closed) {
           this.holder = null;
           if (conn.pending.length) this.waiting.push(conn);

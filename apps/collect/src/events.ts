@@ -17,6 +17,8 @@ export interface FeedEvent {
 }
 
 const AGGREGATED = new Set(['parse_error', 'late', 'duplicate']);
+/** Details kept per aggregated row: enough to name every late trade of an ordinary second. */
+const MAX_SAMPLES = 10;
 
 /** The start of a raw frame for an event's detail. */
 export function rawExcerpt(raw: string | undefined, maxChars = 200): string | undefined {
@@ -51,7 +53,7 @@ export class FeedEventLog {
       const p = this.pending.get(countKey);
       if (p) {
         p.count += n;
-        if (p.samples.length < 3 && event.detail) p.samples.push(event.detail);
+        if (p.samples.length < MAX_SAMPLES && event.detail) p.samples.push(event.detail);
       } else this.pending.set(countKey, { event, count: n, samples: event.detail ? [event.detail] : [] });
       return;
     }

@@ -111,7 +111,7 @@ export class UpbitFeed {
         }
         this.stats.lastEventTsMs = ev.tsMs;
         const outcome = b.trade({ tradeTsMs: ev.tradeTsMs, price: ev.tradePrice, volume: ev.tradeVolume, side: ev.askBid, tsMs: ev.tsMs }, recvTsMs);
-        if (outcome === 'late') this.o.events.record({ source: 'upbit.ws', kind: 'late', symbol: ev.code, detail: { tradeTsMs: ev.tradeTsMs, recvTsMs } });
+        if (outcome === 'late') this.o.events.record({ source: 'upbit.ws', kind: 'late', symbol: ev.code, detail: { tradeTsMs: ev.tradeTsMs, recvTsMs, sequentialId: ev.sequentialId } });
       } else if (ev.kind === 'orderbook') {
         const b = this.builders.get(ev.code.split('.')[0]);
         const top = ev.orderbookUnits[0];

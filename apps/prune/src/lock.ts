@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SqlClient } from '@cqt/checks';
 import { RuntimeFailure } from '@cqt/config';
-import type { Db } from '@cqt/db';
+import { isAlive, type Db } from '@cqt/db';
 
 /** pg_advisory_lock(int, int) key: 'cqt' and 1 = prune. */
 export const PRUNE_LOCK_KEY = [0x637174, 1] as const;
@@ -104,16 +104,5 @@ function readHolder(path: string): Holder | null {
     return Number.isInteger(holder.pid) ? holder : null;
   } catch {
     return null;
-  }
-}
-
-// A lock from another host cannot be probed: it is held until removed by hand.
-function isAlive(holder: Holder): boolean {
-  if (holder.host !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,4 +4,5 @@ export { runMigrations, schemaVersion, migrationJournal, migrationsFolder, type 
 export { BulkWriter, createWriter, tableMeta, type RowOf, type WriterOptions, type WriterStats, type WriteMethod } from './writer.js';
 export { isDataError } from './errors.js';
 export { socketPathFor } from './embedded/store.js';
+export { isAlive } from './embedded/ownerLock.js';
 export { dbStatus, type DbStatus, type TableStatus } from './status.js';

@@ -114,8 +114,11 @@ export class OwnerLock {
   }
 }
 
-/** Whether the lock's owner process still exists (on this host; other hosts cannot share a dir). */
-export function isAlive(info: LockInfo): boolean {
+/**
+ * Whether a lock holder's process still exists. A holder on another host cannot be probed and
+ * counts as alive: its lock stays until removed by hand.
+ */
+export function isAlive(info: { pid: number; host: string }): boolean {
   if (info.host !== hostname()) return true;
   try {
     process.kill(info.pid, 0);

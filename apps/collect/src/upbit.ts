@@ -106,7 +106,7 @@ export class UpbitFeed {
         const b = this.builders.get(ev.code);
         if (!b) continue;
         if (this.tradeIds.seen(`${ev.code}:${ev.sequentialId}`)) {
-          this.o.events.record({ source: 'upbit.ws', kind: 'duplicate', symbol: ev.code });
+          this.o.events.record({ source: 'upbit.ws', kind: 'duplicate', symbol: ev.code, detail: { tradeTsMs: ev.tradeTsMs, sequentialId: ev.sequentialId } });
           continue;
         }
         this.stats.lastEventTsMs = ev.tsMs;

@@ -1,9 +1,10 @@
 // A client of the embedded store whose owner dies starts taking the store over; if the process
 // closes its handle in the middle of that (PGlite takes about a second to open), close() must
 // wait for the takeover and shut what it got — never leave this process serving the store, which
-// kept a `cqt status` run at the wrong moment alive for ever and the store locked to it.
+// kept a `cqt status` run at the wrong moment alive for ever and the store locked to it. And an
+// attempt that fails at once (the lock unreadable) must not stop later ticks from trying again.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +62,31 @@ it('close() during a takeover waits for it and leaves no owner behind', async ()
   await sleep(3_000);
   expect(existsSync(lockPath)).toBe(false);
   expect(await listening(socketPathFor(dataDir))).toBe(false);
+});
+
+it('a takeover attempt that finds the lock unreadable is retried on later ticks', async () => {
+  const dataDir = join(dir.path, 'store-busy');
+  mkdirSync(dataDir, { recursive: true });
+  const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const lockPath = join(dataDir, 'owner.lock');
+  writeFileSync(
+    lockPath,
+    JSON.stringify({ pid: owner.pid, host: hostname(), socketPath: socketPathFor(dataDir), startedAtMs: 1, state: 'ready' }),
+  );
+  const handle = await openEmbedded(dataDir, { watchMs: 20, waitMs: 5_000 });
+  try {
+    expect(handle.role()).toBe('client');
+    // The owner dies while its lock reads as garbage (half-written, say): attempts find it busy.
+    writeFileSync(lockPath, '{');
+    owner.kill('SIGKILL');
+    await sleep(300);
+    expect(handle.role()).toBe('client');
+    // Once the lock is gone, a later tick takes the store over.
+    rmSync(lockPath);
+    const deadline = Date.now() + 20_000;
+    while (handle.role() !== 'owner' && Date.now() < deadline) await sleep(20);
+    expect(handle.role()).toBe('owner');
+  } finally {
+    await handle.close();
+  }
 });

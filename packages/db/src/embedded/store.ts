@@ -145,15 +145,19 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
       const info = lock.read();
       if (info && isAlive(info) && info.pid !== process.pid) return;
       if (info && info.pid === process.pid && ownedHere.has(lockPath)) return;
-      takeover = (async () => {
+      const attempt = (async () => {
         try {
           if (lock.tryAcquire().kind === 'acquired') await becomeOwner();
         } catch {
           // Another process won the takeover or the open failed; look again next tick.
-        } finally {
-          takeover = null;
         }
       })();
+      // Cleared once settled, never from inside: an attempt that fails without awaiting ends
+      // before `takeover` is even assigned, and would otherwise block every later tick.
+      takeover = attempt;
+      void attempt.finally(() => {
+        if (takeover === attempt) takeover = null;
+      });
     }, watchMs);
     watcher.unref();
   }

@@ -67,6 +67,13 @@ export function parseLossless(text: string): JsonValue {
       else break;
     }
   };
+  /** Skips white space, then consumes `char` if it comes next. */
+  const eat = (char: string): boolean => {
+    skipSpace();
+    if (text[pos] !== char) return false;
+    pos++;
+    return true;
+  };
   const parseString = (): string => {
     const start = pos;
     pos++;
@@ -92,43 +99,25 @@ export function parseLossless(text: string): JsonValue {
     if (c === '{') {
       pos++;
       const obj: JsonObject = {};
-      skipSpace();
-      if (text[pos] === '}') {
-        pos++;
-        return obj;
-      }
+      if (eat('}')) return obj;
       for (;;) {
         skipSpace();
         if (text[pos] !== '"') fail('expected key');
         const key = parseString();
-        skipSpace();
-        if (text[pos] !== ':') fail('expected colon');
-        pos++;
+        if (!eat(':')) fail('expected colon');
         obj[key] = parseValue();
-        skipSpace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === '}') {
-          pos++;
-          return obj;
-        } else fail('expected , or }');
+        if (eat('}')) return obj;
+        if (!eat(',')) fail('expected , or }');
       }
     }
     if (c === '[') {
       pos++;
       const arr: JsonValue[] = [];
-      skipSpace();
-      if (text[pos] === ']') {
-        pos++;
-        return arr;
-      }
+      if (eat(']')) return arr;
       for (;;) {
         arr.push(parseValue());
-        skipSpace();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] === ']') {
-          pos++;
-          return arr;
-        } else fail('expected , or ]');
+        if (eat(']')) return arr;
+        if (!eat(',')) fail('expected , or ]');
       }
     }
     if (c === '"') return parseString();

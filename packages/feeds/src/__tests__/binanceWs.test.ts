@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBinanceFrame } from '../binance/streamFrame.js';
 import { binanceMarketStreamUrl, binanceStreamName, buildBinanceStreamRequest } from '../binance/streams.js';
 import { expectParseError } from './expectParseError.js';
+import { MARK_PRICE, MARK_PRICE_EVENT } from './recordedExamples.js';
 
-const MARK_PRICE =
-  '{"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1680652800010,"s":"BTCUSDT","p":"28155.10000000","P":"28141.47600845","i":"28165.04857143","r":"0.00002760","T":1680652800000}}';
 const FORCE_ORDER =
   '{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}}';
 const AGG_TRADE =
@@ -22,16 +21,7 @@ const DEPTH =
 
 describe('parseBinanceFrame', () => {
   it('parses markPriceUpdate', () => {
-    expect(parseBinanceFrame(MARK_PRICE)).toEqual({
-      kind: 'markPrice',
-      symbol: 'BTCUSDT',
-      tsMs: 1680652800010,
-      markPrice: 28155.1,
-      indexPrice: 28165.04857143,
-      estSettlePrice: 28141.47600845,
-      fundingRate: 0.0000276,
-      nextFundingTsMs: 1680652800000,
-    });
+    expect(parseBinanceFrame(MARK_PRICE)).toEqual(MARK_PRICE_EVENT);
   });
 
   it('maps a delivery contract\'s empty funding rate and zero funding time to null', () => {

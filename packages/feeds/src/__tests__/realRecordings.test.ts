@@ -8,6 +8,7 @@ import { parseUpbitFrame, type UpbitEvent } from '../upbit/frame.js';
 import { parseUpbitMinuteCandles } from '../upbit/restCandles.js';
 import type { UpbitOrderbook } from '../upbit/orderbook.js';
 import type { UpbitTrade } from '../upbit/trade.js';
+import { MARK_PRICE_EVENT, UPBIT_MINUTE_CANDLE_EVENT } from './recordedExamples.js';
 import { countKinds, countOf, readCryptofeed, readHftbacktest, readText, type RecordedFrame } from './recordings.js';
 
 /** Parses every frame; failures are collected (line + reason) so one assertion shows them all. */
@@ -167,16 +168,7 @@ describeReal('Binance USD-M recordings (hftbacktest, BTCUSDT)', (dir) => {
     expect(first.recvTsMs).toBe(1680652800091);
     // The example in SOURCES.md. Its T is 10 ms in the past: right after a funding instant the
     // stream still reports the funding that just happened; the next frame moves T 8 h ahead.
-    expect(parseBinanceFrame(first.frame)).toEqual({
-      kind: 'markPrice',
-      symbol: 'BTCUSDT',
-      tsMs: 1680652800010,
-      markPrice: 28155.1,
-      indexPrice: 28165.04857143,
-      estSettlePrice: 28141.47600845,
-      fundingRate: 0.0000276,
-      nextFundingTsMs: 1680652800000,
-    });
+    expect(parseBinanceFrame(first.frame)).toEqual(MARK_PRICE_EVENT);
   });
 
   it('keeps trade types: one INSURANCE_FUND fill among MARKET trades', () => {
@@ -259,18 +251,7 @@ describeReal('Upbit REST minute candles (smtm)', (dir) => {
     const newest = JSON.parse(raw)[0];
     expect(newest.candle_date_time_utc).toBe('2020-02-20T11:19:00');
     const candles = parseUpbitMinuteCandles(raw);
-    expect(candles[candles.length - 1]).toEqual({
-      market: 'KRW-BTC',
-      unit: 1,
-      candleStartMs: Date.UTC(2020, 1, 20, 11, 19),
-      openingPrice: 11509000,
-      highPrice: 11511000,
-      lowPrice: 11489000,
-      tradePrice: 11498000,
-      lastTradeTsMs: 1582197598691,
-      candleAccTradePrice: 30279009.54681,
-      candleAccTradeVolume: 2.63267824,
-    });
+    expect(candles[candles.length - 1]).toEqual(UPBIT_MINUTE_CANDLE_EVENT);
   });
 
   it('shows `timestamp` is the last tick, sometimes a few hundred ms after the bar ends', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseUpbitMinuteCandles, upbitMinuteCandlesRequest } from '../upbit/restCandles.js';
 import { buildUpbitSubscribe } from '../upbit/subscribe.js';
 import { expectParseError } from './expectParseError.js';
+import { UPBIT_MINUTE_CANDLE, UPBIT_MINUTE_CANDLE_EVENT } from './recordedExamples.js';
 
 describe('buildUpbitSubscribe', () => {
   it('builds the documented request array with upper-case codes and snake_case flags', () => {
@@ -78,39 +79,25 @@ describe('upbitMinuteCandlesRequest', () => {
   });
 });
 
-const CANDLE =
-  '{"market":"KRW-BTC","candle_date_time_utc":"2020-02-20T11:19:00","candle_date_time_kst":"2020-02-20T20:19:00","opening_price":11509000.0,"high_price":11511000.0,"low_price":11489000.0,"trade_price":11498000.0,"timestamp":1582197598691,"candle_acc_trade_price":30279009.54681,"candle_acc_trade_volume":2.63267824,"unit":1}';
-
 describe('parseUpbitMinuteCandles', () => {
   it('returns candles oldest first, keyed by their UTC start', () => {
-    const older = CANDLE.replace('11:19:00', '11:18:00').replace('20:19:00', '20:18:00');
-    const candles = parseUpbitMinuteCandles(`[${CANDLE},${older}]`);
+    const older = UPBIT_MINUTE_CANDLE.replace('11:19:00', '11:18:00').replace('20:19:00', '20:18:00');
+    const candles = parseUpbitMinuteCandles(`[${UPBIT_MINUTE_CANDLE},${older}]`);
     expect(candles.map((c) => c.candleStartMs)).toEqual([Date.UTC(2020, 1, 20, 11, 18), Date.UTC(2020, 1, 20, 11, 19)]);
-    expect(candles[1]).toEqual({
-      market: 'KRW-BTC',
-      unit: 1,
-      candleStartMs: Date.UTC(2020, 1, 20, 11, 19),
-      openingPrice: 11509000,
-      highPrice: 11511000,
-      lowPrice: 11489000,
-      tradePrice: 11498000,
-      lastTradeTsMs: 1582197598691,
-      candleAccTradePrice: 30279009.54681,
-      candleAccTradeVolume: 2.63267824,
-    });
+    expect(candles[1]).toEqual(UPBIT_MINUTE_CANDLE_EVENT);
   });
 
   const cases: [string, string, RegExp][] = [
-    ['truncated body', `[${CANDLE}`, /invalid JSON/],
-    ['an object instead of an array', CANDLE, /\$: expected an array/],
+    ['truncated body', `[${UPBIT_MINUTE_CANDLE}`, /invalid JSON/],
+    ['an object instead of an array', UPBIT_MINUTE_CANDLE, /\$: expected an array/],
     ['an Upbit error body', '{"error":{"name":"too_many_requests","message":"Too many API requests."}}', /\$: expected an array/],
-    ['start with a Z', `[${CANDLE.replace('11:19:00"', '11:19:00Z"')}]`, /\$\[0\]\.candle_date_time_utc: expected a UTC date-time/],
-    ['start off the minute grid', `[${CANDLE.replace('11:19:00"', '11:19:30"')}]`, /aligned to 1 minute/],
-    ['unknown unit', `[${CANDLE.replace('"unit":1', '"unit":2')}]`, /\$\[0\]\.unit: expected 1\|3\|5/],
-    ['price as a string', `[${CANDLE.replace('"trade_price":11498000.0', '"trade_price":"11498000"')}]`, /\$\[0\]\.trade_price: expected a finite number/],
-    ['missing volume', `[${CANDLE.replace(',"candle_acc_trade_volume":2.63267824', '')}]`, /candle_acc_trade_volume: expected a finite number, got nothing/],
-    ['timestamp in seconds', `[${CANDLE.replace('1582197598691', '1582197598')}]`, /\$\[0\]\.timestamp: expected epoch ms/],
-    ['empty market', `[${CANDLE.replace('"market":"KRW-BTC"', '"market":""')}]`, /\$\[0\]\.market: expected a non-empty string/],
+    ['start with a Z', `[${UPBIT_MINUTE_CANDLE.replace('11:19:00"', '11:19:00Z"')}]`, /\$\[0\]\.candle_date_time_utc: expected a UTC date-time/],
+    ['start off the minute grid', `[${UPBIT_MINUTE_CANDLE.replace('11:19:00"', '11:19:30"')}]`, /aligned to 1 minute/],
+    ['unknown unit', `[${UPBIT_MINUTE_CANDLE.replace('"unit":1', '"unit":2')}]`, /\$\[0\]\.unit: expected 1\|3\|5/],
+    ['price as a string', `[${UPBIT_MINUTE_CANDLE.replace('"trade_price":11498000.0', '"trade_price":"11498000"')}]`, /\$\[0\]\.trade_price: expected a finite number/],
+    ['missing volume', `[${UPBIT_MINUTE_CANDLE.replace(',"candle_acc_trade_volume":2.63267824', '')}]`, /candle_acc_trade_volume: expected a finite number, got nothing/],
+    ['timestamp in seconds', `[${UPBIT_MINUTE_CANDLE.replace('1582197598691', '1582197598')}]`, /\$\[0\]\.timestamp: expected epoch ms/],
+    ['empty market', `[${UPBIT_MINUTE_CANDLE.replace('"market":"KRW-BTC"', '"market":""')}]`, /\$\[0\]\.market: expected a non-empty string/],
   ];
   it.each(cases)('rejects %s', (_name, body, reason) => {
     expectParseError(() => parseUpbitMinuteCandles(body), 'upbit.rest', body, reason);

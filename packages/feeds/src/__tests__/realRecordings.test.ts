@@ -37,8 +37,7 @@ describeReal('Upbit SIMPLE WebSocket recordings (cryptofeed)', (dir) => {
 
   for (const expected of recordings) {
     it(`parses every frame of ${expected.file} as a binary frame`, () => {
-      const text = readText(dir, expected.file);
-      const { frames, otherLines } = readCryptofeed(dir, expected.file);
+      const { text, frames, otherLines } = readCryptofeed(dir, expected.file);
       const { events, failures } = replay<UpbitEvent>(frames, (f) => parseUpbitFrame(Buffer.from(f.frame, 'utf8')));
       expect(failures).toEqual([]);
       expect(countOf(text, '"ty":"trade"')).toBe(expected.trade);
@@ -120,8 +119,7 @@ describeReal('Binance USD-M recordings (hftbacktest, BTCUSDT)', (dir) => {
 
   for (const expected of recordings) {
     it(`parses every stream frame of ${expected.file}`, () => {
-      const text = readText(dir, expected.file);
-      const { frames, otherLines } = readHftbacktest(dir, expected.file);
+      const { text, frames, otherLines } = readHftbacktest(dir, expected.file);
       const { events, failures } = replay<BinanceStreamMessage>(frames, (f) => [parseBinanceFrame(f.frame)]);
       expect(failures).toEqual([]);
       expect(frames.length + otherLines.length).toBe(expected.lines);
@@ -201,8 +199,7 @@ describeReal('Binance USD-M recordings (cryptofeed)', (dir) => {
 
   for (const expected of recordings) {
     it(`parses every stream frame of ${expected.file}`, () => {
-      const text = readText(dir, expected.file);
-      const { frames, otherLines } = readCryptofeed(dir, expected.file);
+      const { text, frames, otherLines } = readCryptofeed(dir, expected.file);
       const { events, failures } = replay<BinanceStreamMessage>(frames, (f) => [parseBinanceFrame(f.frame)]);
       expect(failures).toEqual([]);
       const { aggTrade, kline, bookTicker, depth } = expected;

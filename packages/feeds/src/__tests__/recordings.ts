@@ -12,6 +12,8 @@ export interface RecordedFrame {
 }
 
 export interface Recording {
+  /** The whole file, for counts made independently of the frame split. */
+  text: string;
   frames: RecordedFrame[];
   /** Lines that are not stream frames (REST snapshots, connect markers, configuration). */
   otherLines: string[];
@@ -28,8 +30,8 @@ export function readText(dir: string, file: string): string {
  * snapshot (no `stream` key), which is reported as another line.
  */
 export function readHftbacktest(dir: string, file: string): Recording {
-  const recording: Recording = { frames: [], otherLines: [] };
-  eachLine(readText(dir, file), (text, line) => {
+  const recording: Recording = { text: readText(dir, file), frames: [], otherLines: [] };
+  eachLine(recording.text, (text, line) => {
     const space = text.indexOf(' ');
     const frame = text.slice(space + 1);
     if (!frame.startsWith('{"stream"')) {
@@ -51,8 +53,8 @@ const RECEIVED = /^(\d+(?:\.\d+)?): (.*)$/s;
  * Other lines (REST bodies `url -> t: body`, `wss <-> t`, `configuration:`) are kept apart.
  */
 export function readCryptofeed(dir: string, file: string): Recording {
-  const recording: Recording = { frames: [], otherLines: [] };
-  eachLine(readText(dir, file), (text, line) => {
+  const recording: Recording = { text: readText(dir, file), frames: [], otherLines: [] };
+  eachLine(recording.text, (text, line) => {
     const match = RECEIVED.exec(text);
     if (match === null) {
       recording.otherLines.push(text);

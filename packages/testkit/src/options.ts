@@ -70,6 +70,8 @@ export interface CoinglassOptions {
   /** Overrides the plan's requests per minute. */
   requestsPerMinute?: number;
   windowMs: number;
+  /** Send Retry-After (seconds until the window resets) with a 429; Coinglass documents none. */
+  retryAfterOn429: boolean;
 }
 
 export interface FakeExchangeOptions {
@@ -117,7 +119,7 @@ export const defaultFakeExchangeOptions: FakeExchangeOptions = {
     futuresDataLimit: 1000, futuresDataWindowMs: 5 * MINUTE_MS, fundingRateLimit: 500, fundingRateWindowMs: 5 * MINUTE_MS,
     banMs: 2 * MINUTE_MS, futuresDataHistoryMs: 30 * DAY_MS,
   },
-  coinglass: { apiKeys: ['cg-test-key'], plan: 'Professional', windowMs: MINUTE_MS },
+  coinglass: { apiKeys: ['cg-test-key'], plan: 'Professional', windowMs: MINUTE_MS, retryAfterOn429: false },
 };
 
 export type FakeExchangeInput = Partial<Omit<FakeExchangeOptions, 'markets' | 'upbit' | 'binance' | 'coinglass' | 'source'>> & {

@@ -76,5 +76,20 @@ describe.concurrent('Coinglass v4 fake (synthetic data)', () => {
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('429');
     expect(over.headers.get('api-key-use-limit')).toBe('80');
+    expect(over.headers.get('retry-after')).toBeNull();
+  });
+
+  test('sends Retry-After (seconds until the window resets) with a 429 when configured', async ({ t }) => {
+    const ex = await t.exchange({ coinglass: { requestsPerMinute: 1, windowMs: 3_600_000, retryAfterOn429: true } });
+    const path = '/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1d&limit=1';
+    expect((await cg(ex.urls.COINGLASS_URL, path)).headers.get('retry-after')).toBeNull();
+    const beforeMs = ex.nowMs();
+    const over = await cg(ex.urls.COINGLASS_URL, path);
+    const afterMs = ex.nowMs();
+    const windowEndMs = Math.ceil(beforeMs / 3_600_000) * 3_600_000;
+    expect(over.status).toBe(429);
+    const retryAfterSec = Number(over.headers.get('retry-after'));
+    expect(retryAfterSec).toBeGreaterThanOrEqual(Math.ceil((windowEndMs - afterMs) / 1000));
+    expect(retryAfterSec).toBeLessThanOrEqual(Math.ceil((windowEndMs - beforeMs) / 1000));
   });
 });

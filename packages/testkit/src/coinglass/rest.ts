@@ -1,6 +1,7 @@
 // Coinglass v4 liquidation endpoints (protocols.md §4): CG-API-KEY required, envelope
 // {"code":"0","msg":"success","data":…} with a string code, per-plan requests per minute with
-// API-KEY-MAX-LIMIT / API-KEY-USE-LIMIT headers, 429 on excess, plan gating → 401 + reason.
+// API-KEY-MAX-LIMIT / API-KEY-USE-LIMIT headers, 429 on excess (with Retry-After only when
+// configured: undocumented), plan gating → 401 + reason.
 import type { SyntheticMarket } from '../market/synthetic.js';
 import { COINGLASS_PLAN_REQUESTS_PER_MIN, type CoinglassOptions, type CoinglassPlan } from '../options.js';
 import { RateLimiter, intParam, jsonResponse, selectGrid, type RestRequest, type RestResponse } from '../rest/http.js';
@@ -50,7 +51,10 @@ export class CoinglassRest {
     if (!this.options.apiKeys.includes(key)) return CoinglassRest.error(401, 'Invalid API key.');
     const outcome = this.limiter.consume(key, 1, req.nowMs);
     const headers = { 'API-KEY-MAX-LIMIT': String(this.limiter.limit), 'API-KEY-USE-LIMIT': String(Math.min(outcome.used, this.limiter.limit)) };
-    if (outcome.kind !== 'ok') return CoinglassRest.error(429, 'Too Many Requests', headers);
+    if (outcome.kind !== 'ok') {
+      const retryAfter: Record<string, string> = this.options.retryAfterOn429 ? { 'Retry-After': String(outcome.retryAfterSec) } : {};
+      return CoinglassRest.error(429, 'Too Many Requests', { ...headers, ...retryAfter });
+    }
     const route = this.routes[req.path];
     if (!route) return CoinglassRest.error(404, 'Not Found', headers);
     if (req.method !== 'GET') return CoinglassRest.error(405, 'Method Not Allowed', headers);

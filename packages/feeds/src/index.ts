@@ -105,6 +105,9 @@ export {
   type CoinglassLiquidationBucket,
 } from './coinglass/liquidation.js';
 
-// Clients (I/O): a reconnecting WebSocket with watchdog and rotation, and a REST call with timeout.
+// Clients (I/O): a reconnecting WebSocket with watchdog and rotation, a REST call with timeout, and
+// a REST poller base owning schedule, rate-limit pauses and stop.
 export { FeedSocket, type FeedSocketOptions, type FeedSocketHandlers, type SocketCloseReason } from './client/feedSocket.js';
 export { fetchRest, RestTransportError, type RestResponse } from './client/rest.js';
+export { RestPoller } from './client/restPoller.js';
+export { readRetryAfterSec, nextMinuteMs, resumeAtMs, type RateLimitHint } from './client/pollTiming.js';

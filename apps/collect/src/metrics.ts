@@ -2,12 +2,14 @@
 // weight budget: a 429/418 pauses every call until Retry-After (or the ban time, or the next
 // minute) and is recorded; weight use above 80 % of the minute's budget waits for the next minute.
 import {
+  RestPoller,
   RestTransportError,
   binanceBasisRequest,
   binanceFuturesDataRequest,
   binanceOpenInterestRequest,
   classifyBinanceResponse,
   fetchRest,
+  nextMinuteMs,
   parseBinanceBasis,
   parseBinanceLongShortRatio,
   parseBinanceOpenInterest,
@@ -89,62 +91,18 @@ export interface MetricsPollerOptions {
   timeoutMs?: number;
 }
 
-export class MetricsPoller {
+export class MetricsPoller extends RestPoller<[string, MetricCall]> {
   readonly stats: StreamStats = { name: 'binance-rest', frames: 0, lastEventTsMs: null, lastRecvTsMs: null, reconnects: 0, parseErrors: 0, rows: 0 };
-  private pausedUntilMs = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private sleeper: { resolve: () => void } | null = null;
 
-  constructor(private readonly o: MetricsPollerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    const cycle = () => {
-      this.running = this.pollOnce().finally(() => {
-        this.running = null;
-        if (!this.stopped) this.timer = setTimeout(cycle, this.o.pollSec * 1000);
-      });
-    };
-    cycle();
+  constructor(private readonly o: MetricsPollerOptions) {
+    super(o.pollSec * 1000);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.sleeper?.resolve();
-    await this.running;
+  protected override *calls(): Iterable<[string, MetricCall]> {
+    for (const symbol of this.o.symbols) for (const call of METRIC_CALLS) yield [symbol, call];
   }
 
-  /** One pass over every symbol and metric. */
-  async pollOnce(): Promise<void> {
-    for (const symbol of this.o.symbols) {
-      for (const call of METRIC_CALLS) {
-        if (this.stopped) return;
-        await this.waitIfPaused();
-        if (this.stopped) return;
-        await this.call(symbol, call);
-      }
-    }
-  }
-
-  private async waitIfPaused(): Promise<void> {
-    const waitMs = this.pausedUntilMs - Date.now();
-    if (waitMs <= 0) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, waitMs);
-      this.sleeper = {
-        resolve: () => {
-          clearTimeout(t);
-          resolve();
-        },
-      };
-    });
-    this.sleeper = null;
-  }
-
-  private async call(symbol: string, call: MetricCall): Promise<void> {
+  protected override async poll([symbol, call]: [string, MetricCall]): Promise<void> {
     let res;
     try {
       res = await fetchRest(this.o.baseUrl, call.request(symbol), this.o.timeoutMs ?? 10_000);
@@ -157,13 +115,12 @@ export class MetricsPoller {
     this.stats.lastRecvTsMs = res.recvTsMs;
     const status = classifyBinanceResponse(res.status, res.headers, res.body);
     if (status.kind === 'rate_limited') {
-      const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
-      this.pausedUntilMs = status.bannedUntilMs ?? (status.retryAfterSec !== null ? Date.now() + status.retryAfterSec * 1000 : nextMinute);
+      const pausedUntilMs = this.pauseForRateLimit(status, nextMinuteMs(Date.now()));
       this.o.events.record({
         source: 'binance.rest',
         kind: 'rate_limited',
         symbol,
-        detail: { metric: call.name, httpStatus: status.httpStatus, retryAfterSec: status.retryAfterSec, pausedUntil: new Date(this.pausedUntilMs).toISOString(), msg: status.msg },
+        detail: { metric: call.name, httpStatus: status.httpStatus, retryAfterSec: status.retryAfterSec, pausedUntil: new Date(pausedUntilMs).toISOString(), msg: status.msg },
       });
       return;
     }
@@ -171,9 +128,7 @@ export class MetricsPoller {
       this.o.events.record({ source: 'binance.rest', kind: 'error', symbol, detail: { metric: call.name, httpStatus: status.httpStatus, code: status.code, msg: status.msg } });
       return;
     }
-    if (status.usedWeight1m !== null && status.usedWeight1m > 0.8 * WEIGHT_BUDGET_1M) {
-      this.pausedUntilMs = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
-    }
+    if (status.usedWeight1m !== null && status.usedWeight1m > 0.8 * WEIGHT_BUDGET_1M) this.pauseUntil(nextMinuteMs(Date.now()));
     let rows: MetricRow[];
     try {
       rows = call.rows(res.body, symbol, new Date(res.recvTsMs));

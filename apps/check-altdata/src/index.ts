@@ -6,9 +6,6 @@
 // - coinglass_liquidation_map: lag per (symbol, range), or a stated skip when Coinglass is
 //   disabled or has no real key.
 import {
-  FEED_SOURCE,
-  MAX_SILENCE_SEC,
-  STREAM_KINDS,
   checkOutput,
   countGridRows,
   gridWindow,
@@ -31,10 +28,10 @@ import {
   type LagBounds,
   type Scope,
   type SqlClient,
-  type StreamEvent,
   type ThresholdSpec,
   type Watched,
 } from '@cqt/checks';
+import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCE, type StreamEvent } from '@cqt/feeds';
 import { describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { defaultPolicies, fillRate } from '@cqt/freshness';
@@ -137,7 +134,7 @@ async function forceOrderItems(sql: SqlClient, scope: Scope): Promise<CheckItem[
     `select ts, kind, detail from feed_events
       where ts > $1::timestamptz and ts <= $2::timestamptz and source = $3 and kind = any($4::text[])
       order by ts`,
-    [new Date(scope.asOfMs - lookbackSec * 1000).toISOString(), new Date(scope.asOfMs).toISOString(), FEED_SOURCE, STREAM_KINDS],
+    [new Date(scope.asOfMs - lookbackSec * 1000).toISOString(), new Date(scope.asOfMs).toISOString(), STREAM_SOURCE, STREAM_KINDS],
   );
   const events: StreamEvent[] = rows.map((r) => ({ tsMs: (r.ts as Date).getTime(), kind: String(r.kind), detail: r.detail }));
   return scope.binance.map((symbol) => {

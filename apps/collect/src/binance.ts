@@ -1,7 +1,7 @@
 // Binance USD-M market streams → binance_mark_price_1s (markPrice@1s, ts = event time E) and
 // binance_force_orders (forceOrder, idempotent on its natural key). One combined-stream socket on
 // the /market route, rotated before Binance's 24 h cut with overlap.
-import { FeedSocket, binanceMarketStreamUrl, binanceStreamName, parseBinanceFrame, type FeedParseError } from '@cqt/feeds';
+import { FeedSocket, HEARTBEAT_EVERY_SEC, binanceMarketStreamUrl, binanceStreamName, parseBinanceFrame, type FeedParseError } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
 import { rawExcerpt, type FeedEventLog } from './events.js';
 import { ConnectErrors } from './connectErrors.js';
@@ -57,7 +57,7 @@ export class BinanceFeed {
       if (!this.socket.connected) return;
       this.o.events.record({ source: 'binance.ws', kind: 'heartbeat', detail: { streams: this.streams, frames: this.stats.frames - this.framesAtHeartbeat } });
       this.framesAtHeartbeat = this.stats.frames;
-    }, this.o.heartbeatMs ?? 60_000);
+    }, this.o.heartbeatMs ?? HEARTBEAT_EVERY_SEC * 1000);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 // Connection failures of one stream: each one recorded in feed_events, and each distinct message
 // logged once, so an unreachable endpoint is obvious at 3 a.m. without flooding the log.
-import type { FeedEventLog, FeedSource } from './events.js';
+import type { FeedSource } from '@cqt/feeds';
+import type { FeedEventLog } from './events.js';
 
 export class ConnectErrors {
   private readonly logged = new Set<string>();

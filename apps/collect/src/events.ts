@@ -2,12 +2,11 @@
 // collector sees. Frequent kinds (parse_error, late) are aggregated per source per second into one
 // row with a count, so a flood of bad frames cannot flood the table.
 import type { BulkWriter } from '@cqt/db';
-
-export type FeedSource = 'upbit.ws' | 'binance.ws' | 'binance.rest' | 'coinglass.rest' | 'db' | 'collector';
+import type { FeedEventKind, FeedEventSource } from '@cqt/feeds';
 
 export interface FeedEvent {
-  source: FeedSource;
-  kind: string;
+  source: FeedEventSource;
+  kind: FeedEventKind;
   symbol?: string | null;
   detail?: Record<string, unknown> | null;
   gapFromMs?: number;
@@ -16,7 +15,7 @@ export interface FeedEvent {
   tsMs?: number;
 }
 
-const AGGREGATED = new Set(['parse_error', 'late', 'duplicate']);
+const AGGREGATED = new Set<FeedEventKind>(['parse_error', 'late', 'duplicate']);
 /** Details kept per aggregated row: enough to name every late trade of an ordinary second. */
 const MAX_SAMPLES = 10;
 

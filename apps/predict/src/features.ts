@@ -1,10 +1,11 @@
 // Point-in-time features from raw rows (pure): the caller hands over only rows with ts <= t0 and
-// recv_ts <= t0 (see inputs.ts), and this module decides what they are worth at t0. A feature
+// recv_ts <= t0 (see store.ts), and this module decides what they are worth at t0. A feature
 // whose input is missing or older than its source's freshness policy allows is null, and
 // `degraded` says why under the column's name — values are never carried forward past the policy.
 // The definitions are in docs/decisions.md ("cqt predict: features").
 import { tableMeta } from '@cqt/db';
-import { classify, defaultPolicies, futuresMetrics, metricPolicy, type FreshnessPolicy } from '@cqt/freshness';
+import { MAX_SILENCE_SEC, STREAM_SOURCE, carriesForceOrders, isStreamDown, isStreamUp, streamsOf, type StreamEvent } from '@cqt/feeds';
+import { classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, type FreshnessPolicy } from '@cqt/freshness';
 import { ewmaSigma, pricePath } from '@cqt/labeling';
 
 export const RETURN_WINDOWS_SEC = [5, 30, 60, 300] as const;
@@ -17,14 +18,6 @@ export const SIGMA_HALFLIFE_SEC = 60;
 export const SIGMA_LOOKBACK_SEC = 600;
 /** Fewer returns than one half-life's worth give no sigma (the estimate is still warming up). */
 export const SIGMA_MIN_RETURNS = 60;
-/** The /futures/data endpoints (open interest value, ratios, basis) publish one point per 5 minutes. */
-export const METRIC_PERIOD_SEC = 300;
-/** The collector writes a binance.ws heartbeat every 60 s; silence longer than three of them is a dead stream. */
-export const STREAM_MAX_SILENCE_SEC = 180;
-
-const STREAM_UP = new Set(['connect', 'reconnect', 'rotate', 'heartbeat']);
-const STREAM_DOWN = new Set(['disconnect', 'stale']);
-export const STREAM_KINDS = [...STREAM_UP, ...STREAM_DOWN];
 
 /** A market_1s row (times in epoch ms). */
 export interface MarketBar {
@@ -62,13 +55,6 @@ export interface ForceOrderRow {
   price: number;
   origQty: number;
   recvTsMs: number;
-}
-
-/** A feed_events row of source binance.ws (no recv_ts: recorded at ts). */
-export interface StreamEvent {
-  tsMs: number;
-  kind: string;
-  detail: unknown;
 }
 
 /** Everything a snapshot reads, already cut at t0 (ts <= t0, recv_ts <= t0). Rows ascending by ts. */
@@ -296,15 +282,6 @@ export const METRIC_FEATURES = {
   basis: 'basis',
 } as const satisfies Partial<Record<keyof Features, keyof typeof futuresMetrics>>;
 
-/**
- * How often a metric can change: the collector's poll interval, but never less than the
- * catalogue's interval nor, for the 5-minute /futures/data series, the period itself.
- */
-export function metricPollSec(metric: keyof typeof futuresMetrics, binancePollSec: number): number {
-  const periodSec = metric === 'open_interest' ? 0 : METRIC_PERIOD_SEC;
-  return Math.max(binancePollSec, futuresMetrics[metric].pollSec, periodSec);
-}
-
 function metricFeatures(sheet: FeatureSheet, rows: readonly MetricRow[], t0Ms: number, binancePollSec: number): void {
   for (const [name, metric] of Object.entries(METRIC_FEATURES) as [keyof typeof METRIC_FEATURES, keyof typeof futuresMetrics][]) {
     const series = rows.filter((r) => r.metric === metric);
@@ -346,35 +323,27 @@ function liquidationFeatures(sheet: FeatureSheet, orders: readonly ForceOrderRow
   sheet.set('liq5mCount', count, '');
 }
 
-/** The stream names of a binance.ws event carry this symbol's liquidations (own stream or all-market). */
-export function carriesForceOrders(detail: unknown, binanceSymbol: string): boolean {
-  const d = (detail ?? {}) as { streams?: unknown; stream?: unknown };
-  const streams = Array.isArray(d.streams) ? d.streams : typeof d.stream === 'string' ? [d.stream] : [];
-  const own = `${binanceSymbol.toLowerCase()}@forceorder`;
-  return streams.some((s) => typeof s === 'string' && (s.toLowerCase() === own || s.toLowerCase() === '!forceorder@arr'));
-}
-
 /**
  * Null when the forceOrder stream was up during all of (fromMs, toMs], else why not. From the
  * collector's binance.ws events for a socket carrying the symbol's forceOrder stream: up at an
  * instant when the newest event before it opened a socket (connect, reconnect, rotate) or was a
- * heartbeat at most STREAM_MAX_SILENCE_SEC old; a disconnect or stale event in the window means
+ * heartbeat at most MAX_SILENCE_SEC old; a disconnect or stale event in the window means
  * liquidations may have been missed.
  */
 export function streamDownReason(events: readonly StreamEvent[], binanceSymbol: string, fromMs: number, toMs: number): string | null {
-  const mine = events.filter((e) => e.tsMs <= toMs && carriesForceOrders(e.detail, binanceSymbol));
+  const mine = events.filter((e) => e.tsMs <= toMs && carriesForceOrders(streamsOf(e.detail), binanceSymbol));
   const stream = `${binanceSymbol.toLowerCase()}@forceOrder`;
   let lastUp = mine.findLast((e) => e.tsMs <= fromMs);
-  if (!lastUp) return `${stream} not known to be up at ${iso(fromMs)} (no binance.ws event in the ${STREAM_MAX_SILENCE_SEC} s before)`;
-  if (STREAM_DOWN.has(lastUp.kind)) return `${stream} down at ${iso(fromMs)} (${lastUp.kind} at ${iso(lastUp.tsMs)})`;
-  const silence = (untilMs: number) => `${stream} silent from ${iso(lastUp!.tsMs)} to ${iso(untilMs)} (> ${STREAM_MAX_SILENCE_SEC} s without a heartbeat)`;
+  if (!lastUp) return `${stream} not known to be up at ${iso(fromMs)} (no ${STREAM_SOURCE} event in the ${MAX_SILENCE_SEC} s before)`;
+  if (isStreamDown(lastUp.kind)) return `${stream} down at ${iso(fromMs)} (${lastUp.kind} at ${iso(lastUp.tsMs)})`;
+  const silence = (untilMs: number) => `${stream} silent from ${iso(lastUp!.tsMs)} to ${iso(untilMs)} (> ${MAX_SILENCE_SEC} s without a heartbeat)`;
   for (const e of mine) {
     if (e.tsMs <= fromMs) continue;
-    if (e.tsMs - lastUp.tsMs > STREAM_MAX_SILENCE_SEC * 1000) return silence(e.tsMs);
-    if (STREAM_DOWN.has(e.kind)) return `${stream} ${e.kind} at ${iso(e.tsMs)}`;
-    if (STREAM_UP.has(e.kind)) lastUp = e;
+    if (e.tsMs - lastUp.tsMs > MAX_SILENCE_SEC * 1000) return silence(e.tsMs);
+    if (isStreamDown(e.kind)) return `${stream} ${e.kind} at ${iso(e.tsMs)}`;
+    if (isStreamUp(e.kind)) lastUp = e;
   }
-  return toMs - lastUp.tsMs > STREAM_MAX_SILENCE_SEC * 1000 ? silence(toMs) : null;
+  return toMs - lastUp.tsMs > MAX_SILENCE_SEC * 1000 ? silence(toMs) : null;
 }
 
 /**

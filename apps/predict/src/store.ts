@@ -3,22 +3,19 @@
 // same rows. Each read is a range on the table's primary key, bounded by the longest lookback a
 // feature needs, so a tick costs the same with 1 or 30 days of history.
 import { tableMeta, type Db, type RowOf } from '@cqt/db';
-import { defaultPolicies, metricPolicy } from '@cqt/freshness';
+import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCE, type StreamEvent } from '@cqt/feeds';
+import { defaultPolicies, metricPolicy, metricPollSec } from '@cqt/freshness';
 import {
   LIQ_WINDOW_SEC,
   METRIC_FEATURES,
   OI_CHANGE_SEC,
   SIGMA_LOOKBACK_SEC,
-  STREAM_KINDS,
-  STREAM_MAX_SILENCE_SEC,
-  metricPollSec,
   type FeatureSettings,
   type ForceOrderRow,
   type MarketBar,
   type MarkPriceRow,
   type MetricRow,
   type SnapshotInputs,
-  type StreamEvent,
 } from './features.js';
 
 const SEC = 1000;
@@ -43,7 +40,7 @@ export async function loadInputs(db: Db, request: InputRequest): Promise<Snapsho
   const metricLookbackSec =
     Math.max(...metrics.map((m) => metricPolicy(m, metricPollSec(m, binancePollSec)).staleAfterSec)) + OI_CHANGE_SEC + metricPollSec('open_interest_value', binancePollSec);
   const liqFrom = iso(t0Ms - LIQ_WINDOW_SEC * SEC);
-  const eventsFrom = iso(t0Ms - (LIQ_WINDOW_SEC + STREAM_MAX_SILENCE_SEC) * SEC);
+  const eventsFrom = iso(t0Ms - (LIQ_WINDOW_SEC + MAX_SILENCE_SEC) * SEC);
 
   const [market, mark, metricRows, orders, events] = await Promise.all([
     sql<Array<Omit<MarketBar, 'tsMs' | 'recvTsMs'> & { ts: Date; recvTs: Date }>>`
@@ -71,7 +68,7 @@ export async function loadInputs(db: Db, request: InputRequest): Promise<Snapsho
     sql<Array<{ ts: Date; kind: string; detail: unknown }>>`
       select ts, kind, detail
       from feed_events
-      where ts > ${eventsFrom}::timestamptz and ts <= ${t0}::timestamptz and source = 'binance.ws' and kind in ${sql(STREAM_KINDS)}
+      where ts > ${eventsFrom}::timestamptz and ts <= ${t0}::timestamptz and source = ${STREAM_SOURCE} and kind in ${sql(STREAM_KINDS)}
       order by ts`,
   ]);
   const times = <R extends { ts: Date; recvTs: Date }>({ ts, recvTs, ...rest }: R) => ({ ...rest, tsMs: ts.getTime(), recvTsMs: recvTs.getTime() });

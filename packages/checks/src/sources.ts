@@ -1,9 +1,9 @@
 // The sources checks and `cqt status` judge: which rows make up each one (table, key, arrival
 // column), which recent value tells whether it is corrupt, and its freshness policy. One
 // definition, used by both.
-import { classify, defaultPolicies, futuresMetrics, metricPolicy, pollPolicy } from '@cqt/freshness';
+import { HEARTBEAT_EVERY_SEC, STREAM_SOURCE } from '@cqt/feeds';
+import { classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, pollPolicy } from '@cqt/freshness';
 import type { Classification, FreshnessPolicy, Observation } from '@cqt/freshness';
-import { FEED_SOURCE, HEARTBEAT_EVERY_SEC } from './forceOrderStream.js';
 import { distinctPrefixes, observe, type SourceRef, type SqlClient } from './probe.js';
 import { freshnessItem, type CheckItem } from './report.js';
 
@@ -23,14 +23,6 @@ export interface Watched {
 
 export type FuturesMetric = keyof typeof futuresMetrics;
 export const futuresMetricNames = Object.keys(futuresMetrics) as FuturesMetric[];
-
-/**
- * Ratio and basis endpoints publish one point per period (futuresMetrics' pollSec), so a metric is
- * polled every BINANCE_POLL_SEC but can be no fresher than its period.
- */
-export function metricPollSec(metric: FuturesMetric, binancePollSec: number): number {
-  return Math.max(binancePollSec, futuresMetrics[metric].pollSec);
-}
 
 /** Lag bounds that replace a source's default stale / hard-stale thresholds (check flags). */
 export type LagBounds = Pick<FreshnessPolicy, 'staleAfterSec' | 'hardStaleAfterSec'>;
@@ -76,9 +68,9 @@ export const watch = {
     const policy = pollPolicy(HEARTBEAT_EVERY_SEC);
     return {
       source: 'feed_events',
-      key: `${FEED_SOURCE} heartbeat`,
+      key: `${STREAM_SOURCE} heartbeat`,
       symbol: null,
-      ref: { table: 'feed_events', key: [['source', FEED_SOURCE], ['kind', 'heartbeat']], lookbackSec: 2 * policy.hardStaleAfterSec },
+      ref: { table: 'feed_events', key: [['source', STREAM_SOURCE], ['kind', 'heartbeat']], lookbackSec: 2 * policy.hardStaleAfterSec },
       policy,
     };
   },

@@ -2,6 +2,20 @@
 // Parsers throw FeedParseError only; builders throw RangeError for bad arguments.
 
 export { FeedParseError, type FeedSource } from './errors.js';
+// The feed_events vocabulary: sources, kinds, and the forceOrder stream's liveness rules.
+export {
+  HEARTBEAT_EVERY_SEC,
+  MAX_SILENCE_SEC,
+  STREAM_KINDS,
+  STREAM_SOURCE,
+  carriesForceOrders,
+  isStreamDown,
+  isStreamUp,
+  streamsOf,
+  type FeedEventKind,
+  type FeedEventSource,
+  type StreamEvent,
+} from './feedEvents.js';
 export { parseDecimal } from './decimal.js';
 export { MIN_EPOCH_MS, MAX_EPOCH_MS, isEpochMs, parseZonelessUtcMs } from './time.js';
 export { restUrl, readHeader, type RestRequest, type HeaderSource } from './http.js';

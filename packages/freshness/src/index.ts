@@ -7,6 +7,7 @@ export {
   defaultPolicies,
   futuresMetrics,
   metricPolicy,
+  metricPollSec,
   pollPolicy,
   validatePolicy,
 } from './policy.js';

@@ -4,6 +4,7 @@ import {
   defaultPolicies,
   futuresMetrics,
   metricPolicy,
+  metricPollSec,
   pollPolicy,
   validatePolicy,
 } from './policy.js';
@@ -100,6 +101,19 @@ describe('metricPolicy', () => {
         'basis',
       ]),
     );
+  });
+});
+
+describe('metricPollSec', () => {
+  it.each([
+    { metric: 'open_interest', binancePollSec: 10, pollSec: 60 },
+    { metric: 'open_interest', binancePollSec: 120, pollSec: 120 },
+    // The 5-minute /futures/data series: no fresher than their period, however often polled.
+    { metric: 'open_interest_value', binancePollSec: 60, pollSec: 300 },
+    { metric: 'basis', binancePollSec: 2, pollSec: 300 },
+    { metric: 'taker_ls_ratio', binancePollSec: 600, pollSec: 600 },
+  ] as const)('$metric polled every $binancePollSec s can change every $pollSec s', ({ metric, binancePollSec, pollSec }) => {
+    expect(metricPollSec(metric, binancePollSec)).toBe(pollSec);
   });
 });
 

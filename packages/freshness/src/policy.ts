@@ -77,6 +77,14 @@ export const futuresMetrics = {
 } as const satisfies Record<string, { pollSec: number; valueKind: ValueKind }>;
 
 /**
+ * How often a metric can change: it is polled every BINANCE_POLL_SEC but can be no fresher than
+ * its interval here (the 5-minute /futures/data series publish one point per period).
+ */
+export function metricPollSec(metric: keyof typeof futuresMetrics, binancePollSec: number): number {
+  return Math.max(binancePollSec, futuresMetrics[metric].pollSec);
+}
+
+/**
  * Policy for one futures metric. pollSec defaults to the metric's entry in futuresMetrics, or
  * DEFAULT_METRIC_POLL_SEC for a metric not listed there (whose values are then 'any').
  */

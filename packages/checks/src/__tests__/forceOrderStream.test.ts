@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SILENCE_SEC, carriesForceOrders, judgeStream, streamsOf, type StreamEvent } from '../forceOrderStream.js';
+import { MAX_SILENCE_SEC, type StreamEvent } from '@cqt/feeds';
+import { judgeStream } from '../forceOrderStream.js';
 
 const AS_OF = Date.UTC(2026, 10, 23, 10);
 const ago = (sec: number) => AS_OF - sec * 1000;
 const streams = { streams: ['btcusdt@markPrice@1s', 'btcusdt@forceOrder'] };
 const ev = (sec: number, kind: string, detail: unknown = streams): StreamEvent => ({ tsMs: ago(sec), kind, detail });
-
-describe('stream names', () => {
-  it('reads detail.streams, or detail.stream', () => {
-    expect(streamsOf(streams)).toEqual(streams.streams);
-    expect(streamsOf({ stream: '!forceOrder@arr' })).toEqual(['!forceOrder@arr']);
-    expect(streamsOf(null)).toEqual([]);
-    expect(streamsOf({ streams: [1, 'a'] })).toEqual(['a']);
-  });
-
-  it("a symbol's own forceOrder stream or the all-market one", () => {
-    expect(carriesForceOrders(['btcusdt@forceOrder'], 'BTCUSDT')).toBe(true);
-    expect(carriesForceOrders(['!forceOrder@arr'], 'ETHUSDT')).toBe(true);
-    expect(carriesForceOrders(['ethusdt@forceOrder', 'btcusdt@markPrice@1s'], 'BTCUSDT')).toBe(false);
-  });
-});
 
 describe('judgeStream', () => {
   it.each([

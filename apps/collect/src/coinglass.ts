@@ -1,12 +1,15 @@
 // Coinglass aggregated liquidation map every COINGLASS_POLL_SEC, only with a real key. Every call,
-// ok or not, becomes a coinglass_call_status row; a placeholder key is reported once and never sent.
+// ok or not, becomes a coinglass_call_status row; a placeholder key is reported once and never sent;
+// a 429 with Retry-After pauses every call until it runs out.
 import {
+  RestPoller,
   RestTransportError,
   classifyCoinglassResponse,
   coinglassAggregatedLiquidationMapRequest,
   fetchRest,
   parseCoinglassLiquidationMap,
   parseCoinglassRateLimit,
+  readRetryAfterSec,
 } from '@cqt/feeds';
 import { describeSecret, isRealKey } from '@cqt/config';
 import type { BulkWriter } from '@cqt/db';
@@ -29,16 +32,15 @@ export interface CoinglassPollerOptions {
 const ENDPOINT = '/api/futures/liquidation/aggregated-map';
 const RANGE = '1d';
 
-export class CoinglassPoller {
+export class CoinglassPoller extends RestPoller<string> {
   readonly stats: StreamStats = { name: 'coinglass', frames: 0, lastEventTsMs: null, lastRecvTsMs: null, reconnects: 0, parseErrors: 0, rows: 0 };
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
 
-  constructor(private readonly o: CoinglassPollerOptions) {}
+  constructor(private readonly o: CoinglassPollerOptions) {
+    super(o.pollSec * 1000);
+  }
 
   /** Whether polling will happen; explains itself once when it will not. */
-  start(): boolean {
+  override start(): boolean {
     if (!this.o.enabled) return false;
     if (!isRealKey(this.o.apiKey)) {
       const state = describeSecret(this.o.apiKey);
@@ -46,30 +48,15 @@ export class CoinglassPoller {
       this.o.events.record({ source: 'coinglass.rest', kind: 'skipped', detail: { reason: `api key ${state}` } });
       return false;
     }
-    const cycle = () => {
-      this.running = this.pollOnce().finally(() => {
-        this.running = null;
-        if (!this.stopped) this.timer = setTimeout(cycle, this.o.pollSec * 1000);
-      });
-    };
-    cycle();
+    super.start();
     return true;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  protected override calls(): string[] {
+    return this.o.coins;
   }
 
-  async pollOnce(): Promise<void> {
-    for (const coin of this.o.coins) {
-      if (this.stopped) return;
-      await this.poll(coin);
-    }
-  }
-
-  private async poll(coin: string): Promise<void> {
+  protected override async poll(coin: string): Promise<void> {
     const startedMs = Date.now();
     const request = coinglassAggregatedLiquidationMapRequest(this.o.apiKey!, { symbol: coin, range: RANGE });
     let res;
@@ -93,8 +80,17 @@ export class CoinglassPoller {
       rateLimitUsed: rateLimit.usedInWindow,
     };
     if (!status.ok) {
+      if (status.kind === 'rate_limited') {
+        // Coinglass documents no Retry-After; when one comes it is honoured, otherwise the next poll is on schedule.
+        const retryAfterSec = readRetryAfterSec(res.headers);
+        const pausedUntilMs = this.pauseForRateLimit({ retryAfterSec }, null);
+        this.o.events.record({
+          source: 'coinglass.rest',
+          kind: 'rate_limited',
+          detail: { httpStatus: res.status, retryAfterSec, pausedUntil: pausedUntilMs === null ? null : new Date(pausedUntilMs).toISOString(), msg: status.msg },
+        });
+      }
       await this.o.calls.write([{ ...call, ok: false, errorMsg: `${status.kind}: ${status.msg}` }]);
-      if (status.kind === 'rate_limited') this.o.events.record({ source: 'coinglass.rest', kind: 'rate_limited', detail: { httpStatus: res.status, msg: status.msg } });
       return;
     }
     try {

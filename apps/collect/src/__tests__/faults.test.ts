@@ -1,9 +1,9 @@
 // The collector under faults, each asserting the database afterwards: connection drop, stall with
-// pongs only, 429 then 418, malformed frames, the database going away, Coinglass 401 and a
-// placeholder key. Synthetic market; each test in a PostgreSQL database of its own.
+// pongs only, 429 then 418, malformed frames, the database going away, Coinglass 401, 429 with
+// Retry-After and a placeholder key. Synthetic market; each test in a PostgreSQL database of its own.
 import { afterEach, describe, expect, it } from 'vitest';
 import postgres, { type Sql } from 'postgres';
-import type { FakeExchange } from '@cqt/testkit';
+import type { FakeExchange, FakeExchangeInput } from '@cqt/testkit';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
 import { collectorEnv, FAKE_KEY, fakeExchange, sleep, startCollect, waitUntil, type Collection } from './support.js';
 
@@ -16,8 +16,8 @@ interface Ctx {
 
 const open: Ctx[] = [];
 
-async function setUp(opts: { env?: Record<string, string>; staleAfterSec?: number } = {}): Promise<Ctx> {
-  const fx = await fakeExchange({ seed: 42 });
+async function setUp(opts: { env?: Record<string, string>; staleAfterSec?: number; fx?: FakeExchangeInput } = {}): Promise<Ctx> {
+  const fx = await fakeExchange({ seed: 42, ...opts.fx });
   const pg = await createTestDatabase();
   const collect = startCollect({ env: collectorEnv(fx, opts.env), databaseUrl: pg.url, staleAfterSec: opts.staleAfterSec });
   const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
@@ -178,6 +178,38 @@ describe('collect under faults', () => {
     expect(map.symbol).toBe('BTC');
     expect(map.n).toBe(map.level_count);
     expect((await sql`select ok from coinglass_call_status`).some((c) => c.ok)).toBe(true);
+  });
+
+  it('Coinglass 429 with Retry-After: no call until it ends, then polling resumes', async () => {
+    // One call per 4 s window: a second poll inside a window gets 429 with Retry-After up to the window's end.
+    const windowMs = 4000;
+    const { fx, sql, collect } = await setUp({
+      env: { COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: FAKE_KEY, COINGLASS_POLL_SEC: '1' },
+      fx: { coinglass: { requestsPerMinute: 1, windowMs, retryAfterOn429: true } },
+    });
+    const calls = () => sql`select ts, http_status from coinglass_call_status order by ts`;
+    const resumedAfter429 = (rows: Awaited<ReturnType<typeof calls>>) => rows.some((r, i) => r.http_status === 200 && rows.slice(0, i).some((p) => p.http_status === 429));
+    await waitUntil(async () => resumedAfter429(await calls()), 'a successful Coinglass call after a 429', 30_000);
+    await collect.stop();
+    const rows = await calls();
+    const limited = (await eventsOf(sql, 'coinglass.rest')).filter((e) => e.kind === 'rate_limited');
+    const served429 = fx.stats.rest.coinglass.byPath['/api/futures/liquidation/aggregated-map'][429];
+    expect(served429).toBeGreaterThanOrEqual(1);
+    expect(limited).toHaveLength(served429);
+    expect(rows.filter((r) => r.http_status === 429)).toHaveLength(served429);
+    // After each 429 the next call is the first of a later window: it starts once Retry-After has run out, and succeeds.
+    for (let i = 0; i < rows.length - 1; i++) {
+      if (rows[i].http_status !== 429) continue;
+      const windowEndMs = (Math.floor(rows[i].ts.getTime() / windowMs) + 1) * windowMs;
+      expect(rows[i + 1].ts.getTime()).toBeGreaterThanOrEqual(windowEndMs);
+      expect(rows[i + 1].http_status).toBe(200);
+    }
+    for (const e of limited) {
+      expect(e.detail.retryAfterSec).toBeGreaterThanOrEqual(1);
+      const pausedUntil = new Date(e.detail.pausedUntil);
+      expect(pausedUntil.getTime()).toBeGreaterThan(e.ts.getTime());
+      expect(await count(sql, 'coinglass_call_status', `ts > '${e.ts.toISOString()}' and ts < '${pausedUntil.toISOString()}'`)).toBe(0);
+    }
   });
 
   it('a placeholder Coinglass key is reported once and never sent', async () => {

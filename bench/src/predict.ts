@@ -4,7 +4,7 @@
 // of 1 s data. Baseline in the same run: one indexed round trip (`select max(ts)` on market_1s),
 // the floor of anything that asks the database at all.
 import type { Db } from '@cqt/db';
-import { BrownianFirstPassage, computeSnapshot, writeSnapshots, type SnapshotOptions } from '@cqt/predict';
+import { BrownianFirstPassage, computeSnapshot, writeSnapshots, type SnapshotOptions } from '@cqt/features';
 import type { BenchRow, BenchSuite } from './harness.js';
 import { timeMs, withBenchDatabase } from './harness.js';
 

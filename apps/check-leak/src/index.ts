@@ -23,7 +23,7 @@ import {
 } from '@cqt/checks';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { computeSnapshot, futureInputs, readSnapshotTimes, readStoredSnapshot, rowDifferences, type ColumnDifference } from '@cqt/predict';
+import { computeSnapshot, futureInputs, readSnapshotTimes, readStoredSnapshot, rowDifferences, type ColumnDifference } from '@cqt/features';
 
 export const DEFAULT_SAMPLE = 20;
 

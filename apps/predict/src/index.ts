@@ -10,25 +10,15 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, loadConfig, parseTimeMs, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { BrownianFirstPassage, loadModel, type BarrierModel } from './model.js';
-import { computeSnapshot, type SnapshotOptions } from './snapshot.js';
-import { writeSnapshots, type SnapshotRows } from './store.js';
-
-export {
+import {
+  BrownianFirstPassage,
   computeSnapshot,
-  optionsFromParams,
-  readStoredSnapshot,
-  snapshotFromInputs,
-  snapshotParams,
-  type BarrierSettings,
+  loadModel,
+  writeSnapshots,
+  type BarrierModel,
   type SnapshotOptions,
-  type SnapshotParams,
-  type StoredSnapshot,
-} from './snapshot.js';
-export { computeFeatures, streamDownReason, type Features, type FeatureResult, type SnapshotInputs } from './features.js';
-export { loadInputs, readSnapshotRows, readSnapshotTimes, futureInputs, writeSnapshots, type SnapshotRows } from './store.js';
-export { RELATIVE_TOLERANCE, rowDifferences, sameValue, type ColumnDifference } from './compare.js';
-export * from './model.js';
+  type SnapshotRows,
+} from '@cqt/features';
 
 export const DEFAULTS = {
   intervalSec: 5,

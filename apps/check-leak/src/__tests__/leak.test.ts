@@ -7,9 +7,9 @@ import { beforeAll, expect, it } from 'vitest';
 import type { CheckItem, CheckReport } from '@cqt/checks';
 import type { CommandOutput } from '@cqt/config';
 import { createWriter } from '@cqt/db';
-import { loadInputs, run as predict, snapshotFromInputs, writeSnapshots } from '@cqt/predict';
+import { computeSnapshot, loadInputs, snapshotFromInputs, writeSnapshots } from '@cqt/features';
 import { describeBackends } from '../../../../test-support/backends.js';
-import { BINANCE, SEC, SYMBOL, insert, seed, snapshotOptions, syntheticMarket } from '../../../predict/src/__tests__/support.js';
+import { BINANCE, SEC, SYMBOL, insert, seed, snapshotOptions, syntheticMarket } from '../../../../test-support/syntheticMarket.js';
 import { register } from '../command.js';
 import { evenSample, output, run, type LeakOptions } from '../index.js';
 
@@ -40,9 +40,10 @@ describeBackends('check leak', ({ db }) => {
     await seed(db(), market);
     // The same metric points for a second Binance symbol, received in time (for the re-poll case).
     await insert(db(), 'binance_futures_metrics', market.binance_futures_metrics.map((r) => ({ ...r, symbol: 'REPOLLUSDT' })));
-    // Honest snapshots, as `cqt predict --backfill` writes them.
+    // Honest snapshots, computed and written as `cqt predict --backfill` does with its default settings.
     for (const [symbol, binanceSymbol] of [[SYMBOL, BINANCE], [TAMPERED, BINANCE], [REPOLLED, 'REPOLLUSDT'], [BARE, BINANCE]]) {
-      await predict({ db: db(), env: ENV, symbol, binanceSymbol, backfill: true, from: String(BOUNDARIES[0]), to: String(T0), log: () => {} });
+      const options = snapshotOptions({ binanceSymbol });
+      await writeSnapshots(db(), await Promise.all(BOUNDARIES.map((t0) => computeSnapshot(db(), symbol, t0, options))));
     }
     // A deliberately leaky feature computation: the inputs of t0 + 1 s used for the snapshot of t0.
     await writeSnapshots(

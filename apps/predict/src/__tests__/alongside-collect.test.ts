@@ -5,11 +5,12 @@
 // it at once with its summary.
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
+import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences } from '@cqt/features';
 import { describeBackends } from '../../../../test-support/backends.js';
 import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
 import { collectorEnv, fakeExchange, startCollect, waitUntil } from '../../../collect/src/__tests__/support.js';
-import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences, type RunResult } from '../index.js';
-import { SYMBOL } from './support.js';
+import { SYMBOL } from '../../../../test-support/syntheticMarket.js';
+import type { RunResult } from '../index.js';
 
 
 describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {

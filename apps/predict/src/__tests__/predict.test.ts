@@ -3,9 +3,10 @@
 // snapshot from raw data cut at its t0 (the live result must equal the later one).
 import { beforeAll, expect, it } from 'vitest';
 import type { Db } from '@cqt/db';
+import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences } from '@cqt/features';
 import { describeBackends } from '../../../../test-support/backends.js';
-import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences, run, type OnceResult, type RunResult } from '../index.js';
-import { BAR_RECV_DELAY_MS, BINANCE, SEC, SYMBOL, seed, syntheticMarket, writeLive, type MarketRows } from './support.js';
+import { BAR_RECV_DELAY_MS, BINANCE, SEC, SYMBOL, seed, syntheticMarket, writeLive, type MarketRows } from '../../../../test-support/syntheticMarket.js';
+import { run, type OnceResult, type RunResult } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: `${SYMBOL},KRW-ETH`, CQT_BINANCE_SYMBOLS: `${BINANCE},ETHUSDT`, CQT_FEE_PER_SIDE_BPS: '5', BINANCE_POLL_SEC: '60' };
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);

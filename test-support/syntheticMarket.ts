@@ -2,10 +2,10 @@
 // keyed by their open second and received after the second closed plus the collector's grace,
 // mark prices received just after their event time, 5-minute metric points, sparse liquidations,
 // and the binance.ws connect/heartbeat events that say the forceOrder stream was up. Shared by the
-// predict and check-leak tests.
+// features, predict and check-leak tests.
 import { createWriter, type Db, type RowOf, type TableName } from '@cqt/db';
 import { mulberry32 } from '@cqt/labeling';
-import { BrownianFirstPassage, type SnapshotOptions } from '../index.js';
+import { BrownianFirstPassage, type SnapshotOptions } from '@cqt/features';
 
 export const SEC = 1000;
 export const SYMBOL = 'KRW-BTC';

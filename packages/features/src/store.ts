@@ -1,4 +1,4 @@
-// Every query predict makes. Inputs are cut at t0 in SQL — ts <= t0 and recv_ts <= t0 (feed_events,
+// Every query of the snapshot engine. Inputs are cut at t0 in SQL — ts <= t0 and recv_ts <= t0 (feed_events,
 // which has no recv_ts, by ts) — so a snapshot computed live and one recomputed later read the
 // same rows. Each read is a range on the table's primary key, bounded by the longest lookback a
 // feature needs, so a tick costs the same with 1 or 30 days of history.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeFeatures, streamDownReason, type SnapshotInputs } from '../features.js';
 import { snapshotFromInputs } from '../snapshot.js';
-import { BINANCE, SEC, snapshotOptions, STREAMS, SYMBOL } from './support.js';
+import { BINANCE, SEC, snapshotOptions, STREAMS, SYMBOL } from '../../../../test-support/syntheticMarket.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const SETTINGS = { binanceSymbol: BINANCE, binancePollSec: 60 };

@@ -1,27 +1,26 @@
-// `cqt check altdata` declaration (loaded by `cqt` at start-up): options and help; the
-// implementation is imported when the command runs.
+// `cqt check altdata` declaration (loaded by `cqt` at start-up): its flags and thresholds, help and
+// examples; the implementation is imported when the check runs.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
-import { CHECK_EXIT_CODES, addCheckFlags, commonOptions, type CheckFlags } from '@cqt/checks/command';
+import type { FlagTable } from '@cqt/config/command';
+import { checkFlags, declareCheck, lagThresholds, ratioThreshold, type CheckFlags } from '@cqt/checks/command';
+import { defaultPolicies } from '@cqt/freshness';
+import type { AltdataOptions } from './index.js';
 
-interface AltdataFlags extends CheckFlags {
-  warnLag?: string;
-  maxLag?: string;
-  minFill?: string;
-}
+/** Thresholds: flag > CQT_CHECK_ALTDATA_* > default, resolved by the run. */
+export const thresholds = {
+  ...lagThresholds('altdata', 'a 1 s source lags', defaultPolicies.market_1s),
+  minFill: ratioThreshold('--min-fill', 'CQT_CHECK_ALTDATA_MIN_FILL', 'fail when a 1 s source fills less of the window', 0.95),
+};
+
+export const altdataFlags = { ...checkFlags, ...thresholds } satisfies FlagTable<CheckFlags<AltdataOptions>>;
 
 export function register(parent: Command, cli: CliContext): void {
-  addCheckFlags(
-    parent
-      .command('altdata')
-      .description('raw data at as-of: mark price and Upbit 1 s bars (lag, fill rate), futures metrics lag, forceOrder stream, Coinglass maps')
-      .option('--warn-lag <dur>', 'warn when a 1 s source lags more than this (CQT_CHECK_ALTDATA_WARN_LAG, default 5 s)')
-      .option('--max-lag <dur>', 'fail when a 1 s source lags more than this (CQT_CHECK_ALTDATA_MAX_LAG, default 60 s)')
-      .option('--min-fill <ratio>', 'fail when a 1 s source fills less of the window: 0.95 or 95% (CQT_CHECK_ALTDATA_MIN_FILL, default 0.95)'),
-  )
-    .addHelpText(
-      'after',
-      `
+  declareCheck<CheckFlags<AltdataOptions>>(parent, cli, {
+    name: 'altdata',
+    description: 'raw data at as-of: mark price and Upbit 1 s bars (lag, fill rate), futures metrics lag, forceOrder stream, Coinglass maps',
+    flags: altdataFlags,
+    help: `
 Symbols: Upbit markets (with a dash, KRW-BTC) and Binance symbols (BTCUSDT) are told apart by
 their form; a venue not named keeps its configured list (CQT_UPBIT_MARKETS, CQT_BINANCE_SYMBOLS).
 Futures metrics are judged against their poll interval (BINANCE_POLL_SEC, at least the endpoint's
@@ -31,13 +30,7 @@ Examples:
   $ cqt check altdata                                  # last 600 s, configured symbols
   $ cqt check altdata --window 10m --min-fill 99%
   $ cqt check altdata --as-of 2026-11-23T10:00:00Z --json
-  $ cqt check altdata --symbol KRW-BTC --symbol BTCUSDT
-
-${CHECK_EXIT_CODES}`,
-    )
-    .action(async (flags: AltdataFlags) => {
-      const { run, output } = await import('./index.js');
-      const report = await run({ ...commonOptions(flags), warnLag: flags.warnLag, maxLag: flags.maxLag, minFill: flags.minFill });
-      await cli.emit(output(report), flags);
-    });
+  $ cqt check altdata --symbol KRW-BTC --symbol BTCUSDT`,
+    load: () => import('./index.js'),
+  });
 }

@@ -14,11 +14,8 @@ import {
   lagItem,
   makeReport,
   measuredItem,
-  parseRatio,
-  parseSeconds,
   resolveScope,
   resolveLagPolicy,
-  resolveThreshold,
   statedItem,
   watch,
   withHandle,
@@ -28,37 +25,14 @@ import {
   type LagBounds,
   type Scope,
   type SqlClient,
-  type ThresholdSpec,
   type Watched,
 } from '@cqt/checks';
 import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCE, type StreamEvent } from '@cqt/feeds';
 import { describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
-import { defaultPolicies, fillRate } from '@cqt/freshness';
-
-export const thresholds = {
-  warnLag: {
-    flag: '--warn-lag',
-    env: 'CQT_CHECK_ALTDATA_WARN_LAG',
-    default: defaultPolicies.market_1s.staleAfterSec,
-    expected: 'a duration such as 5, 5s, 1m',
-    parse: parseSeconds,
-  },
-  maxLag: {
-    flag: '--max-lag',
-    env: 'CQT_CHECK_ALTDATA_MAX_LAG',
-    default: defaultPolicies.market_1s.hardStaleAfterSec,
-    expected: 'a duration such as 60, 60s, 2m',
-    parse: parseSeconds,
-  },
-  minFill: {
-    flag: '--min-fill',
-    env: 'CQT_CHECK_ALTDATA_MIN_FILL',
-    default: 0.95,
-    expected: 'a ratio between 0 and 1, e.g. 0.95 or 95%',
-    parse: parseRatio,
-  },
-} satisfies Record<string, ThresholdSpec<number>>;
+import { resolveFlag } from '@cqt/config/command';
+import { fillRate } from '@cqt/freshness';
+import { thresholds } from './command.js';
 
 export interface AltdataOptions extends CommonCheckOptions {
   /** Lag above this warns on the 1 s sources (seconds or a duration text). */
@@ -103,7 +77,7 @@ export function output(report: CheckReport): CommandOutput {
 function resolveLimits(options: AltdataOptions, env: NodeJS.ProcessEnv): Limits {
   return {
     lag: resolveLagPolicy(thresholds, options, env),
-    minFill: resolveThreshold(thresholds.minFill, options.minFill, env),
+    minFill: resolveFlag(thresholds.minFill, options.minFill, env),
   };
 }
 

@@ -7,8 +7,6 @@ import {
   checkOutput,
   makeReport,
   measuredItem,
-  parseRatio,
-  resolveThreshold,
   resolveWindowSec,
   resolveAsOfMs,
   statedItem,
@@ -17,20 +15,11 @@ import {
   type CheckReport,
   type CommonCheckOptions,
   type SqlClient,
-  type ThresholdSpec,
 } from '@cqt/checks';
 import { describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
+import { resolveFlag } from '@cqt/config/command';
 import { openDb, type Db } from '@cqt/db';
-
-export const thresholds = {
-  minOkRate: {
-    flag: '--min-ok-rate',
-    env: 'CQT_CHECK_COINGLASS_MIN_OK_RATE',
-    default: 0.5,
-    expected: 'a ratio between 0 and 1, e.g. 0.5 or 50%',
-    parse: parseRatio,
-  },
-} satisfies Record<string, ThresholdSpec<number>>;
+import { thresholds } from './command.js';
 
 /** Calls are looked for over at least this many poll intervals, so a short window sees some. */
 export const CALL_LOOKBACK_POLLS = 3;
@@ -45,7 +34,7 @@ export async function run(options: CoinglassOptions = {}): Promise<CheckReport> 
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
   const windowSec = resolveWindowSec(options.window);
   const asOfMs = resolveAsOfMs(options.asOf);
-  const minOkRate = resolveThreshold(thresholds.minOkRate, options.minOkRate, env);
+  const minOkRate = resolveFlag(thresholds.minOkRate, options.minOkRate, env);
   const report = (items: CheckItem[]) => makeReport('coinglass', asOfMs, windowSec, items);
 
   const settingItems = keyItems(config);

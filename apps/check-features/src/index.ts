@@ -14,12 +14,9 @@ import {
   makeReport,
   measuredItem,
   parseColumnList,
-  parseRatio,
-  parseSeconds,
   predictorConfig,
   resolveScope,
   resolveLagPolicy,
-  resolveThreshold,
   statedItem,
   watch,
   withHandle,
@@ -32,11 +29,12 @@ import {
   type Scope,
   type SourceRef,
   type SqlClient,
-  type ThresholdSpec,
 } from '@cqt/checks';
 import { loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { defaultPolicies, fillRate, nullRate } from '@cqt/freshness';
+import { resolveFlag } from '@cqt/config/command';
+import { fillRate, nullRate } from '@cqt/freshness';
+import { thresholds } from './command.js';
 
 const TABLE = 'feature_snapshots';
 /** Snapshots sit on exact 5 s boundaries. */
@@ -50,43 +48,11 @@ const columns = tableMeta(TABLE).columns.filter((c) => !NOT_FEATURES.has(c.name)
 export const featureColumns = columns.map((c) => c.name);
 const floatColumns = columns.filter((c) => c.sqlType === 'double precision').map((c) => c.name);
 
-export const thresholds = {
-  warnLag: {
-    flag: '--warn-lag',
-    env: 'CQT_CHECK_FEATURES_WARN_LAG',
-    default: defaultPolicies.feature_snapshots.staleAfterSec,
-    expected: 'a duration such as 15, 15s, 1m',
-    parse: parseSeconds,
-  },
-  maxLag: {
-    flag: '--max-lag',
-    env: 'CQT_CHECK_FEATURES_MAX_LAG',
-    default: defaultPolicies.feature_snapshots.hardStaleAfterSec,
-    expected: 'a duration such as 120, 2m',
-    parse: parseSeconds,
-  },
-  minFill: {
-    flag: '--min-fill',
-    env: 'CQT_CHECK_FEATURES_MIN_FILL',
-    default: 0.95,
-    expected: 'a ratio between 0 and 1, e.g. 0.95 or 95%',
-    parse: parseRatio,
-  },
-  maxNullRate: {
-    flag: '--max-null-rate',
-    env: 'CQT_CHECK_FEATURES_MAX_NULL_RATE',
-    default: 0.05,
-    expected: 'a ratio between 0 and 1, e.g. 0.05 or 5%',
-    parse: parseRatio,
-  },
-} satisfies Record<string, ThresholdSpec<number>>;
-
-export const ignoreColumnsSpec: ThresholdSpec<string[]> = {
-  flag: '--ignore-column',
-  env: 'CQT_CHECK_FEATURES_IGNORE_COLUMNS',
-  default: [],
+/** --ignore-column as the run resolves it: only feature columns, never the one that must not be null. */
+const ignoreColumnsSpec = {
+  ...thresholds.ignoreColumns,
   expected: `feature columns, comma separated (${featureColumns.join(', ')})`,
-  parse: (text) => {
+  parse: (text: string) => {
     const list = parseColumnList(text);
     return list?.every((c) => featureColumns.includes(c) && c !== NEVER_NULL) ? list : undefined;
   },
@@ -126,11 +92,11 @@ export function output(report: CheckReport): CommandOutput {
 }
 
 function resolveLimits(options: FeaturesOptions, env: NodeJS.ProcessEnv): Limits {
-  const ignored = resolveThreshold(ignoreColumnsSpec, options.ignoreColumns?.length ? options.ignoreColumns.join(',') : undefined, env);
+  const ignored = resolveFlag(ignoreColumnsSpec, options.ignoreColumns?.length ? options.ignoreColumns.join(',') : undefined, env);
   return {
     lag: resolveLagPolicy(thresholds, options, env),
-    minFill: resolveThreshold(thresholds.minFill, options.minFill, env),
-    maxNullRate: resolveThreshold(thresholds.maxNullRate, options.maxNullRate, env),
+    minFill: resolveFlag(thresholds.minFill, options.minFill, env),
+    maxNullRate: resolveFlag(thresholds.maxNullRate, options.maxNullRate, env),
     nullRateColumns: featureColumns.filter((c) => !ignored.includes(c)),
   };
 }

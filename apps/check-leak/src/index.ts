@@ -22,10 +22,10 @@ import {
   type ItemSource,
 } from '@cqt/checks';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { resolveFlag } from '@cqt/config/command';
 import { openDb, tableMeta, type Db } from '@cqt/db';
+import { leakFlags } from './command.js';
 import { computeSnapshot, futureInputs, readSnapshotTimes, readStoredSnapshot, rowDifferences, type ColumnDifference } from '@cqt/features';
-
-export const DEFAULT_SAMPLE = 20;
 
 export interface LeakOptions extends CommonCheckOptions {
   /** Snapshots to recompute per market, evenly spread over the window (default 20). */
@@ -43,7 +43,7 @@ export async function run(options: LeakOptions = {}): Promise<CheckReport> {
   const env = options.env ?? process.env;
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
   const scope = resolveScope(options, predictorConfig(config));
-  const sample = resolveSample(options.sample);
+  const sample = resolveFlag(leakFlags.sample, options.sample, {});
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     const items: CheckItem[] = [];
     for (const symbol of scope.upbit) items.push(...(await symbolItems(db, symbol, scope.asOfMs, scope.windowSec, sample)));
@@ -53,13 +53,6 @@ export async function run(options: LeakOptions = {}): Promise<CheckReport> {
 
 export function output(report: CheckReport): CommandOutput {
   return checkOutput([report]);
-}
-
-function resolveSample(sample: string | number | undefined): number {
-  if (sample === undefined) return DEFAULT_SAMPLE;
-  const n = Number(sample);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --sample "${sample}"`, 'a whole number of snapshots ≥ 1, e.g. 20');
-  return n;
 }
 
 /** `count` indices spread evenly over 0 … length − 1, always including the newest. */

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { RuntimeFailure, type CommandOutput } from '@cqt/config';
 import { run as runCollect } from '@cqt/collect';
 import { envLines, startFakeExchange } from '@cqt/testkit';
+import { demoFlags } from './command.js';
 
 export interface DemoOptions {
   /** The cqt entry script the steps run (process.argv[1] in the CLI). */
@@ -40,16 +41,17 @@ const DEMO_KEY = 'cqt-demo-coinglass-key-0000000001';
 
 export async function run(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const durationSec = options.durationSec ?? 60;
-  const horizonSec = options.horizonSec ?? 10;
+  const durationSec = options.durationSec ?? demoFlags.durationSec.default;
+  const horizonSec = options.horizonSec ?? demoFlags.horizonSec.default;
+  const seed = options.seed ?? demoFlags.seed.default;
   const dir = resolve(options.dir ?? join('data', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   const dataDir = join(dir, 'store');
   const parquet = join(dir, 'demo.parquet');
   mkdirSync(dir, { recursive: true });
   const steps: StepResult[] = [];
 
-  log(`demo 1/5: fake exchange (synthetic market, seed ${options.seed ?? 7}) on loopback`);
-  const fx = await startFakeExchange({ seed: options.seed ?? 7, coinglass: { apiKeys: [DEMO_KEY] } });
+  log(`demo 1/5: fake exchange (synthetic market, seed ${seed}) on loopback`);
+  const fx = await startFakeExchange({ seed, coinglass: { apiKeys: [DEMO_KEY] } });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...fx.urls,

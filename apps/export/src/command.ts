@@ -1,66 +1,70 @@
 // `cqt export` declaration; DuckDB and the exporter load only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, parseTimeMs, UsageError, stopSignal, type CliContext } from '@cqt/config';
+import { UsageError, stopSignal, type CliContext } from '@cqt/config';
+import { asOfFlag, declareCommand, durationFlag, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
+import type { ExportOptions } from './index.js';
+
+type ExportFlags = CliOptions<ExportOptions, 'env' | 'signal' | 'memoryLimit' | 'onProgress'>;
+
+const horizon = durationFlag('--horizon', 'label horizon H', { default: 120, defaultText: '120s' });
+const last = durationFlag('--last', 'range length ending at --to', { default: 86_400, defaultText: '24h' });
+
+export const exportFlags = {
+  out: { flag: '--out', arg: '<path>', describe: 'output .parquet file (or folder with --partition-by date)', required: true },
+  symbol: { flag: '--symbol', arg: '<market>', describe: 'Upbit market', defaultText: 'first of CQT_UPBIT_MARKETS' },
+  binanceSymbol: { flag: '--binance-symbol', arg: '<symbol>', describe: 'Binance symbol for --with-raw', defaultText: 'first of CQT_BINANCE_SYMBOLS' },
+  fromMs: timeFlag('--from', 'range start (ISO 8601 with zone, or epoch ms)'),
+  toMs: timeFlag('--to', 'range end', { defaultText: '--as-of / now' }),
+  lastSec: last,
+  asOfMs: { ...asOfFlag, describe: 'treat this as now: data after it is not used' },
+  horizonSec: horizon,
+  intervalSec: durationFlag('--interval', 'keep only snapshots on this grid (e.g. 30s)', { defaultText: 'every snapshot' }),
+  rT: {
+    flag: '--r-t',
+    arg: '<fraction>',
+    describe: "fixed barrier half-width instead of each snapshot's r_t",
+    expected: 'a fraction between 0 and 1, e.g. 0.002',
+    parse: (text) => {
+      const value = Number(text);
+      return text !== '' && value > 0 && value < 1 ? value : undefined;
+    },
+  },
+  withRaw: { flag: '--with-raw', describe: 'add raw columns joined backward as of recv_ts <= t0 (market_1s, mark price, futures metrics)' },
+  partitionBy: {
+    flag: '--partition-by',
+    arg: '<key>',
+    describe: 'write a Hive-style folder partitioned by this key (only: date)',
+    expected: '"date", the only key supported',
+    parse: (text) => (text === 'date' ? text : undefined),
+  },
+  keepUnlabeled: { flag: '--keep-unlabeled', describe: 'also write rows without a complete label (label null, label_status says why)' },
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<ExportFlags>;
 
 export function register(program: Command, cli: CliContext): void {
-  program
-    .command('export')
-    .description('write a leak-free Parquet dataset: one row per feature snapshot with its triple-barrier label')
-    .requiredOption('--out <path>', 'output .parquet file (or folder with --partition-by date)')
-    .option('--symbol <market>', 'Upbit market (default: first of CQT_UPBIT_MARKETS)')
-    .option('--binance-symbol <symbol>', 'Binance symbol for --with-raw (default: first of CQT_BINANCE_SYMBOLS)')
-    .option('--from <time>', 'range start (ISO 8601 with zone, or epoch ms)', (v) => parseTimeMs(v, '--from'))
-    .option('--to <time>', 'range end (default: --as-of / now)', (v) => parseTimeMs(v, '--to'))
-    .option('--last <dur>', 'range length ending at --to (default 24h)', (v) => parseDurationSec(v, '--last'))
-    .option('--as-of <time>', 'treat this as now: data after it is not used', (v) => parseTimeMs(v, '--as-of'))
-    .option('--horizon <dur>', 'label horizon H (default 120s)', (v) => parseDurationSec(v, '--horizon'))
-    .option('--interval <dur>', 'keep only snapshots on this grid (e.g. 30s); default: every snapshot', (v) => parseDurationSec(v, '--interval'))
-    .option('--r-t <fraction>', "fixed barrier half-width instead of each snapshot's r_t", (v) => Number(v))
-    .option('--with-raw', 'add raw columns joined backward as of recv_ts <= t0 (market_1s, mark price, futures metrics)')
-    .option('--partition-by <key>', 'write a Hive-style folder partitioned by this key (only: date)')
-    .option('--keep-unlabeled', 'also write rows without a complete label (label null, label_status says why)')
-    .option('--database-url <url>', 'PostgreSQL URL (overrides DATABASE_URL); unset = embedded store')
-    .option('--data-dir <dir>', 'embedded store folder (overrides CQT_DATA_DIR)')
-    .option('--json', 'print the summary as one JSON object')
-    .addHelpText(
-      'after',
-      `
+  declareCommand<ExportFlags>(program, cli, {
+    name: 'export',
+    description: 'write a leak-free Parquet dataset: one row per feature snapshot with its triple-barrier label',
+    flags: exportFlags,
+    help: `
 Examples:
   $ cqt export --out btc_24h.parquet
   $ cqt export --out btc_7d --last 7d --partition-by date --with-raw
   $ cqt export --out day.parquet --from 2026-11-22T00:00:00Z --to 2026-11-23T00:00:00Z --horizon 300s`,
-    )
-    .action(async (opts) => {
-      if (opts.from !== undefined && opts.last !== undefined) throw new UsageError('--from and --last exclude each other', 'give a range with --from/--to or --last');
-      if (opts.partitionBy !== undefined && opts.partitionBy !== 'date') throw new UsageError(`invalid --partition-by "${opts.partitionBy}"`, 'only "date" is supported');
+    async action(flags, context) {
+      if (flags.fromMs !== undefined && flags.lastSec !== undefined) throw new UsageError('--from and --last exclude each other', 'give a range with --from/--to or --last');
       const { run, output } = await import('./index.js');
       const signal = stopSignal();
-      const spinner = process.stderr.isTTY && !opts.json ? (await import('ora')).default({ stream: process.stderr, text: 'exporting' }).start() : null;
+      const spinner = process.stderr.isTTY && !flags.json ? (await import('ora')).default({ stream: process.stderr, text: 'exporting' }).start() : null;
       try {
-        const result = await run({
-          out: opts.out,
-          symbol: opts.symbol,
-          binanceSymbol: opts.binanceSymbol,
-          fromMs: opts.from,
-          toMs: opts.to,
-          lastSec: opts.last,
-          asOfMs: opts.asOf,
-          horizonSec: opts.horizon,
-          intervalSec: opts.interval,
-          rT: opts.rT,
-          withRaw: opts.withRaw,
-          partitionBy: opts.partitionBy,
-          keepUnlabeled: opts.keepUnlabeled,
-          databaseUrl: opts.databaseUrl,
-          dataDir: opts.dataDir,
-          signal,
-          onProgress: spinner ? (text) => (spinner.text = text) : undefined,
-        });
+        const result = await run({ ...flags, signal, onProgress: spinner ? (text) => (spinner.text = text) : undefined });
         spinner?.succeed('exported');
-        await cli.emit(output(result), opts);
+        await context.emit(output(result), flags);
       } catch (err) {
         spinner?.fail('export failed');
         throw err;
       }
-    });
+    },
+  });
 }

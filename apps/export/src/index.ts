@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import { dominantClass, labelTripleBarrier, pricePath, LabelStatus, labelName, statusName } from '@cqt/labeling';
+import { exportFlags } from './command.js';
 import { DuckSession, ident, literal, type DuckColumn, type DuckType } from './duck.js';
 import { newestBarMs, pricePages, rawPages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
 
@@ -99,14 +100,14 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
   const { values: config } = loadConfig({ env: options.env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
   const symbol = options.symbol ?? config.upbitMarkets[0];
   const binanceSymbol = options.binanceSymbol ?? config.binanceSymbols[0];
-  const horizonSec = options.horizonSec ?? 120;
+  const horizonSec = options.horizonSec ?? exportFlags.horizonSec.default;
   if (!Number.isInteger(horizonSec) || horizonSec <= 0) throw new UsageError(`invalid --horizon ${horizonSec}`, 'a whole number of seconds > 0');
   if (options.rT !== undefined && !(options.rT > 0 && options.rT < 1)) throw new UsageError(`invalid --r-t ${options.rT}`, 'a fraction between 0 and 1, e.g. 0.002');
   const out = resolve(options.out);
   if (!existsSync(dirname(out))) throw new UsageError(`output folder does not exist: ${dirname(out)}`, 'create it or choose another --out');
   const asOfMs = options.asOfMs ?? Date.now();
   const toMs = options.toMs ?? asOfMs;
-  const fromMs = options.fromMs ?? toMs - (options.lastSec ?? 86_400) * 1000;
+  const fromMs = options.fromMs ?? toMs - (options.lastSec ?? exportFlags.lastSec.default) * 1000;
   if (!(fromMs < toMs)) throw new UsageError('the export range is empty (--from must be before --to)', 'check --from/--to/--last');
 
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -1,39 +1,54 @@
 // `cqt fake-exchange` declaration: the fake exchange loads only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, UsageError, stopSignal, type CliContext } from '@cqt/config';
+import { stopSignal, type CliContext } from '@cqt/config';
+import { declareCommand, durationFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
+import type { FakeExchangeCommandOptions } from './index.js';
 
-const positiveNumber = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${flag} "${v}"`, 'expected a number > 0');
-  return n;
-};
+type FakeExchangeFlags = CliOptions<FakeExchangeCommandOptions, 'signal'>;
+
+const positive = (flag: string, arg: string, describe: string, defaultValue: number, whole = false) =>
+  ({
+    flag,
+    arg,
+    describe,
+    default: defaultValue,
+    expected: whole ? 'a whole number > 0' : 'a number > 0',
+    parse: (text: string) => {
+      const n = Number(text);
+      return text !== '' && n > 0 && Number.isFinite(n) ? (whole ? Math.trunc(n) : n) : undefined;
+    },
+  }) satisfies FlagSpec<number>;
+
+const seed = positive('--seed', '<n>', 'seed of the synthetic market', 7, true);
+const speed = positive('--speed', '<x>', 'replay speed factor', 1);
+const port = { ...positive('--port', '<n>', 'port', 0, true), defaultText: 'any free port' };
+
+export const fakeExchangeFlags = {
+  synthetic: { flag: '--synthetic', describe: 'a seeded synthetic market (the default)' },
+  seed,
+  replay: { flag: '--replay', arg: '<path>', describe: 'replay recorded frames from a file or folder (hftbacktest / cryptofeed formats)' },
+  speed,
+  loop: { flag: '--loop', describe: 'restart the replay when it ends' },
+  map: { flag: '--map', arg: '<pairs>', describe: 'serve recorded markets under other names, e.g. KRW-ADA=KRW-BTC,SUSHIUSDT=BTCUSDT' },
+  port,
+  coinglassKey: { flag: '--coinglass-key', arg: '<key>', describe: 'API key the fake Coinglass accepts', defaultText: 'a fixed test key' },
+  durationSec: durationFlag('--duration', 'stop after this long', { defaultText: 'until stopped' }),
+  json: { flag: '--json', describe: 'print the URLs as one JSON object instead of env lines' },
+} satisfies FlagTable<FakeExchangeFlags>;
 
 export function register(program: Command, cli: CliContext): void {
-  program
-    .command('fake-exchange')
-    .description('serve a fake Upbit / Binance USD-M / Coinglass on loopback and print the env lines pointing a collector at it')
-    .option('--synthetic', 'a seeded synthetic market (the default)')
-    .option('--seed <n>', 'seed of the synthetic market', (v) => Math.trunc(positiveNumber('--seed')(v)), 7)
-    .option('--replay <path>', 'replay recorded frames from a file or folder (hftbacktest / cryptofeed formats)')
-    .option('--speed <x>', 'replay speed factor', positiveNumber('--speed'), 1)
-    .option('--loop', 'restart the replay when it ends')
-    .option('--map <pairs>', 'serve recorded markets under other names, e.g. KRW-ADA=KRW-BTC,SUSHIUSDT=BTCUSDT')
-    .option('--port <n>', 'port (default: any free port)', (v) => Math.trunc(positiveNumber('--port')(v)), 0)
-    .option('--coinglass-key <key>', 'API key the fake Coinglass accepts (default: a fixed test key)')
-    .option('--duration <dur>', 'stop after this long', (v) => parseDurationSec(v, '--duration'))
-    .option('--json', 'print the URLs as one JSON object instead of env lines')
-    .addHelpText(
-      'after',
-      `
+  declareCommand<FakeExchangeFlags>(program, cli, {
+    name: 'fake-exchange',
+    description: 'serve a fake Upbit / Binance USD-M / Coinglass on loopback and print the env lines pointing a collector at it',
+    flags: fakeExchangeFlags,
+    help: `
 Examples:
   $ cqt fake-exchange --synthetic --seed 7
   $ set -a; eval "$(cqt fake-exchange --seed 7 --duration 1h & sleep 2)"; set +a   # see docs/operations.md
   $ cqt fake-exchange --replay ../shared/fixtures/real --map KRW-ADA=KRW-BTC --loop`,
-    )
-    .action(async (opts) => {
-      if (opts.synthetic && opts.replay) throw new UsageError('--synthetic and --replay exclude each other', 'choose one source');
+    async action(flags, context) {
       const { start } = await import('./index.js');
-      const signal = stopSignal();
-      await start({ ...opts, signal }, async (output) => cli.emit(output, opts));
-    });
+      await start({ ...flags, signal: stopSignal() }, async (output) => context.emit(output, flags));
+    },
+  });
 }

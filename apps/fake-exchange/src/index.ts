@@ -2,17 +2,19 @@
 import { existsSync } from 'node:fs';
 import { UsageError, type CommandOutput } from '@cqt/config';
 import { envLines, startFakeExchange, type FakeExchangeInput, type ReplaySymbolMap } from '@cqt/testkit';
+import { fakeExchangeFlags } from './command.js';
 
 export interface FakeExchangeCommandOptions {
-  seed: number;
+  /** A seeded synthetic market (the default source). */
+  synthetic?: boolean;
+  seed?: number;
   replay?: string;
-  speed: number;
+  speed?: number;
   loop?: boolean;
   map?: string;
-  port: number;
+  port?: number;
   coinglassKey?: string;
   durationSec?: number;
-  duration?: number;
   signal?: AbortSignal;
 }
 
@@ -36,26 +38,27 @@ export function parseSymbolMap(text: string | undefined): ReplaySymbolMap | unde
 }
 
 export async function start(opts: FakeExchangeCommandOptions, emit: (o: CommandOutput) => Promise<void>): Promise<void> {
+  if (opts.synthetic && opts.replay) throw new UsageError('--synthetic and --replay exclude each other', 'choose one source');
   if (opts.replay && !existsSync(opts.replay)) throw new UsageError(`replay path not found: ${opts.replay}`, 'give a recording file or a folder of recordings');
+  const seed = opts.seed ?? fakeExchangeFlags.seed.default;
   const input: FakeExchangeInput = {
-    seed: opts.seed,
-    port: opts.port,
-    ...(opts.replay && { source: { kind: 'replay', paths: [opts.replay], speed: opts.speed, loop: Boolean(opts.loop), symbolMap: parseSymbolMap(opts.map) } }),
+    seed,
+    port: opts.port ?? fakeExchangeFlags.port.default,
+    ...(opts.replay && { source: { kind: 'replay', paths: [opts.replay], speed: opts.speed ?? fakeExchangeFlags.speed.default, loop: Boolean(opts.loop), symbolMap: parseSymbolMap(opts.map) } }),
   };
   const key = opts.coinglassKey ?? DEFAULT_FAKE_COINGLASS_KEY;
   const exchange = await startFakeExchange({ ...input, coinglass: { apiKeys: [key] } } as FakeExchangeInput);
   const lines = envLines(exchange.urls);
   await emit({
     exitCode: 0,
-    json: { urls: exchange.urls, coinglassKey: key, source: opts.replay ? 'replay' : 'synthetic', seed: opts.seed },
+    json: { urls: exchange.urls, coinglassKey: key, source: opts.replay ? 'replay' : 'synthetic', seed },
     human: () => `${lines.join('\n')}\nCOINGLASS_API_KEY=${key}`,
   });
   process.stderr.write(`fake-exchange: serving on ${exchange.urls.BINANCE_REST_URL}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     if (opts.signal?.aborted) return resolve();
     opts.signal?.addEventListener('abort', () => resolve(), { once: true });
-    const durationSec = opts.duration ?? opts.durationSec;
-    if (durationSec !== undefined) setTimeout(resolve, durationSec * 1000);
+    if (opts.durationSec !== undefined) setTimeout(resolve, opts.durationSec * 1000);
   });
   await exchange.close();
 }

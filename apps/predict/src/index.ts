@@ -8,7 +8,8 @@
 // - --backfill --from T --to T: every boundary in the range from stored raw data, written in
 //   batches (bounded memory), the same computation as live.
 import { readFileSync } from 'node:fs';
-import { UsageError, loadConfig, parseTimeMs, type CommandOutput } from '@cqt/config';
+import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { parseFlagText } from '@cqt/config/command';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import {
   BrownianFirstPassage,
@@ -19,15 +20,16 @@ import {
   type SnapshotOptions,
   type SnapshotRows,
 } from '@cqt/features';
+import { predictFlags } from './command.js';
 
+/** Defaults of the run options, from the flag table. */
 export const DEFAULTS = {
-  intervalSec: 5,
-  horizonSec: 120,
-  /** Rows received by t0 are written by the collector within ~0.5 s (200 ms flushes); 2.5 s leaves room. */
-  delaySec: 2.5,
-  kVol: 1,
-  rMinBps: 5,
-  costMultiplier: 1,
+  intervalSec: predictFlags.intervalSec.default,
+  horizonSec: predictFlags.horizonSec.default,
+  delaySec: predictFlags.delaySec.default,
+  kVol: predictFlags.kVol.default,
+  rMinBps: predictFlags.rMinBps.default,
+  costMultiplier: predictFlags.costMultiplier.default,
   /** Snapshots per transaction in --backfill. */
   backfillBatch: 100,
 } as const;
@@ -161,12 +163,12 @@ function readModel(path: string | undefined): BarrierModel {
   }
 }
 
-const timeMs = (value: string | number, flag: string) => (typeof value === 'number' ? value : parseTimeMs(value, flag));
+const timeMs = (value: string | number, flag: 'asOf' | 'from' | 'to') => (typeof value === 'number' ? value : parseFlagText(predictFlags[flag], value));
 const floorTo = (ms: number, stepMs: number) => Math.floor(ms / stepMs) * stepMs;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function once(db: Db, plan: Plan, asOf: string | number | undefined): Promise<OnceResult> {
-  const t0Ms = floorTo(asOf === undefined ? Date.now() - plan.delayMs : timeMs(asOf, '--as-of'), plan.intervalMs);
+  const t0Ms = floorTo(asOf === undefined ? Date.now() - plan.delayMs : timeMs(asOf, 'asOf'), plan.intervalMs);
   const rows = await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot);
   return {
     mode: 'once',
@@ -226,8 +228,8 @@ class Tally {
 }
 
 async function backfill(db: Db, plan: Plan, options: PredictOptions, log: (line: string) => void): Promise<RunResult> {
-  const fromMs = timeMs(options.from!, '--from');
-  const requestedToMs = timeMs(options.to!, '--to');
+  const fromMs = timeMs(options.from!, 'from');
+  const requestedToMs = timeMs(options.to!, 'to');
   if (requestedToMs < fromMs) throw new UsageError(`--to ${iso(requestedToMs)} is before --from ${iso(fromMs)}`, 'swap them');
   // A boundary is settled once its delay has passed; later ones are for the live loop.
   const toMs = Math.min(requestedToMs, Date.now() - plan.delayMs);

@@ -3,14 +3,15 @@
 // statement on the table's primary key — an equality on the key columns before ts, a ts range,
 // at most batchRows rows — so it neither scans the table nor holds locks for long.
 // ingest_state is never pruned: it holds the ingest cursors, not history.
-import { distinctPrefixes, formatTable, paintText, withHandle, type SqlClient } from '@cqt/checks';
-import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { distinctPrefixes, withHandle, type SqlClient } from '@cqt/checks';
+import { UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
+import { parseFlagText } from '@cqt/config/command';
 import { openDb, tableMeta, tableNames, type Db, type TableName } from '@cqt/db';
+import { pruneFlags } from './command.js';
 import { withPruneLock } from './lock.js';
 
 export const NEVER_PRUNED = 'ingest_state';
 export const prunableTables = tableNames.filter((t) => t !== NEVER_PRUNED);
-export const DEFAULT_BATCH_ROWS = 10_000;
 const DAY_MS = 86_400_000;
 
 export interface PruneOptions {
@@ -75,22 +76,11 @@ export function resolveRetention(table: string, daysFlag: number | undefined, en
   const own = env[name]?.trim();
   if (own) {
     if (own.toLowerCase() === 'keep') return { days: null, from: name };
-    const days = parseDays(own);
+    const days = pruneFlags.days.parse(own);
     if (days === undefined) throw new UsageError(`invalid ${name}=${JSON.stringify(own)} (from env)`, 'expected a number of days ≥ 0, or keep');
     return { days, from: name };
   }
   return daysFlag === undefined ? { days: configDays, from: 'CQT_RETENTION_DAYS' } : { days: daysFlag, from: '--days' };
-}
-
-function parseDays(text: string): number | undefined {
-  return /^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
-}
-
-function parseCount(name: string, given: string | number | undefined, fallback: number): number {
-  if (given === undefined) return fallback;
-  const n = Number(given);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid ${name} "${given}"`, 'expected a whole number ≥ 1');
-  return n;
 }
 
 export function selectTables(values: readonly string[] | undefined): TableName[] {
@@ -104,12 +94,9 @@ export function selectTables(values: readonly string[] | undefined): TableName[]
 export async function run(options: PruneOptions = {}): Promise<PruneResult> {
   const env = options.env ?? process.env;
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
-  let daysFlag: number | undefined;
-  if (options.days !== undefined) {
-    daysFlag = parseDays(String(options.days).trim());
-    if (daysFlag === undefined) throw new UsageError(`invalid --days "${options.days}"`, 'expected a number of days ≥ 0, e.g. 7');
-  }
-  const batchRows = parseCount('--batch-rows', options.batchRows, DEFAULT_BATCH_ROWS);
+  // Numbers are checked like text: a library caller's 0 rows per batch is as wrong as the flag's.
+  const daysFlag = options.days === undefined ? undefined : parseFlagText(pruneFlags.days, String(options.days));
+  const batchRows = options.batchRows === undefined ? pruneFlags.batchRows.default : parseFlagText(pruneFlags.batchRows, String(options.batchRows));
   const nowMs = options.nowMs ?? Date.now();
   const plan = selectTables(options.tables).map((table) => ({ table, ...resolveRetention(table, daysFlag, env, config.retentionDays) }));
   const zero = plan.filter((p) => p.days === 0);

@@ -1,31 +1,26 @@
-// `cqt status` declaration (loaded by `cqt` at start-up): options and help; the implementation
-// is imported when the command runs.
+// `cqt status` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
+// implementation is imported when the command runs.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
-import { collectValues } from '@cqt/checks/command';
+import { asOfFlag, declareCommand, jsonFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
+import type { StatusOptions } from './index.js';
 
-interface StatusFlags {
-  asOf?: string;
-  symbol: string[];
-  source: string[];
-  json?: boolean;
-  databaseUrl?: string;
-  dataDir?: string;
-}
+type Flags = CliOptions<StatusOptions, 'env' | 'db'>;
+
+export const statusFlags = {
+  asOf: asOfFlag,
+  symbols: { flag: '--symbol', arg: '<list>', describe: 'symbol(s), repeatable or comma separated', defaultText: 'every configured market and symbol', repeatable: true },
+  sources: { flag: '--source', arg: '<table>', describe: 'only these source tables, repeatable or comma separated', defaultText: 'all', repeatable: true },
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<Flags>;
 
 export function register(program: Command, cli: CliContext): void {
-  program
-    .command('status')
-    .description('freshness of every source (newest ts, age, policy, class); exit 1 when any is hard_stale or corrupt')
-    .option('--as-of <time>', 'evaluate as if now were this time: ISO 8601 with a zone or epoch ms (default now)')
-    .option('--symbol <list>', 'symbol(s), repeatable or comma separated (default: every configured market and symbol)', collectValues, [])
-    .option('--source <table>', 'only these source tables, repeatable or comma separated (default: all)', collectValues, [])
-    .option('--json', 'print one JSON object')
-    .option('--database-url <url>', 'PostgreSQL URL (overrides DATABASE_URL); unset = embedded store')
-    .option('--data-dir <dir>', 'embedded store folder (overrides CQT_DATA_DIR)')
-    .addHelpText(
-      'after',
-      `
+  declareCommand<Flags>(program, cli, {
+    name: 'status',
+    description: 'freshness of every source (newest ts, age, policy, class); exit 1 when any is hard_stale or corrupt',
+    flags: statusFlags,
+    help: `
 Classes: fresh ≤ stale bound < stale ≤ hard bound < hard_stale; corrupt (NaN or non-positive
 values, a ts in the future beyond the tolerance, a ts going back) wins over all; absent = a
 derived table (feature_snapshots, predictions) never written in this store, not gated.
@@ -39,16 +34,9 @@ Examples:
 
 Exit codes: 0 nothing hard_stale or corrupt (stale is reported, not failed), 1 a source is
 hard_stale or corrupt, 2 usage error or runtime failure.`,
-    )
-    .action(async (flags: StatusFlags) => {
+    async action(flags, context) {
       const { run, output } = await import('./index.js');
-      const result = await run({
-        asOf: flags.asOf,
-        symbols: flags.symbol.length ? flags.symbol : undefined,
-        sources: flags.source,
-        databaseUrl: flags.databaseUrl,
-        dataDir: flags.dataDir,
-      });
-      await cli.emit(output(result), flags);
-    });
+      await context.emit(output(await run(flags)), flags);
+    },
+  });
 }

@@ -3,19 +3,16 @@
 // corruption in the recent rows (NaN, non-positive prices, a ts in the future beyond the
 // tolerance, a ts going back). Exit 1 when any source is hard_stale or corrupt.
 import {
-  formatTable,
   judgeSource,
-  paintText,
   predictorConfig,
   resolveScope,
   watch,
   withHandle,
   type Scope,
   type SqlClient,
-  type Tone,
   type Watched,
 } from '@cqt/checks';
-import { UsageError, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
+import { UsageError, formatAge, formatTable, loadConfig, paintText, type CommandOutput, type Settings, type Tone } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import type { FreshnessClass, FreshnessPolicy } from '@cqt/freshness';
 
@@ -122,15 +119,6 @@ export function summarise(asOfMs: number, sources: SourceStatus[]): StatusResult
   for (const s of sources) counts[s.class]++;
   const overall = counts.hard_stale + counts.corrupt > 0 ? 'fail' : 'ok';
   return { asOf: new Date(asOfMs).toISOString(), overall, counts, sources };
-}
-
-/** "3.2 s", "4.5 min", "2.1 h", "3.0 d". */
-export function formatAge(sec: number | null): string {
-  if (sec === null) return '-';
-  if (sec < 120) return `${Math.round(sec * 10) / 10} s`;
-  if (sec < 7200) return `${(sec / 60).toFixed(1)} min`;
-  if (sec < 172_800) return `${(sec / 3600).toFixed(1)} h`;
-  return `${(sec / 86_400).toFixed(1)} d`;
 }
 
 const classTone: Record<SourceClass, Tone> = { fresh: 'good', stale: 'warn', hard_stale: 'bad', corrupt: 'bad', absent: 'muted' };

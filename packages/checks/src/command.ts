@@ -1,23 +1,14 @@
-// Flags every check command declares (`cqt check altdata|features|coinglass|all`), for the
-// commands' start-up path: no imports, so `cqt --help` loads nothing but commander.
+// What every check command declares (`cqt check altdata|features|leak|coinglass|all`): the shared
+// flags, the threshold specs (flag, CQT_CHECK_* variable, default, parser in one), and the one way a
+// check is declared. On the start-up path of `cqt --help`: commander and @cqt/config only.
+import type { Command } from 'commander';
+import { parseDurationSec, type CliContext, type CommandOutput } from '@cqt/config';
+import { asOfFlag, declareCommand, jsonFlag, storeFlags, windowFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 
-/** The part of a commander Command used here. */
-export interface OptionTarget {
-  option(flags: string, description: string, parse: (value: string, previous: string[]) => string[], defaultValue: string[]): this;
-  option(flags: string, description?: string): this;
-}
+/** A check threshold: a flag whose value falls back to a CQT_CHECK_* variable, then a default. */
+export type ThresholdSpec<T> = FlagSpec<T> & { env: string; default: T; expected: string };
 
-/** What commander hands an action for the shared flags. */
-export interface CheckFlags {
-  window?: string;
-  asOf?: string;
-  symbol?: string[];
-  json?: boolean;
-  databaseUrl?: string;
-  dataDir?: string;
-}
-
-/** The run options common to every check, from its flags (values are parsed by the run). */
+/** The run options common to every check (CLI values arrive parsed; text is parsed by the run). */
 export interface CommonCheckOptions {
   /** Seconds, or a duration text (`600`, `10m`, `24h`). Default 600. */
   window?: string | number;
@@ -31,29 +22,103 @@ export interface CommonCheckOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Commander argument parser for a repeatable option: each use adds one value. */
-export const collectValues = (value: string, previous: string[]): string[] => [...previous, value];
+export const symbolsFlag = {
+  flag: '--symbol',
+  arg: '<list>',
+  describe: 'symbol(s) to check, repeatable or comma separated',
+  defaultText: 'from configuration',
+  repeatable: true,
+} satisfies FlagSpec<string[]>;
 
-/** The shared flags; `symbol: false` for checks that have no symbols (coinglass). */
-export function addCheckFlags<C extends OptionTarget>(cmd: C, { symbol = true } = {}): C {
-  cmd
-    .option('--window <dur>', 'window for fill rates, null rates and call status: 600, 90s, 10m, 24h, 7d (default 600 s)')
-    .option('--as-of <time>', 'evaluate as if now were this time: ISO 8601 with a zone or epoch ms (default now)');
-  if (symbol) cmd.option('--symbol <list>', 'symbol(s) to check, repeatable or comma separated (default: from configuration)', collectValues, []);
-  return cmd
-    .option('--json', 'print one JSON object')
-    .option('--database-url <url>', 'PostgreSQL URL (overrides DATABASE_URL); unset = embedded store')
-    .option('--data-dir <dir>', 'embedded store folder (overrides CQT_DATA_DIR)');
+/** The flags of a check whose run takes options O (everything but the environment and a store handle). */
+export type CheckFlags<O extends CommonCheckOptions = CommonCheckOptions> = CliOptions<O, 'env' | Extract<keyof O, 'db'>>;
+
+/** The flags every check has; `check coinglass` leaves out --symbol. */
+export const checkFlags = {
+  window: windowFlag,
+  asOf: asOfFlag,
+  symbols: symbolsFlag,
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<CheckFlags>;
+
+/** A ratio in [0, 1], written `0.95` or `95%`. */
+export function parseRatio(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
+  if (!m) return undefined;
+  const value = m[2] ? Number(m[1]) / 100 : Number(m[1]);
+  return value >= 0 && value <= 1 ? value : undefined;
 }
 
-export function commonOptions(flags: CheckFlags): CommonCheckOptions {
+/** A duration in seconds (`90`, `90s`, `10m`, `24h`, `7d`). */
+export function parseSeconds(text: string): number | undefined {
+  try {
+    return parseDurationSec(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A comma-separated list of lower-case SQL column names. */
+export function parseColumnList(text: string): string[] | undefined {
+  const columns = text.split(',').map((c) => c.trim()).filter(Boolean);
+  return columns.every((c) => /^[a-z][a-z0-9_]*$/.test(c)) ? columns : undefined;
+}
+
+/** The warn / max lag pair of a check, with its variables and defaults. */
+export function lagThresholds(check: string, subjectLags: string, bounds: { staleAfterSec: number; hardStaleAfterSec: number }) {
+  const prefix = `CQT_CHECK_${check.toUpperCase()}`;
   return {
-    window: flags.window,
-    asOf: flags.asOf,
-    symbols: flags.symbol?.length ? flags.symbol : undefined,
-    databaseUrl: flags.databaseUrl,
-    dataDir: flags.dataDir,
-  };
+    warnLag: {
+      flag: '--warn-lag',
+      arg: '<dur>',
+      describe: `warn when ${subjectLags} more than this`,
+      env: `${prefix}_WARN_LAG`,
+      default: bounds.staleAfterSec,
+      defaultText: `${bounds.staleAfterSec} s`,
+      expected: `a duration such as ${bounds.staleAfterSec}, ${bounds.staleAfterSec}s, 1m`,
+      parse: parseSeconds,
+    },
+    maxLag: {
+      flag: '--max-lag',
+      arg: '<dur>',
+      describe: `fail when ${subjectLags} more than this`,
+      env: `${prefix}_MAX_LAG`,
+      default: bounds.hardStaleAfterSec,
+      defaultText: `${bounds.hardStaleAfterSec} s`,
+      expected: `a duration such as ${bounds.hardStaleAfterSec}, ${bounds.hardStaleAfterSec}s, 2m`,
+      parse: parseSeconds,
+    },
+  } satisfies Record<string, ThresholdSpec<number>>;
+}
+
+/** A ratio threshold (`0.95` or `95%`). */
+export function ratioThreshold(flag: string, env: string, describe: string, defaultValue: number): ThresholdSpec<number> {
+  return { flag, arg: '<ratio>', describe: `${describe}: 0.95 or 95%`, env, default: defaultValue, expected: 'a ratio between 0 and 1, e.g. 0.95 or 95%', parse: parseRatio };
 }
 
 export const CHECK_EXIT_CODES = 'Exit codes: 0 every item passed (warn and skip do not fail), 1 an item failed, 2 usage error or runtime failure.';
+
+/** The part of a check app the declaration loads when the check runs. */
+export interface CheckModule<O> {
+  run(options: O): Promise<unknown>;
+  output(report: never): CommandOutput;
+}
+
+/** `cqt check <name>`: its table, help ending in the exit codes, and an action that runs the check. */
+export function declareCheck<O extends { json?: boolean }>(
+  parent: Command,
+  cli: CliContext,
+  decl: { name: string; description: string; flags: FlagTable<O>; help: string; load: () => Promise<CheckModule<O>> },
+): Command {
+  return declareCommand<O>(parent, cli, {
+    name: decl.name,
+    description: decl.description,
+    flags: decl.flags,
+    help: `${decl.help.trimEnd()}\n\n${CHECK_EXIT_CODES}`,
+    async action(values, context) {
+      const { run, output } = await decl.load();
+      await context.emit(output((await run(values)) as never), values);
+    },
+  });
+}

@@ -2,6 +2,6 @@ export * from './report.js';
 export * from './render.js';
 export * from './options.js';
 export * from './probe.js';
-export type { CommonCheckOptions, CheckFlags } from './command.js';
+export * from './command.js';
 export * from './sources.js';
 export * from './forceOrderStream.js';

@@ -1,24 +1,22 @@
-// Options every check shares (window, as-of, symbols) and thresholds resolved flag > env > default.
-// Commands hand the raw flag text over; parsing happens here so a bad flag or a bad CQT_CHECK_*
-// variable becomes one UsageError line naming it, exactly as `loadConfig` does for settings.
-import { UsageError, parseDurationSec, parseTimeMs } from '@cqt/config';
-
-export const DEFAULT_WINDOW_SEC = 600;
+// Options every check shares (window, as-of, symbols) and thresholds resolved flag > env > default,
+// each parsed by its flag's spec (./command.ts), so a bad flag or a bad CQT_CHECK_* variable becomes
+// one UsageError line naming it, exactly as `loadConfig` does for settings.
+import { UsageError } from '@cqt/config';
+import { asOfFlag, resolveFlag, windowFlag } from '@cqt/config/command';
+import type { ThresholdSpec } from './command.js';
 
 /** A check window in seconds from `600`, `10m`, `24h` or a number; must be positive. */
 export function resolveWindowSec(window: string | number | undefined): number {
-  if (window === undefined) return DEFAULT_WINDOW_SEC;
-  const sec = typeof window === 'number' ? window : parseDurationSec(window, '--window');
+  const sec = resolveFlag(windowFlag, window, {});
   if (!(sec > 0) || !Number.isFinite(sec)) {
-    throw new UsageError(`invalid --window "${window}"`, 'the window must be longer than 0 s, e.g. 600, 10m, 24h');
+    throw new UsageError(`invalid --window "${window}"`, windowFlag.expected);
   }
   return sec;
 }
 
 /** Epoch ms of --as-of (ISO 8601 with a zone, a UTC date, or epoch ms); now when absent. */
 export function resolveAsOfMs(asOf: string | number | undefined, nowMs = Date.now()): number {
-  if (asOf === undefined) return nowMs;
-  return typeof asOf === 'number' ? asOf : parseTimeMs(asOf, '--as-of');
+  return resolveFlag({ ...asOfFlag, default: nowMs }, asOf, {});
 }
 
 const SYMBOL = /^[A-Z0-9]+(-[A-Z0-9]+)?$/;
@@ -37,54 +35,6 @@ export function parseSymbols(values: readonly string[] | undefined): string[] {
 /** Upbit markets are QUOTE-BASE (KRW-BTC); Binance USD-M symbols have no dash (BTCUSDT). */
 export function splitVenues(symbols: readonly string[]): { upbit: string[]; binance: string[] } {
   return { upbit: symbols.filter((s) => s.includes('-')), binance: symbols.filter((s) => !s.includes('-')) };
-}
-
-export interface ThresholdSpec<T> {
-  flag: string;
-  /** CQT_CHECK_… variable read when the flag is absent. */
-  env: string;
-  default: T;
-  /** The accepted form, shown when a value is rejected. */
-  expected: string;
-  /** The value, or undefined when the text is not acceptable. */
-  parse(text: string): T | undefined;
-}
-
-/** flag > environment > default; a rejected value is a UsageError naming the flag or variable. */
-export function resolveThreshold<T>(spec: ThresholdSpec<T>, given: string | number | undefined, env: NodeJS.ProcessEnv): T {
-  const fromEnv = env[spec.env];
-  const [text, origin] =
-    given !== undefined ? [String(given), spec.flag] : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, spec.env] : [undefined, ''];
-  if (text === undefined) return spec.default;
-  const value = spec.parse(text.trim());
-  if (value === undefined) {
-    const what = origin === spec.env ? `${spec.env}=${JSON.stringify(text)} (from env)` : `${spec.flag} ${JSON.stringify(text)}`;
-    throw new UsageError(`invalid ${what}`, `expected ${spec.expected}`);
-  }
-  return value;
-}
-
-/** A ratio in [0, 1], written `0.95` or `95%`. */
-export function parseRatio(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
-  if (!m) return undefined;
-  const value = m[2] ? Number(m[1]) / 100 : Number(m[1]);
-  return value >= 0 && value <= 1 ? value : undefined;
-}
-
-/** A duration in seconds (`90`, `90s`, `10m`, `24h`, `7d`). */
-export function parseSeconds(text: string): number | undefined {
-  try {
-    return parseDurationSec(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A comma-separated list of lower-case SQL column names. */
-export function parseColumnList(text: string): string[] | undefined {
-  const columns = text.split(',').map((c) => c.trim()).filter(Boolean);
-  return columns.every((c) => /^[a-z][a-z0-9_]*$/.test(c)) ? columns : undefined;
 }
 
 /**
@@ -141,8 +91,8 @@ export function resolveLagPolicy(
   given: { warnLag?: string | number; maxLag?: string | number },
   env: NodeJS.ProcessEnv,
 ): { staleAfterSec: number; hardStaleAfterSec: number } {
-  const warnLag = resolveThreshold(specs.warnLag, given.warnLag, env);
-  const maxLag = resolveThreshold(specs.maxLag, given.maxLag, env);
+  const warnLag = resolveFlag(specs.warnLag, given.warnLag, env);
+  const maxLag = resolveFlag(specs.maxLag, given.maxLag, env);
   if (warnLag > maxLag) {
     throw new UsageError(
       `the warn lag (${warnLag} s) exceeds the max lag (${maxLag} s)`,

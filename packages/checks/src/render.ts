@@ -1,44 +1,11 @@
-// Human and JSON forms of check reports, shared by every check, `check all`, `status` and `prune`.
-// Plain aligned tables with optional ANSI colour: no terminal library, so output is identical in
-// cron mail, CI logs and tests.
-import type { CommandOutput } from '@cqt/config';
+// Human and JSON forms of check reports, shared by every check and `check all`.
+import { formatTable, paintText, type CommandOutput, type Tone } from '@cqt/config';
 import { exitCodeOf, overallStatus, type CheckItem, type CheckReport, type ItemStatus, type Threshold, type Unit } from './report.js';
-
-export type Tone = 'good' | 'warn' | 'bad' | 'muted' | 'strong';
-
-const ANSI: Record<Tone, string> = { good: '32', warn: '33', bad: '31', muted: '90', strong: '1' };
-
-/** Colours text when allowed; without colour it is returned unchanged. */
-export function paintText(text: string, tone: Tone, colour: boolean): string {
-  return colour ? `\u001b[${ANSI[tone]}m${text}\u001b[0m` : text;
-}
 
 const statusTone: Record<ItemStatus, Tone> = { pass: 'good', warn: 'warn', fail: 'bad', skip: 'muted' };
 
 export function paintStatus(status: ItemStatus, colour: boolean): string {
   return paintText(status.toUpperCase(), statusTone[status], colour);
-}
-
-export interface Cell {
-  text: string;
-  tone?: Tone;
-}
-
-/**
- * Columns padded to their widest cell, a rule under the header, two spaces between columns.
- * Colour is applied after padding so escape codes never skew the alignment.
- */
-export function formatTable(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | Cell>>, colour: boolean): string {
-  const cells = rows.map((row) => row.map((c) => (typeof c === 'string' ? { text: c } : c)));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i]?.text ?? '').length)));
-  // The last column is not padded, so no line ends in spaces (coloured or not).
-  const pad = (text: string, i: number) => (i === widths.length - 1 ? text : text.padEnd(widths[i]));
-  const line = (parts: Cell[]) => parts.map((c, i) => (c.tone ? paintText(pad(c.text, i), c.tone, colour) : pad(c.text, i))).join('  ');
-  return [
-    line(head.map((text) => ({ text, tone: 'strong' }))),
-    line(widths.map((w) => ({ text: '-'.repeat(w) }))),
-    ...cells.map((row) => line(widths.map((_, i) => row[i] ?? { text: '' }))),
-  ].join('\n');
 }
 
 /** 3.25 → "3.25 s", 0.9953 → "99.53 %", counts as integers; null → "-". */

@@ -4,3 +4,4 @@ export * from './time.js';
 export * from './settings.js';
 export * from './load.js';
 export * from './cli.js';
+export * from './render.js';

@@ -2,11 +2,12 @@
 // check that exists on one store connection and fails if any item fails.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
+import { declareCommand } from '@cqt/config/command';
 import { register as registerAltdata } from '@cqt/check-altdata/command';
 import { register as registerFeatures } from '@cqt/check-features/command';
 import { register as registerLeak } from '@cqt/check-leak/command';
 import { register as registerCoinglass } from '@cqt/check-coinglass/command';
-import { CHECK_EXIT_CODES, addCheckFlags, commonOptions, type CheckFlags } from '@cqt/checks/command';
+import { CHECK_EXIT_CODES, checkFlags, type CheckFlags } from '@cqt/checks/command';
 
 export function registerCheck(program: Command, cli: CliContext): void {
   const check = program.command('check').description('data-quality gates: exit 0 all pass, 1 any fail, 2 error');
@@ -14,10 +15,11 @@ export function registerCheck(program: Command, cli: CliContext): void {
   registerFeatures(check, cli);
   registerLeak(check, cli);
   registerCoinglass(check, cli);
-  addCheckFlags(check.command('all').description('every check that exists (altdata, features, leak, coinglass); fails if any item fails'))
-    .addHelpText(
-      'after',
-      `
+  declareCommand<CheckFlags>(check, cli, {
+    name: 'all',
+    description: 'every check that exists (altdata, features, leak, coinglass); fails if any item fails',
+    flags: checkFlags,
+    help: `
 Thresholds come from each check's CQT_CHECK_<CHECK>_* variables (see \`cqt check <name> --help\`).
 
 Examples:
@@ -25,8 +27,8 @@ Examples:
   $ cqt check all --as-of 2026-11-23T10:00:00Z --json
 
 ${CHECK_EXIT_CODES}`,
-    )
-    .action(async (flags: CheckFlags) => cli.emit(await checkAll(flags), flags));
+    action: async (flags, context) => context.emit(await checkAll(flags), flags),
+  });
 }
 
 async function checkAll(flags: CheckFlags) {
@@ -39,7 +41,7 @@ async function checkAll(flags: CheckFlags) {
     import('@cqt/check-leak'),
     import('@cqt/check-coinglass'),
   ]);
-  const options = commonOptions(flags);
+  const { json: _json, ...options } = flags;
   // One as-of for every check, so their answers describe the same instant.
   const asOf = resolveAsOfMs(options.asOf);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });

@@ -1,5 +1,5 @@
-import { checkConfig, describeConfig, loadConfig } from '@cqt/config';
-import { cli, paint, renderTable } from '../output.js';
+import { checkConfig, describeConfig, formatTable, loadConfig, paintText } from '@cqt/config';
+import { cli } from '../output.js';
 
 export interface ConfigCommandOptions {
   check?: boolean;
@@ -14,13 +14,12 @@ export async function configCommand(opts: ConfigCommandOptions): Promise<void> {
     {
       exitCode: problems.length ? 1 : 0,
       json: { envFile: config.envFile, settings: rows, problems, ok: problems.length === 0 },
-      async human({ colour }) {
-        const c = await paint(colour);
-        const lines = [await renderTable(['variable', 'value', 'from', 'meaning'], rows.map((r) => [r.env, r.shown, r.source, r.describe]), colour)];
+      human({ colour }) {
+        const lines = [formatTable(['variable', 'value', 'from', 'meaning'], rows.map((r) => [r.env, r.shown, r.source, r.describe]), colour)];
         if (config.envFile) lines.push(`.env file: ${config.envFile}`);
         if (opts.check) {
-          for (const p of problems) lines.push(`${c.red('FAIL')} ${p.setting}: ${p.problem} (${p.hint})`);
-          lines.push(problems.length ? c.red('OVERALL FAIL') : c.green('OVERALL PASS'));
+          for (const p of problems) lines.push(`${paintText('FAIL', 'bad', colour)} ${p.setting}: ${p.problem} (${p.hint})`);
+          lines.push(problems.length ? paintText('OVERALL FAIL', 'bad', colour) : paintText('OVERALL PASS', 'good', colour));
         }
         return lines.join('\n');
       },

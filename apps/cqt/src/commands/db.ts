@@ -1,6 +1,6 @@
-import { loadConfig } from '@cqt/config';
+import { formatAge, formatTable, loadConfig } from '@cqt/config';
 import { dbStatus, openDb, schemaVersion, type Db } from '@cqt/db';
-import { age, cli, isoOrDash, renderTable } from '../output.js';
+import { cli } from '../output.js';
 
 export interface DbCommandOptions {
   databaseUrl?: string;
@@ -38,10 +38,11 @@ export async function statusCommand(opts: DbCommandOptions): Promise<void> {
     {
       exitCode: 0,
       json: status,
-      async human({ colour }) {
+      human({ colour }) {
         const head = `backend  ${status.backend} (${status.role})\nlocation ${status.location}\nschema   ${schema.applied}/${schema.known} migrations applied${schema.upToDate ? '' : ' — run `cqt db migrate`'}`;
-        const rows = status.tables.map((t) => [t.table, t.rows, isoOrDash(t.newestTs), age(t.newestTs)]);
-        return `${head}\n${await renderTable(['table', 'rows', 'newest ts (UTC)', 'age'], rows, colour)}`;
+        const nowMs = Date.now();
+        const rows = status.tables.map((t) => [t.table, String(t.rows), t.newestTs?.toISOString() ?? '-', formatAge(t.newestTs ? Math.max(0, (nowMs - t.newestTs.getTime()) / 1000) : null)]);
+        return `${head}\n${formatTable(['table', 'rows', 'newest ts (UTC)', 'age'], rows, colour)}`;
       },
     },
     opts,

@@ -4,7 +4,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../../../test-support/backends.js';
 import { AS_OF, REAL_KEY, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '../../../../test-support/seed.js';
-import { formatAge, output, run, type StatusOptions, type StatusResult } from '../index.js';
+import { formatAge } from '@cqt/config';
+import { output, run, type StatusOptions, type StatusResult } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-A', CQT_BINANCE_SYMBOLS: 'AUSDT' };
 const METRICS = ['open_interest', 'open_interest_value', 'global_ls_ratio', 'top_ls_ratio', 'taker_ls_ratio', 'basis'];

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '@cqt/config';
-import {
-  parseColumnList,
-  parseRatio,
-  parseSeconds,
-  parseSymbols,
-  predictorConfig,
-  resolveAsOfMs,
-  resolveScope,
-  resolveThreshold,
-  resolveWindowSec,
-  type ThresholdSpec,
-} from '../options.js';
+import { resolveFlag } from '@cqt/config/command';
+import { parseColumnList, parseRatio, parseSeconds, type ThresholdSpec } from '../command.js';
+import { parseSymbols, predictorConfig, resolveAsOfMs, resolveScope, resolveWindowSec } from '../options.js';
 import { gridWindow } from '../probe.js';
 
-const minFill: ThresholdSpec<number> = { flag: '--min-fill', env: 'CQT_CHECK_X_MIN_FILL', default: 0.95, expected: 'a ratio', parse: parseRatio };
+const minFill: ThresholdSpec<number> = { flag: '--min-fill', describe: 'minimum fill', env: 'CQT_CHECK_X_MIN_FILL', default: 0.95, expected: 'a ratio', parse: parseRatio };
 
 describe('thresholds: flag > env > default, bad values name their origin', () => {
   it.each([
@@ -24,7 +15,7 @@ describe('thresholds: flag > env > default, bad values name their origin', () =>
     { name: 'an empty env value is unset', given: undefined, env: { CQT_CHECK_X_MIN_FILL: '' }, value: 0.95 },
     { name: 'the default', given: undefined, env: {}, value: 0.95 },
   ])('$name', ({ given, env, value }) => {
-    expect(resolveThreshold(minFill, given, env)).toBe(value);
+    expect(resolveFlag(minFill, given, env)).toBe(value);
   });
 
   it.each([
@@ -33,7 +24,7 @@ describe('thresholds: flag > env > default, bad values name their origin', () =>
   ])('rejects $message', ({ given, env, message }) => {
     let error: unknown;
     try {
-      resolveThreshold(minFill, given, env);
+      resolveFlag(minFill, given, env);
     } catch (err) {
       error = err;
     }

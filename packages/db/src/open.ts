@@ -4,12 +4,10 @@
 // transaction and writer path is shared; migrations run on open.
 import { resolve } from 'node:path';
 import postgres, { type Options, type Sql } from 'postgres';
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { RuntimeFailure, maskUrl } from '@cqt/config';
 import { openEmbedded, socketPathFor, type EmbeddedHandle, type EmbeddedOptions } from './embedded/store.js';
 import { isDataError } from './errors.js';
 import { runMigrations } from './migrate.js';
-import * as schema from './schema.js';
 
 export type Backend = 'postgres' | 'embedded';
 
@@ -19,10 +17,8 @@ export interface Db {
   role(): 'server' | 'owner' | 'client';
   /** Printable: masked URL or data dir. */
   location: string;
-  /** Raw postgres.js client for SQL and bulk writes. */
+  /** postgres.js client for SQL and bulk writes. */
   sql: Sql;
-  /** Typed drizzle queries (on a client of their own; see stack notes on Date handling). */
-  orm(): PostgresJsDatabase<typeof schema>;
   close(): Promise<void>;
 }
 
@@ -58,7 +54,7 @@ async function openServer(url: string, options: OpenDbOptions): Promise<Db> {
       err,
     );
   }
-  return makeDb('postgres', location, sql, () => connect(2), async () => {});
+  return makeDb('postgres', location, sql, async () => {});
 }
 
 async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<Db> {
@@ -75,7 +71,7 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
     await sql.end({ timeout: 1 }).catch(() => {});
     throw err;
   }
-  const db = makeDb('embedded', handle.dataDir, sql, () => connect(2), () => handle.close());
+  const db = makeDb('embedded', handle.dataDir, sql, () => handle.close());
   db.role = () => handle.role();
   return db;
 }
@@ -100,24 +96,14 @@ async function reachable(sql: Sql, waitMs: number): Promise<void> {
   }
 }
 
-function makeDb(backend: Backend, location: string, sql: Sql, connectOrm: () => Sql, closeBackend: () => Promise<void>): Db {
-  let ormClient: Sql | null = null;
-  let orm: PostgresJsDatabase<typeof schema> | null = null;
+function makeDb(backend: Backend, location: string, sql: Sql, closeBackend: () => Promise<void>): Db {
   return {
     backend,
     role: () => 'server',
     location,
     sql,
-    orm() {
-      if (!orm) {
-        ormClient = connectOrm();
-        orm = drizzle(ormClient, { schema });
-      }
-      return orm;
-    },
     async close() {
       await sql.end({ timeout: 5 });
-      if (ormClient) await (ormClient as Sql).end({ timeout: 5 });
       await closeBackend();
     },
   };

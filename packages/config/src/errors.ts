@@ -29,10 +29,3 @@ export class RuntimeFailure extends CqtError {
     super(message, { exitCode: 2, hint, cause });
   }
 }
-
-/** A check or gate ran and failed: exit 1. */
-export class GateFailure extends CqtError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: 1, hint });
-  }
-}

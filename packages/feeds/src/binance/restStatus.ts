@@ -1,5 +1,6 @@
 // Classifies a Binance REST response before its body is parsed: success, rate limited or banned
 // (429 / 418 with Retry-After and the ban end), or an API error body {"code":-1121,"msg":…}.
+import { readRetryAfterSec } from '../client/pollTiming.js';
 import { readIntegerHeader, type HeaderSource } from '../http.js';
 import { isEpochMs } from '../time.js';
 
@@ -29,7 +30,7 @@ export function classifyBinanceResponse(httpStatus: number, headers: HeaderSourc
   if (httpStatus >= 200 && httpStatus < 300) return { kind: 'ok', usedWeight1m };
   const { code, msg } = readErrorBody(body);
   if (httpStatus === 429 || httpStatus === 418) {
-    const retryAfterSec = readIntegerHeader(headers, 'Retry-After');
+    const retryAfterSec = readRetryAfterSec(headers);
     return { kind: 'rate_limited', httpStatus, retryAfterSec, bannedUntilMs: bannedUntilMs(msg), code, msg, usedWeight1m };
   }
   return { kind: 'error', httpStatus, code, msg, usedWeight1m };

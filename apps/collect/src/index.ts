@@ -201,5 +201,4 @@ export function output(result: CollectResult): CommandOutput {
   };
 }
 export { UpbitFeed } from './upbit.js';
-export { BarBuilder } from './bars.js';
 export { FeedEventLog } from './events.js';

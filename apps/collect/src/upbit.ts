@@ -1,8 +1,7 @@
 // Upbit trades + order books → market_1s, one BarBuilder per market behind one socket.
 import { randomUUID } from 'node:crypto';
-import { FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
+import { BarBuilder, FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
-import { BarBuilder } from './bars.js';
 import { ConnectErrors } from './connectErrors.js';
 import { RecentIds } from './dedupe.js';
 import { rawExcerpt, type FeedEventLog } from './events.js';

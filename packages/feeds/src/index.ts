@@ -19,6 +19,7 @@ export {
 export { parseDecimal } from './decimal.js';
 export { MIN_EPOCH_MS, MAX_EPOCH_MS, isEpochMs, parseZonelessUtcMs } from './time.js';
 export { restUrl, readHeader, type RestRequest, type HeaderSource } from './http.js';
+export type { Ohlcv } from './ohlcv.js';
 
 // Upbit
 export { parseUpbitFrame, type UpbitEvent, type UpbitErrorMessage, type UpbitStatus } from './upbit/frame.js';
@@ -118,6 +119,9 @@ export {
   type CoinglassLiquidationLevel,
   type CoinglassLiquidationBucket,
 } from './coinglass/liquidation.js';
+
+// Derived data (pure): Upbit trades and order books → 1 s bars.
+export { BarBuilder, type BarBuilderOptions } from './derived/bars.js';
 
 // Clients (I/O): a reconnecting WebSocket with watchdog and rotation, a REST call with timeout, and
 // a REST poller base owning schedule, rate-limit pauses and stop.

@@ -1,17 +1,11 @@
 import type { FieldKey, Fields } from '../fields.js';
+import type { Ohlcv } from '../ohlcv.js';
 
-/** OHLCV of one bar, shared by the kline stream and GET /fapi/v1/klines. */
-export interface BinanceCandle {
+/** One bar, shared by the kline stream and GET /fapi/v1/klines. */
+export interface BinanceCandle extends Ohlcv {
   openTsMs: number;
   /** openTsMs + interval − 1 ms. */
   closeTsMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Base-asset volume. */
-  volume: number;
-  quoteVolume: number;
   tradeCount: number;
   takerBuyVolume: number;
   takerBuyQuoteVolume: number;

@@ -1,14 +1,8 @@
 // OHLCV bars shared by Binance klines and Upbit candles (WS and REST).
+import type { Ohlcv } from '@cqt/feeds';
 
-export interface Bar {
+export interface Bar extends Ohlcv {
   openMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Base-asset volume. */
-  volume: number;
-  quoteVolume: number;
   trades: number;
   takerBuyVolume: number;
   takerBuyQuoteVolume: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BarBuilder, type TradeInput } from '../bars.js';
+import { BarBuilder, type TradeInput } from '../derived/bars.js';
 
 const S = Date.UTC(2026, 10, 23, 1, 0, 0); // a whole second
 const trade = (tradeTsMs: number, price: number, volume: number, side: 'BID' | 'ASK' = 'BID'): TradeInput => ({ tradeTsMs, price, volume, side, tsMs: tradeTsMs });

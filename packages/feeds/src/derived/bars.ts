@@ -6,6 +6,7 @@
 // Book fields come from the last book whose exchange time is before the second's end.
 // Rows are emitted only for seconds the feed covered completely: from the first whole second
 // after a (re)connect to the last whole second before a disconnect. No rows are invented for a gap.
+import type { Ohlcv } from '../ohlcv.js';
 
 export interface TradeInput {
   tradeTsMs: number;
@@ -47,13 +48,7 @@ export interface Bar {
   recvTs: Date;
 }
 
-interface Bucket {
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  quoteVolume: number;
+interface Bucket extends Ohlcv {
   tradeCount: number;
   buyVolume: number;
   sellVolume: number;

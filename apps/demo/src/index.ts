@@ -1,12 +1,11 @@
 // `cqt demo`: the whole loop on one machine with no network and no keys — a seeded synthetic
 // market served in-process by the fake exchange, ~60 s of `cqt collect` into a fresh embedded
-// store, then `cqt predict --backfill`, `cqt check all` and `cqt export` run as the real binary
-// would run them (child processes, same store). It doubles as the project's end-to-end smoke test.
+// store, then `cqt predict --backfill`, `cqt check all` and `cqt export`, each run as the real
+// binary (child processes, same store). It doubles as the project's end-to-end smoke test.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RuntimeFailure, type CommandOutput } from '@cqt/config';
-import { run as runCollect } from '@cqt/collect';
 import { envLines, startFakeExchange } from '@cqt/testkit';
 import { demoFlags } from './command.js';
 
@@ -66,15 +65,21 @@ export async function run(options: DemoOptions): Promise<DemoResult> {
   delete env.DATABASE_URL;
   for (const line of envLines(fx.urls)) log(`  ${line}`);
 
+  const cqt = (step: string, args: string[], stepOptions?: StepOptions) => runStep(options.binPath, step, args, env, log, steps, stepOptions);
   let startMs = 0;
   let endMs = 0;
   try {
     log(`demo 2/5: cqt collect for ${durationSec} s into ${dataDir}`);
     startMs = Date.now();
-    const collected = await runCollect({ durationSec, dataDir, env, statusIntervalSec: 15, log: (l) => log(`  ${l}`), signal: options.signal });
+    // Its status lines go to the demo's log as they come; SIGTERM stops it like Ctrl-C (rows flushed).
+    const collected = await cqt('collect', ['collect', '--duration', `${durationSec}s`, '--status-interval', '15s', '--json'], {
+      summary: (result) => (result as { rowsWritten: Record<string, number> }).rowsWritten,
+      passLog: true,
+      signal: options.signal,
+    });
     endMs = Date.now();
-    steps.push({ step: 'collect', command: `cqt collect --duration ${durationSec}s`, exitCode: 0, summary: collected.rowsWritten });
-    log(`  rows: ${Object.entries(collected.rowsWritten).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    if (collected.exitCode !== 0) throw new RuntimeFailure(`demo: cqt collect exited with ${collected.exitCode}`, `its error is above; the store so far is in ${dataDir}`);
+    log(`  rows: ${Object.entries(collected.summary as Record<string, number>).map(([t, n]) => `${t} ${n}`).join(', ')}`);
   } finally {
     await fx.close();
   }
@@ -83,7 +88,6 @@ export async function run(options: DemoOptions): Promise<DemoResult> {
   // Snapshots on the 5 s grid over what was collected; labels need H seconds after each t0.
   const from = new Date(Math.ceil((startMs + 5000) / 5000) * 5000).toISOString();
   const to = new Date(Math.floor(endMs / 5000) * 5000).toISOString();
-  const cqt = (step: string, args: string[]) => runStep(options.binPath, step, args, env, log, steps);
 
   log(`demo 3/5: cqt predict --backfill from ${from} to ${to}`);
   await cqt('predict', ['predict', '--backfill', '--from', from, '--to', to, '--horizon', `${horizonSec}s`, '--json']);
@@ -99,23 +103,46 @@ export async function run(options: DemoOptions): Promise<DemoResult> {
   return { dir, dataDir, parquet, steps, ok };
 }
 
+interface StepOptions {
+  /** What of the --json output the result keeps (default all of it). */
+  summary?: (output: unknown) => unknown;
+  /** Pass the child's stderr lines to the log as they come. */
+  passLog?: boolean;
+  /** Stops the child with SIGTERM. */
+  signal?: AbortSignal;
+}
+
 /** Runs one `cqt` command as a child process, parses its --json output, logs a one-line result. */
-async function runStep(bin: string, step: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, steps: StepResult[]): Promise<void> {
+async function runStep(bin: string, step: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, steps: StepResult[], options: StepOptions = {}): Promise<StepResult> {
   const child = spawn(process.execPath, [bin, ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = () => child.kill('SIGTERM');
+  options.signal?.addEventListener('abort', stop, { once: true });
   let stdout = '';
   let stderr = '';
+  let pending = '';
   child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (!options.passLog) return;
+    const lines = (pending + d).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) log(`  ${line}`);
+  });
   const exitCode = await new Promise<number>((r) => child.on('close', (code) => r(code ?? 2)));
+  options.signal?.removeEventListener('abort', stop);
+  if (options.passLog && pending) log(`  ${pending}`);
   let summary: unknown = null;
   try {
     summary = JSON.parse(stdout);
   } catch {
     summary = stdout.trim() || null;
   }
-  steps.push({ step, command: `cqt ${args.join(' ')}`, exitCode, summary });
+  if (exitCode === 0 && options.summary) summary = options.summary(summary);
+  const result = { step, command: `cqt ${args.join(' ')}`, exitCode, summary };
+  steps.push(result);
   const lastErr = stderr.trim().split('\n').filter((l) => l.startsWith('error:') || l.startsWith('hint:'));
   log(`  → exit ${exitCode}${lastErr.length ? ` (${lastErr.join(' ')})` : ''}${describe(step, summary)}`);
+  return result;
 }
 
 function describe(step: string, summary: unknown): string {

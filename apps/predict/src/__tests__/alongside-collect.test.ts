@@ -1,33 +1,37 @@
-// `cqt predict` running beside `cqt collect`: the collector in this process against the fake
-// exchange, predict as a separate `cqt` process — on the embedded store it reaches the data
-// through the owner's socket (this process owns the store). Every snapshot it wrote must be
-// reproducible from the store afterwards, and must use only rows received by its ts. SIGTERM stops
-// it at once with its summary.
+// `cqt predict` running beside `cqt collect`: each a separate `cqt` process, the collector against
+// the fake exchange in this process — on the embedded store they reach the data through the owner's
+// socket (this process owns the store). Every snapshot predict wrote must be reproducible from the
+// store afterwards, and must use only rows received by its ts. SIGTERM stops it at once with its
+// summary.
 import { spawn } from 'node:child_process';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences } from '@cqt/features';
+import { startFakeExchange } from '@cqt/testkit';
 import { describeBackends } from '../../../../test-support/backends.js';
 import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
-import { collectorEnv, fakeExchange, startCollect, waitUntil } from '../../../collect/src/__tests__/support.js';
 import { SYMBOL } from '../../../../test-support/syntheticMarket.js';
 import type { RunResult } from '../index.js';
 
 
 describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {
   it('writes a snapshot every interval from the collector\'s rows, each equal to its recomputation; SIGTERM stops it', async () => {
-    const fx = await fakeExchange({ seed: 7 });
-    const env = collectorEnv(fx);
-    const store = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
-    const collect = startCollect({ env: { ...env, ...store } });
+    const fx = await startFakeExchange({ seed: 7 });
+    const env = { ...fx.urls, CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT', BINANCE_POLL_SEC: '2', COINGLASS_POLL_SEC: '2', COINGLASS_ENABLED: 'false' };
+    const store: Record<string, string> = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
+    const collect = spawn(process.execPath, [cqtBin, 'collect', '--status-interval', '1h'], { env: operatorEnv({ ...env, ...store }), stdio: ['ignore', 'ignore', 'pipe'] });
+    let collectLog = '';
+    collect.stderr.on('data', (d) => (collectLog += d));
+    const collectExited = new Promise<number | null>((resolve) => collect.on('exit', resolve));
+    let collectCode: number | null = null;
     try {
-      await waitUntil(async () => (await db().sql`select count(*)::int as n from market_1s`)[0].n >= 2, 'first bars');
+      await vi.waitFor(async () => expect((await db().sql`select count(*)::int as n from market_1s`)[0].n, `first bars; collect: ${collectLog}`).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 100 });
       const child = spawn(process.execPath, [cqtBin, 'predict', '--interval', '1', '--json'], { env: operatorEnv({ ...env, ...store }), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await waitUntil(async () => (await readSnapshotTimes(db(), SYMBOL, 0, Date.now(), Date.now())).length >= 4, 'four snapshots', 30_000);
+      await vi.waitFor(async () => expect((await readSnapshotTimes(db(), SYMBOL, 0, Date.now(), Date.now())).length, 'four snapshots').toBeGreaterThanOrEqual(4), { timeout: 30_000, interval: 100 });
       const stopAt = Date.now();
       child.kill('SIGTERM');
       const code = await exited;
@@ -40,9 +44,11 @@ describeBackends('cqt predict alongside cqt collect', ({ db, backend }) => {
       expect(result.nullCounts.sigma).toBe(result.written);
       expect(result.nullCounts.liq_5m_notional).toBe(result.written);
     } finally {
-      await collect.stop();
+      collect.kill('SIGTERM');
+      collectCode = await collectExited;
       await fx.close();
     }
+    expect(collectCode, collectLog).toBe(0);
 
     const times = await readSnapshotTimes(db(), SYMBOL, 0, Date.now(), Date.now());
     let withMid = 0;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from './classify.js';
-import type { Observation, RecentRow } from './classify.js';
-import { defaultPolicies } from './policy.js';
-import type { FreshnessPolicy } from './policy.js';
+import { classify } from '../classify.js';
+import type { Observation, RecentRow } from '../classify.js';
+import { defaultPolicies } from '../policy.js';
+import type { FreshnessPolicy } from '../policy.js';
 
 const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const AS_OF_ISO = '2026-11-23T10:00:00.000Z';

@@ -7,8 +7,8 @@ import {
   metricPollSec,
   pollPolicy,
   validatePolicy,
-} from './policy.js';
-import type { FreshnessPolicy } from './policy.js';
+} from '../policy.js';
+import type { FreshnessPolicy } from '../policy.js';
 
 describe('validatePolicy', () => {
   const good: FreshnessPolicy = { staleAfterSec: 10, hardStaleAfterSec: 60, futureToleranceSec: 2 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedRows, fillRate, findGaps, lagSec, nullRate } from './measures.js';
+import { expectedRows, fillRate, findGaps, lagSec, nullRate } from '../measures.js';
 
 const T = Date.UTC(2026, 10, 23, 10, 0, 0); // aligned to 1 s, 5 s and 60 s
 const SEC = 1000;

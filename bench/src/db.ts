@@ -1,15 +1,14 @@
 // Bulk-writer throughput on both backends against a raw COPY baseline measured in the same run:
 // PostgreSQL — COPY FROM STDIN through postgres.js into the same empty table (no upsert, no
-// dedupe); embedded — PGlite's own COPY FROM '/dev/blob' in-process. The writer (unnest upsert by
-// default; the copy method is measured too) goes through postgres.js, on the embedded store via
-// the owner's socket. Rows are 1 s market bars.
+// dedupe); embedded — PGlite's own COPY FROM '/dev/blob' in-process. The writer (unnest upsert)
+// goes through postgres.js, on the embedded store via the owner's socket. Rows are 1 s market bars.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createWriter, openDb, type Db, type RowOf, type WriteMethod } from '@cqt/db';
+import { createWriter, openDb, type Db, type RowOf } from '@cqt/db';
 import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
 const ROWS = Number(process.env.CQT_BENCH_DB_ROWS ?? 100_000);
@@ -52,10 +51,10 @@ function copyText(symbol: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function writerRate(db: Db, symbol: string, method: WriteMethod = 'unnest'): Promise<{ insert: number; upsert: number }> {
+async function writerRate(db: Db, symbol: string): Promise<{ insert: number; upsert: number }> {
   const rows = bars(symbol);
   const time = async () => {
-    const w = createWriter(db, 'market_1s', { batchRows: 10_000, method });
+    const w = createWriter(db, 'market_1s', { batchRows: 10_000 });
     const start = performance.now();
     await w.write(rows);
     await w.close();
@@ -74,9 +73,7 @@ async function postgresRows(): Promise<BenchRow[]> {
     await pipeline(Readable.from([text]), w);
     const copyRate = ROWS / ((performance.now() - start) / 1000);
     const { insert, upsert } = await writerRate(db, 'W');
-    const copy = await writerRate(db, 'C', 'copy');
     return [
-      { name: `postgres writer (copy method), new rows (${ROWS} rows)`, value: copy.insert, unit: 'rows/s', baseline: copyRate, baselineName: 'raw COPY', ratio: copy.insert / copyRate },
       { name: `postgres writer, new rows (${ROWS} rows)`, value: insert, unit: 'rows/s', baseline: copyRate, baselineName: 'raw COPY', ratio: insert / copyRate },
       { name: `postgres writer, all conflicts (${ROWS} rows)`, value: upsert, unit: 'rows/s', baseline: copyRate, baselineName: 'raw COPY', ratio: upsert / copyRate },
     ];

@@ -1,21 +1,17 @@
-// The bulk writer every ingest path uses: rows are queued (bounded, with back-pressure), sent in
-// batches, and upserted on the table's key so a duplicate never fails a batch (field lessons 4–6).
-// Each batch is one INSERT … SELECT FROM unnest(text[]…) ON CONFLICT on both backends (COPY into a
-// staging table is available as an option on PostgreSQL; see WriterOptions.method).
+// The bulk writer every ingest path uses: rows are queued (bounded, with back-pressure) and sent in
+// batches, because a round trip per row (~1 ms) falls behind in bursts; and upserted on the table's
+// key, because exchanges replay recent messages after a reconnect and one duplicate must not fail
+// a whole batch. Each batch is one INSERT … SELECT FROM unnest(text[]…) ON CONFLICT on both
+// backends (why not COPY: docs/decisions.md, decision 5).
 // A batch that fails on its data (SQLSTATE 22/23) is bisected so only the offending rows are
 // refused; any other failure (database away, not accepting connections, …) is retried until the
 // batch lands, so nothing collected is thrown away for a reason that is not the data's.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
-import type { TransactionSql } from 'postgres';
 import type { Db } from './open.js';
 import { isDataError } from './errors.js';
 import { tables, type TableName } from './schema.js';
 
 export type RowOf<T extends TableName> = (typeof tables)[T]['$inferInsert'];
-
-export type WriteMethod = 'copy' | 'unnest';
 
 export interface WriterOptions {
   /** Rows per database round trip. */
@@ -28,13 +24,6 @@ export interface WriterOptions {
   overflow?: 'block' | 'drop';
   /** 'update' replaces non-key columns of an existing row; 'ignore' keeps the existing row. */
   onConflict?: 'update' | 'ignore';
-  /**
-   * 'unnest' (default, both backends): one INSERT … SELECT FROM unnest(text[]…) per batch.
-   * 'copy' (PostgreSQL only): COPY into a staging table, then INSERT … SELECT. Measured no faster
-   * here, and postgres.js can throw outside any promise when a connection dies mid-COPY, so it is
-   * opt-in for bulk loads against a stable server.
-   */
-  method?: WriteMethod;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Rows refused (non-finite numbers, values the database rejects), with the reason; the rest
@@ -115,7 +104,6 @@ export class BulkWriter<T extends TableName> {
       maxQueueRows: 200_000,
       overflow: 'block',
       onConflict: 'update',
-      method: 'unnest',
       retryBaseMs: 100,
       retryMaxMs: 5000,
       ...options,
@@ -263,8 +251,7 @@ export class BulkWriter<T extends TableName> {
   private async sendBisecting(cols: ColumnMeta[], rows: PreparedRow[]): Promise<void> {
     try {
       const conflict = this.conflictClause(cols);
-      if (this.opts.method === 'copy') await this.sendCopy(cols, rows, conflict);
-      else await this.sendUnnest(cols, rows, conflict);
+      await this.sendUnnest(cols, rows, conflict);
       this.stats.written += rows.length;
     } catch (err) {
       if (!isDataError(err)) throw err;
@@ -300,24 +287,6 @@ export class BulkWriter<T extends TableName> {
     const text = `insert into ${q(this.meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflict}`;
     const columnArrays = cols.map((_, i) => rows.map((r) => r.texts[i]));
     await this.db.sql.unsafe(text, columnArrays as never[]);
-  }
-
-  /**
-   * COPY into an all-text staging table, then one typed INSERT … SELECT. Text columns mean the
-   * COPY itself cannot fail (postgres.js hangs on a COPY the server aborts); type and constraint
-   * errors surface in the INSERT, where bisecting can isolate the row.
-   */
-  private async sendCopy(cols: ColumnMeta[], rows: PreparedRow[], conflict: string): Promise<void> {
-    const stage = q(`cqt_stage_${this.meta.name}`);
-    const stageCols = this.meta.columns.map((c) => `${q(c.name)} text`).join(', ');
-    const names = cols.map((c) => q(c.name)).join(', ');
-    const casts = cols.map((c) => `${q(c.name)}::${c.sqlType}`).join(', ');
-    await this.db.sql.begin(async (tx: TransactionSql) => {
-      await tx.unsafe(`create temp table if not exists ${stage} (${stageCols}) on commit delete rows`);
-      const writable = await tx.unsafe(`copy ${stage} (${names}) from stdin`).writable();
-      await pipeline(Readable.from(copyChunks(rows)), writable);
-      await tx.unsafe(`insert into ${q(this.meta.name)} (${names}) select ${casts} from ${stage} ${conflict}`);
-    });
   }
 }
 
@@ -366,26 +335,4 @@ function toText(v: unknown, col: ColumnMeta): string | null {
     throw new RangeError(`${col.name}: contains a NUL character`);
   }
   return text;
-}
-
-function* copyChunks(rows: PreparedRow[]): Generator<string> {
-  const CHUNK_ROWS = 2000;
-  let chunk = '';
-  for (let r = 0; r < rows.length; r++) {
-    const texts = rows[r].texts;
-    for (let c = 0; c < texts.length; c++) {
-      const v = texts[c];
-      chunk += (c ? '\t' : '') + (v === null ? '\\N' : copyEscape(v));
-    }
-    chunk += '\n';
-    if ((r + 1) % CHUNK_ROWS === 0) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
-}
-
-function copyEscape(v: string): string {
-  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[ch]!) : v;
 }

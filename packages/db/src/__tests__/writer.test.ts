@@ -128,24 +128,6 @@ describeBackends('storage', ({ db, backend }) => {
   });
 });
 
-describeBackends('writer copy method', ({ db, backend }) => {
-  it.runIf(backend === 'postgres')('upserts through COPY staging, escapes text, and still isolates bad rows', async () => {
-    const rejected: string[] = [];
-    const w = createWriter(db(), 'feed_events', { method: 'copy', onReject: (_r, reason) => rejected.push(reason) });
-    const base = Date.UTC(2026, 0, 3);
-    const rows = Array.from({ length: 50 }, (_, i) => ({ ts: new Date(base + i), source: 'copy', kind: 'k', symbol: `s\t${i}\n\\`, detail: { i } }));
-    rows[7] = { ...rows[7], source: null as unknown as string }; // NOT NULL violation, found by bisecting
-    await w.write(rows);
-    await w.write(rows.slice(0, 10).map((r) => ({ ...r, detail: { i: -1 } })));
-    await w.close();
-    const got = await db().sql`select symbol, detail from feed_events where source = 'copy' order by ts`;
-    expect(got).toHaveLength(49);
-    expect(got[3]).toEqual({ symbol: 's\t3\n\\', detail: { i: -1 } });
-    expect(got[20].detail).toEqual({ i: 21 });
-    expect(rejected).toHaveLength(1);
-  });
-});
-
 describeBackends('writer under connection loss', ({ db, backend }) => {
   it.runIf(backend === 'postgres')('retries a batch whose connection was killed and loses nothing', async () => {
     const retries: string[] = [];

@@ -19,7 +19,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'bench/src/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Timestamps must not depend on the host zone (field lesson 8): run under a non-UTC zone.
+    // Timestamps must not depend on the host zone (a local-time conversion would shift data by the
+    // host's offset): run under a non-UTC zone (docs/decisions.md, decision 9).
     env: { TZ: 'Asia/Seoul' },
     pool: 'forks',
     reporters: ['default'],

@@ -2,7 +2,7 @@ import { checkedSeconds } from './path.js';
 import type { PricePath } from './path.js';
 
 /**
- * Triple-barrier labels on a 1-second price path (architecture.md, "Labels and export").
+ * Triple-barrier labels on a 1-second price path.
  *
  * For an event at second t0 with price p0 = price at t0, horizon H and half-width r:
  * - the window is the seconds (t0, t0+H]: the bar at t0 itself never touches;

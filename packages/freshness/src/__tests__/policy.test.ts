@@ -90,7 +90,7 @@ describe('metricPolicy', () => {
     expect(metricPolicy('funding_premium')).toEqual(pollPolicy(DEFAULT_METRIC_POLL_SEC));
   });
 
-  it('covers every metric of the design doc', () => {
+  it('covers every metric the collector writes to binance_futures_metrics', () => {
     expect(Object.keys(futuresMetrics)).toEqual(
       expect.arrayContaining([
         'open_interest',

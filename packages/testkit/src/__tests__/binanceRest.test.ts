@@ -1,5 +1,5 @@
-// Binance REST responses here are synthetic: no public recordings of these endpoints exist
-// (fixtures/real/SOURCES.md); shapes and types follow protocols.md §3.
+// Binance REST responses here are synthetic: no public recordings of these endpoints exist;
+// shapes and types follow Binance's USD-M REST documentation.
 import { describe, expect } from 'vitest';
 import { test } from './support.js';
 

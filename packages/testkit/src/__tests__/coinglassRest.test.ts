@@ -1,5 +1,5 @@
-// Coinglass responses are synthetic: no public recordings exist (fixtures/real/SOURCES.md);
-// the contract follows protocols.md §4.
+// Coinglass responses are synthetic: no public recordings exist; the contract follows
+// Coinglass's v4 API documentation.
 import { describe, expect } from 'vitest';
 import { test } from './support.js';
 

@@ -1,5 +1,6 @@
-// Binance USD-M stream payloads (protocols.md §2.3–§2.6). Prices and quantities are strings
-// with the symbol's decimals; ids, times and counts are numbers; key order as recorded.
+// Binance USD-M stream payloads, shaped as Binance documents and sends them. Prices and
+// quantities are strings with the symbol's decimals; ids, times and counts are numbers; key order
+// as recorded.
 import type { JsonObject } from '../json/lossless.js';
 import type { Bar, Trade } from '../market/bars.js';
 import { decimalString, type Instrument } from '../market/instruments.js';

@@ -1,7 +1,7 @@
-// Binance USD-M REST market data (protocols.md §3): ascending arrays, decimals as strings,
+// Binance USD-M REST market data, as Binance documents it: ascending arrays, decimals as strings,
 // Binance error bodies, a per-IP request-weight budget reported in X-MBX-USED-WEIGHT-1M, the
 // separate /futures/data and fundingRate request budgets, 429 -1003 + Retry-After, then 418.
-// Served from the synthetic market: these responses have no public recordings (SOURCES.md).
+// Served from the synthetic market: these responses have no public recordings.
 import { emptyBar } from '../market/bars.js';
 import { decimalString, type Instrument } from '../market/instruments.js';
 import {

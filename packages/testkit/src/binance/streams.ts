@@ -1,6 +1,6 @@
-// Binance USD-M WebSocket routes (protocols.md §2.1): since 2026 the market streams live under
-// /market and the high-frequency ones under /public; the un-routed legacy paths still accept
-// connections but deliver nothing.
+// Binance USD-M WebSocket routes, as Binance documents them: since 2026 the market streams live
+// under /market and the high-frequency ones under /public; the un-routed legacy paths still
+// accept connections but deliver nothing.
 
 export type BinanceRoute = 'market' | 'public' | 'legacy';
 

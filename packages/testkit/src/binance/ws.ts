@@ -1,8 +1,8 @@
-// Binance USD-M market-data WebSocket (protocols.md §2, §5b): routed /market and /public paths,
-// combined {stream,data} envelopes or raw payloads as text frames, live SUBSCRIBE/UNSUBSCRIBE/
-// LIST_SUBSCRIPTIONS/SET_PROPERTY/GET_PROPERTY, server pings with a pong deadline, a hard
-// lifetime cut (24 h), a 10 msg/s incoming limit, 1024 streams per connection, and the retired
-// legacy paths that ACK but stay silent.
+// Binance USD-M market-data WebSocket, behaving as Binance documents it: routed /market and
+// /public paths, combined {stream,data} envelopes or raw payloads as text frames, live
+// SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS/SET_PROPERTY/GET_PROPERTY, server pings with a pong
+// deadline, a hard lifetime cut (24 h), a 10 msg/s incoming limit, 1024 streams per connection,
+// and the retired legacy paths that ACK but stay silent.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';

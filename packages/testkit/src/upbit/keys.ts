@@ -1,4 +1,5 @@
-// Upbit DEFAULT ↔ SIMPLE key tables (protocols.md §1.4–§1.7, §1.2 LIST_SUBSCRIPTIONS).
+// Upbit DEFAULT ↔ SIMPLE key tables, as Upbit documents them for trade, orderbook, ticker and
+// candle payloads and the LIST_SUBSCRIPTIONS answer.
 // Internally every Upbit message is kept with DEFAULT keys; a client's `format` decides the
 // spelling on the wire. Unknown keys pass through unchanged in both directions.
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/lossless.js';

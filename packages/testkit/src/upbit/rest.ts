@@ -1,4 +1,4 @@
-// Upbit quotation REST (protocols.md §1.10): minute candles newest first, `to` exclusive,
+// Upbit quotation REST, as Upbit documents it: minute candles newest first, `to` exclusive,
 // count ≤ 200, no candle for minutes without trades, Remaining-Req on every response, 10 req/s
 // for the candle group with 429 and then a 418 block for clients that keep going.
 import type { SyntheticMarket } from '../market/synthetic.js';

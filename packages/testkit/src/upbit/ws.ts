@@ -1,4 +1,4 @@
-// Upbit quotation WebSocket (/websocket/v1), per protocols.md §1.2–§1.9 and §5b:
+// Upbit quotation WebSocket (/websocket/v1), behaving as Upbit's API documentation describes:
 // text JSON-array requests validated into documented error objects; SNAPSHOT then REALTIME;
 // binary UTF-8 JSON data frames in DEFAULT / SIMPLE keys (or arrays for *_LIST formats);
 // top-N orderbooks; text PING → {"status":"UP"}; idle close; per-connection request limits.
@@ -241,7 +241,7 @@ interface ParsedRequest {
   subscriptions: Map<string, TypeSubscription>;
 }
 
-/** Validates a request frame (protocols.md §1.2); throws RequestError with Upbit's error names. */
+/** Validates a request frame by Upbit's documented rules; throws RequestError with Upbit's error names. */
 export function parseRequest(text: string): ParsedRequest {
   let parsed: unknown;
   try {

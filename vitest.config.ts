@@ -13,6 +13,9 @@ for (const group of ['packages', 'apps']) {
   }
 }
 
+// Test helpers: `@cqt/test-support/<module>` → packages/test-support/src/<module>.ts.
+alias.push({ find: /^@cqt\/test-support\/(.+)$/, replacement: resolve(__dirname, 'packages/test-support/src/$1.ts') });
+
 export default defineConfig({
   resolve: { alias },
   test: {

@@ -3,8 +3,8 @@
 // as-of are invisible, so the answer at a past as-of does not change as data keeps coming.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckItem, CheckReport } from '@cqt/checks';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { AS_OF, PLACEHOLDER_KEY, REAL_KEY, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '../../../../test-support/seed.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { AS_OF, PLACEHOLDER_KEY, REAL_KEY, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '@cqt/test-support/seed';
 import { output, run, type AltdataOptions } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-OK', CQT_BINANCE_SYMBOLS: 'OKUSDT' };

@@ -1,9 +1,9 @@
 // `cqt check …` as an operator runs it (the built binary against PostgreSQL): exit 0 when every
 // item passes, 1 when one fails, 2 for usage and runtime errors, one JSON object with --json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../../../../test-support/pg.js';
-import { AS_OF, PLACEHOLDER_KEY, seedHealthy, seededDatabase } from '../../../../test-support/seed.js';
-import { runCqt } from '../../../../test-support/cqt.js';
+import type { TestDatabase } from '@cqt/test-support/pg';
+import { AS_OF, PLACEHOLDER_KEY, seedHealthy, seededDatabase } from '@cqt/test-support/seed';
+import { runCqt } from '@cqt/test-support/cqt';
 
 const AS_OF_ISO = new Date(AS_OF).toISOString();
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-OK', CQT_BINANCE_SYMBOLS: 'OKUSDT' };

@@ -2,8 +2,8 @@
 // passes when all calls succeeded, warns on some failures, fails on many or none.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckItem, CheckReport } from '@cqt/checks';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { AS_OF, PLACEHOLDER_KEY, REAL_KEY, SEC, insert, recordQueries, unindexedReads } from '../../../../test-support/seed.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { AS_OF, PLACEHOLDER_KEY, REAL_KEY, SEC, insert, recordQueries, unindexedReads } from '@cqt/test-support/seed';
 import { output, run, type CoinglassOptions } from '../index.js';
 
 const HOUR = 3600 * SEC;

@@ -2,8 +2,8 @@
 // non-finite, corrupt or future-dated ones — on PostgreSQL and on the embedded store.
 import { beforeAll, expect, it } from 'vitest';
 import type { CheckItem, CheckReport } from '@cqt/checks';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { AS_OF, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '../../../../test-support/seed.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { AS_OF, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '@cqt/test-support/seed';
 import { featureColumns, output, run, type FeaturesOptions } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-OK,KRW-STALE' };

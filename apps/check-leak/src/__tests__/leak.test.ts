@@ -8,8 +8,9 @@ import type { CheckItem, CheckReport } from '@cqt/checks';
 import type { CommandOutput } from '@cqt/config';
 import { createWriter } from '@cqt/db';
 import { computeSnapshot, loadInputs, snapshotFromInputs, writeSnapshots } from '@cqt/features';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { BINANCE, SEC, SYMBOL, insert, seed, snapshotOptions, syntheticMarket } from '../../../../test-support/syntheticMarket.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { SEC, insert } from '@cqt/test-support/seed';
+import { BINANCE, SYMBOL, seed, snapshotOptions, syntheticMarket } from '@cqt/test-support/syntheticMarket';
 import { register } from '../command.js';
 import { evenSample, output, run, type LeakOptions } from '../index.js';
 

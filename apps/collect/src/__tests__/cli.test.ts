@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { FakeExchange } from '@cqt/testkit';
-import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { cqtBin, operatorEnv } from '@cqt/test-support/cqt';
+import { tempDir } from '@cqt/test-support/tmp';
 import { collectorEnv, fakeExchange, waitUntil } from './support.js';
 
 const dir = tempDir('cqt-collect-cli-');

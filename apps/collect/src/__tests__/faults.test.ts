@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import postgres, { type Sql } from 'postgres';
 import type { FakeExchange, FakeExchangeInput } from '@cqt/testkit';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
+import { adminUrl, createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { collectorEnv, FAKE_KEY, fakeExchange, sleep, startCollect, waitUntil, type Collection } from './support.js';
 
 interface Ctx {
@@ -263,7 +263,7 @@ describe('collect over long connections and captures', () => {
   });
 
   it('--capture writes frames that the fake exchange replays', async () => {
-    const { tempDir } = await import('../../../../test-support/tmp.js');
+    const { tempDir } = await import('@cqt/test-support/tmp');
     const { loadRecordings } = await import('@cqt/testkit');
     const dir = tempDir('cqt-capture-');
     try {

@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeExchange } from '@cqt/testkit';
-import { describeReal } from '../../../../test-support/realFixtures.js';
-import { describeBackends } from '../../../../test-support/backends.js';
+import { describeReal } from '@cqt/test-support/realFixtures';
+import { describeBackends } from '@cqt/test-support/backends';
 import { collectorEnv, fakeExchange, Observer, sleep, startCollect } from './support.js';
 
 interface ExpectedBar {

@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../../test-support/pg.js';
-import { tempDir } from '../../../../test-support/tmp.js';
-import { runCqt } from '../../../../test-support/cqt.js';
+import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
+import { tempDir } from '@cqt/test-support/tmp';
+import { runCqt } from '@cqt/test-support/cqt';
 
 const work = tempDir('cqt-cli-');
 afterAll(() => work.remove());

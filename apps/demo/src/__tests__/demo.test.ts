@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
-import { runCqt } from '../../../../test-support/cqt.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { runCqt } from '@cqt/test-support/cqt';
+import { tempDir } from '@cqt/test-support/tmp';
 
 const dir = tempDir('cqt-demo-');
 afterAll(() => dir.remove());

@@ -10,8 +10,8 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWriter, type Db, type RowOf } from '@cqt/db';
 import { labelName, labelNaive, LabelStatus, mulberry32, pricePath } from '@cqt/labeling';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { tempDir } from '@cqt/test-support/tmp';
 import { run, type ExportOptions } from '../index.js';
 
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);

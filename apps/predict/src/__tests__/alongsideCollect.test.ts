@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { expect, it, vi } from 'vitest';
 import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences } from '@cqt/features';
 import { startFakeExchange } from '@cqt/testkit';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { cqtBin, operatorEnv } from '../../../../test-support/cqt.js';
-import { SYMBOL } from '../../../../test-support/syntheticMarket.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { cqtBin, operatorEnv } from '@cqt/test-support/cqt';
+import { SYMBOL } from '@cqt/test-support/syntheticMarket';
 import type { RunResult } from '../index.js';
 
 

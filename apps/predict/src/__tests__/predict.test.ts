@@ -4,8 +4,9 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { Db } from '@cqt/db';
 import { computeSnapshot, readSnapshotTimes, readStoredSnapshot, rowDifferences } from '@cqt/features';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { BAR_RECV_DELAY_MS, BINANCE, SEC, SYMBOL, seed, syntheticMarket, writeLive, type MarketRows } from '../../../../test-support/syntheticMarket.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { SEC } from '@cqt/test-support/seed';
+import { BAR_RECV_DELAY_MS, BINANCE, SYMBOL, seed, syntheticMarket, writeLive, type MarketRows } from '@cqt/test-support/syntheticMarket';
 import { run, type OnceResult, type RunResult } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: `${SYMBOL},KRW-ETH`, CQT_BINANCE_SYMBOLS: `${BINANCE},ETHUSDT`, CQT_FEE_PER_SIDE_BPS: '5', BINANCE_POLL_SEC: '60' };

@@ -2,9 +2,9 @@
 // refused --days 0 and while another prune holds the lock.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../../../../test-support/pg.js';
-import { SEC, insert, rows, series, seededDatabase } from '../../../../test-support/seed.js';
-import { runCqt } from '../../../../test-support/cqt.js';
+import type { TestDatabase } from '@cqt/test-support/pg';
+import { SEC, insert, rows, series, seededDatabase } from '@cqt/test-support/seed';
+import { runCqt } from '@cqt/test-support/cqt';
 import { PRUNE_LOCK_KEY } from '../lock.js';
 
 describe('cqt prune (built binary, PostgreSQL)', () => {

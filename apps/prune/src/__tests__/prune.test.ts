@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriter, type Db, type RowOf, type TableName } from '@cqt/db';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { AS_OF, SEC, insert } from '../../../../test-support/seed.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { AS_OF, SEC, insert } from '@cqt/test-support/seed';
+import { tempDir } from '@cqt/test-support/tmp';
 import { acquireLockFile, withPruneLock } from '../lock.js';
 import { output, prunableTables, resolveRetention, run, type PruneOptions, type PruneResult } from '../index.js';
 

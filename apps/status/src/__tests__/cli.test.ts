@@ -1,8 +1,8 @@
 // `cqt status` as an operator runs it (the built binary against PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../../../../test-support/pg.js';
-import { AS_OF, seedHealthy, seededDatabase } from '../../../../test-support/seed.js';
-import { runCqt } from '../../../../test-support/cqt.js';
+import type { TestDatabase } from '@cqt/test-support/pg';
+import { AS_OF, seedHealthy, seededDatabase } from '@cqt/test-support/seed';
+import { runCqt } from '@cqt/test-support/cqt';
 
 const AS_OF_ISO = new Date(AS_OF).toISOString();
 

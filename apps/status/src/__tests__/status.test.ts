@@ -2,8 +2,8 @@
 // hard_stale or corrupt; corruption in recent values ('NaN' literals, non-positive prices,
 // future timestamps) is found on both backends.
 import { beforeAll, expect, it } from 'vitest';
-import { describeBackends } from '../../../../test-support/backends.js';
-import { AS_OF, REAL_KEY, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '../../../../test-support/seed.js';
+import { describeBackends } from '@cqt/test-support/backends';
+import { AS_OF, REAL_KEY, SEC, insert, recordQueries, rows, series, setRaw, unindexedReads } from '@cqt/test-support/seed';
 import { formatAge } from '@cqt/config';
 import { output, run, type StatusOptions, type StatusResult } from '../index.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfig, describeConfig, describeSecret, isRealKey, loadConfig, maskUrl, parseDurationSec, parseTimeMs, UsageError } from '../index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDir } from '@cqt/test-support/tmp';
 
 const REAL = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 

@@ -6,7 +6,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterEach, expect, it } from 'vitest';
-import { adminUrl } from '../../../../test-support/pg.js';
+import { adminUrl } from '@cqt/test-support/pg';
 
 interface CuttingProxy {
   url: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../index.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDir } from '@cqt/test-support/tmp';
 
 const workerPath = fileURLToPath(new URL('./fixtures/storeWorker.mjs', import.meta.url));
 

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openEmbedded, socketPathFor } from '../embedded/store.js';
-import { tempDir } from '../../../../test-support/tmp.js';
+import { tempDir } from '@cqt/test-support/tmp';
 
 const dir = tempDir('cqt-takeover-');
 afterAll(() => dir.remove());

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { computeFeatures, streamDownReason, type SnapshotInputs } from '../features.js';
 import { snapshotFromInputs } from '../snapshot.js';
-import { BINANCE, SEC, snapshotOptions, STREAMS, SYMBOL } from '../../../../test-support/syntheticMarket.js';
+import { SEC } from '@cqt/test-support/seed';
+import { BINANCE, snapshotOptions, STREAMS, SYMBOL } from '@cqt/test-support/syntheticMarket';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const SETTINGS = { binanceSymbol: BINANCE, binancePollSec: 60 };

@@ -1,7 +1,7 @@
 // Replays every frame of the real recordings in ../shared/fixtures/real through the parsers.
 // Expected counts come from SOURCES.md and, independently, from substring counts in the files.
 import { expect, it } from 'vitest';
-import { describeReal } from '../../../../test-support/realFixtures.js';
+import { describeReal } from '@cqt/test-support/realFixtures';
 import { parseBinanceFrame, type BinanceStreamMessage } from '../binance/streamFrame.js';
 import { FeedParseError } from '../errors.js';
 import { parseUpbitFrame, type UpbitEvent } from '../upbit/frame.js';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeReal } from '../../../../test-support/realFixtures.js';
+import { describeReal } from '@cqt/test-support/realFixtures';
 import { SyntheticFeed } from '../feed/synthetic.js';
 import { ALL_INTEREST } from '../feed/types.js';
 import { isJsonObject, parseLossless, stringifyLossless, type JsonObject, type JsonValue } from '../json/lossless.js';

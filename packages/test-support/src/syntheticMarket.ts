@@ -3,11 +3,11 @@
 // mark prices received just after their event time, 5-minute metric points, sparse liquidations,
 // and the binance.ws connect/heartbeat events that say the forceOrder stream was up. Shared by the
 // features, predict and check-leak tests.
-import { createWriter, type Db, type RowOf, type TableName } from '@cqt/db';
+import { createWriter, type Db, type RowOf } from '@cqt/db';
 import { mulberry32 } from '@cqt/labeling';
 import { BrownianFirstPassage, type SnapshotOptions } from '@cqt/features';
+import { SEC, insert } from './seed.js';
 
-export const SEC = 1000;
 export const SYMBOL = 'KRW-BTC';
 export const BINANCE = 'BTCUSDT';
 /** A bar for second S becomes known at S + 1 s (the second closes) + 1.5 s grace + a tick. */
@@ -22,13 +22,6 @@ export const snapshotOptions = (overrides: Partial<SnapshotOptions> = {}): Snaps
   model: new BrownianFirstPassage(),
   ...overrides,
 });
-
-export async function insert<T extends TableName>(db: Db, table: T, rows: RowOf<T>[]): Promise<void> {
-  const writer = createWriter(db, table, { batchRows: 5000 });
-  await writer.write(rows);
-  const unwritten = await writer.close();
-  if (unwritten || writer.stats.rejected) throw new Error(`seeding ${table}: ${writer.stats.rejected} rejected (${writer.lastRejectReason}), ${unwritten} unwritten`);
-}
 
 export interface MarketRows {
   market_1s: RowOf<'market_1s'>[];

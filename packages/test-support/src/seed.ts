@@ -17,7 +17,7 @@ export async function insert<T extends TableName>(db: Db, table: T, rows: RowOf<
   const writer = createWriter(db, table, { batchRows: 20_000 });
   await writer.write(rows);
   const unwritten = await writer.close();
-  if (unwritten || writer.stats.rejected) throw new Error(`seeding ${table}: ${writer.stats.rejected} rows rejected, ${unwritten} unwritten`);
+  if (unwritten || writer.stats.rejected) throw new Error(`seeding ${table}: ${writer.stats.rejected} rejected (${writer.lastRejectReason}), ${unwritten} unwritten`);
 }
 
 export interface SeriesOptions {

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function realFixturesDir(): string {
   return process.env.CQT_REAL_FIXTURES ?? resolve(repoRoot, '..', 'shared', 'fixtures', 'real');

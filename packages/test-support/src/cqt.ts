@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const cqtBin = fileURLToPath(new URL('../apps/cqt/dist/bin.js', import.meta.url));
+export const cqtBin = fileURLToPath(new URL('../../../apps/cqt/dist/bin.js', import.meta.url));
 
 // Every variable cqt reads (docs/operations.md); the developer's own must not leak into a test.
 const CQT_VARIABLES = /^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/;

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createWriter, dbStatus, runMigrations, schemaVersion, tableNames, type RowOf } from '../index.js';
-import { describeBackends } from '../../../../test-support/backends.js';
+import { describeBackends } from '@cqt/test-support/backends';
 import postgres from 'postgres';
 
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);

@@ -65,31 +65,18 @@ export function parseColumnList(text: string): string[] | undefined {
   return columns.every((c) => /^[a-z][a-z0-9_]*$/.test(c)) ? columns : undefined;
 }
 
+/** A lag threshold in seconds (`5`, `5s`, `1m`). */
+function lagThreshold(flag: string, env: string, describe: string, defaultSec: number): ThresholdSpec<number> {
+  return { flag, arg: '<dur>', describe, env, default: defaultSec, defaultText: `${defaultSec} s`, expected: `a duration such as ${defaultSec}, ${defaultSec}s, 1m`, parse: parseSeconds };
+}
+
 /** The warn / max lag pair of a check, with its variables and defaults. */
 export function lagThresholds(check: string, subjectLags: string, bounds: { staleAfterSec: number; hardStaleAfterSec: number }) {
   const prefix = `CQT_CHECK_${check.toUpperCase()}`;
   return {
-    warnLag: {
-      flag: '--warn-lag',
-      arg: '<dur>',
-      describe: `warn when ${subjectLags} more than this`,
-      env: `${prefix}_WARN_LAG`,
-      default: bounds.staleAfterSec,
-      defaultText: `${bounds.staleAfterSec} s`,
-      expected: `a duration such as ${bounds.staleAfterSec}, ${bounds.staleAfterSec}s, 1m`,
-      parse: parseSeconds,
-    },
-    maxLag: {
-      flag: '--max-lag',
-      arg: '<dur>',
-      describe: `fail when ${subjectLags} more than this`,
-      env: `${prefix}_MAX_LAG`,
-      default: bounds.hardStaleAfterSec,
-      defaultText: `${bounds.hardStaleAfterSec} s`,
-      expected: `a duration such as ${bounds.hardStaleAfterSec}, ${bounds.hardStaleAfterSec}s, 2m`,
-      parse: parseSeconds,
-    },
-  } satisfies Record<string, ThresholdSpec<number>>;
+    warnLag: lagThreshold('--warn-lag', `${prefix}_WARN_LAG`, `warn when ${subjectLags} more than this`, bounds.staleAfterSec),
+    maxLag: lagThreshold('--max-lag', `${prefix}_MAX_LAG`, `fail when ${subjectLags} more than this`, bounds.hardStaleAfterSec),
+  };
 }
 
 /** A ratio threshold (`0.95` or `95%`). */

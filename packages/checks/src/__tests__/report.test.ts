@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify, defaultPolicies } from '@cqt/freshness';
 import { exitCodeOf, freshnessItem, judge, makeReport, measuredItem, overallStatus, statedItem, type CheckItem, type ItemStatus } from '../report.js';
-import { checkOutput, formatTable, formatThreshold, formatValue, paintText, renderReports } from '../render.js';
+import { formatTable, paintText } from '@cqt/config';
+import { checkOutput, formatThreshold, formatValue, renderReports } from '../render.js';
 
 const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const at = (name: string, windowSec: number | null = 600) => ({ name, table: 'market_1s', column: 'ts', symbol: 'KRW-BTC', windowSec });

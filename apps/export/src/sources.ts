@@ -7,6 +7,27 @@ export const PAGE_ROWS = 2_000;
 /** Rows per page of price and raw tables. */
 const BULK_PAGE_ROWS = 20_000;
 
+/**
+ * Pages of the rows with ts in (afterMs, toMs]: `page` returns at most `limit` rows with ts in
+ * (after, to] ordered by ts, and each next page starts after the last ts of the one before.
+ */
+async function* keysetPages<R extends { ts?: unknown }>(
+  afterMs: number,
+  toMs: number,
+  limit: number,
+  page: (after: Date, to: Date, limit: number) => Promise<R[]>,
+): AsyncGenerator<R[]> {
+  let after = new Date(afterMs);
+  const to = new Date(toMs);
+  for (;;) {
+    const rows = await page(after, to, limit);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1].ts as Date;
+    if (rows.length < limit) return;
+  }
+}
+
 export interface SnapshotRow {
   [column: string]: unknown;
   symbol: string;
@@ -19,22 +40,14 @@ export interface SnapshotRow {
 }
 
 /** feature_snapshots in [fromMs, toMs] with the prediction fields of horizon H, page by page. */
-export async function* snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: number, horizonSec: number): AsyncGenerator<SnapshotRow[]> {
-  let after = new Date(fromMs - 1);
-  const to = new Date(toMs);
-  for (;;) {
-    const rows = await sql<SnapshotRow[]>`
+export function snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: number, horizonSec: number): AsyncGenerator<SnapshotRow[]> {
+  return keysetPages(fromMs - 1, toMs, PAGE_ROWS, (after, to, limit) => sql<SnapshotRow[]>`
       select f.*, p.r_t as pred_r_t, p.horizon_sec as pred_horizon_sec, p.k_vol_eff, p.r_min_eff, p.cost_roundtrip_est
       from feature_snapshots f
       left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
       where f.symbol = ${symbol} and f.ts > ${after} and f.ts <= ${to}
       order by f.ts
-      limit ${PAGE_ROWS}`;
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1].ts;
-    if (rows.length < PAGE_ROWS) return;
-  }
+      limit ${limit}`);
 }
 
 export interface PriceRow {
@@ -44,19 +57,11 @@ export interface PriceRow {
 }
 
 /** market_1s prices (ts, mid, close) in [fromMs, toMs], page by page. */
-export async function* pricePages(sql: Sql, symbol: string, fromMs: number, toMs: number): AsyncGenerator<PriceRow[]> {
-  let after = new Date(fromMs - 1);
-  const to = new Date(toMs);
-  for (;;) {
-    const rows = await sql<PriceRow[]>`
+export function pricePages(sql: Sql, symbol: string, fromMs: number, toMs: number): AsyncGenerator<PriceRow[]> {
+  return keysetPages(fromMs - 1, toMs, BULK_PAGE_ROWS, (after, to, limit) => sql<PriceRow[]>`
       select ts, mid, close from market_1s
       where symbol = ${symbol} and ts > ${after} and ts <= ${to}
-      order by ts limit ${BULK_PAGE_ROWS}`;
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1].ts;
-    if (rows.length < BULK_PAGE_ROWS) return;
-  }
+      order by ts limit ${limit}`);
 }
 
 /** Newest market_1s second of the symbol (the end of the data labels can see). */
@@ -127,14 +132,6 @@ export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] 
  * Every row of one raw source with ts in (fromMs, toMs], page by page in key order. The as-of
  * join itself is on recv_ts (in DuckDB); reading by ts keeps each page an index range scan.
  */
-export async function* rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
-  let after = new Date(fromMs);
-  const to = new Date(toMs);
-  for (;;) {
-    const rows = await spec.select(sql, after, to, BULK_PAGE_ROWS);
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1].ts as Date;
-    if (rows.length < BULK_PAGE_ROWS) return;
-  }
+export function rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
+  return keysetPages(fromMs, toMs, BULK_PAGE_ROWS, (after, to, limit) => spec.select(sql, after, to, limit));
 }

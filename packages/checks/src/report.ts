@@ -1,6 +1,6 @@
 // What a check produces: items with a status, the value observed, the threshold it was judged
 // against, and where it was read (table, column, symbol, window) so a gate can never pass by
-// silently reading the wrong thing (field lesson 13). Pure functions only.
+// silently reading the wrong thing (a freshness gate that reads the wrong column passes while the data is stale). Pure functions only.
 import type { Classification, FreshnessClass, FreshnessPolicy } from '@cqt/freshness';
 
 export type ItemStatus = 'pass' | 'warn' | 'fail' | 'skip';

@@ -1,4 +1,4 @@
-// Every knob of the fake exchange, with defaults that match the real venues (protocols.md).
+// Every knob of the fake exchange, with defaults that match the real venues (as the venues document them).
 // Tests shrink the intervals (idle 120 s → 1 s, 24 h cut → 2 s); a CLI maps its flags here.
 import type { ReplaySymbolMap } from './replay/source.js';
 import { DAY_MS, MINUTE_MS, SECOND_MS } from './time.js';
@@ -95,7 +95,7 @@ export interface FakeExchangeOptions {
 
 export const COINGLASS_PLAN_REQUESTS_PER_MIN: Record<CoinglassPlan, number> = {
   Hobbyist: 30, Startup: 80, Standard: 300, Professional: 1200,
-  // Not stated in the sources read (protocols.md §6.10): assumed.
+  // Not stated in Coinglass's documentation: assumed.
   Enterprise: 6000,
 };
 

@@ -1,5 +1,5 @@
 // Binance REST bodies here are synthetic (no public recordings exist), shaped like the documented
-// responses in protocols.md §3; the /futures/data rows are tried with string and number timestamps.
+// responses in Binance's USD-M REST documentation; the /futures/data rows are tried with string and number timestamps.
 import { describe, expect, it } from 'vitest';
 import {
   binanceBasisRequest,

@@ -1,5 +1,5 @@
 // forceOrder and delivery-contract frames are synthetic (no public recording has them), shaped
-// like the documented examples in protocols.md §2.
+// like the documented examples in Binance's USD-M WebSocket documentation.
 import { describe, expect, it } from 'vitest';
 import { parseBinanceFrame } from '../binance/streamFrame.js';
 import { binanceMarketStreamUrl, binanceStreamName, buildBinanceStreamRequest } from '../binance/streams.js';

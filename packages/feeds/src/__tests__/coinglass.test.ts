@@ -1,5 +1,5 @@
-// Coinglass bodies here are synthetic (no public recordings exist), shaped like the v4 docs
-// (protocols.md §4); the "Upgrade plan" answer is the one third-party code reports from the live API.
+// Coinglass bodies here are synthetic (no public recordings exist), shaped like the v4 docs;
+// the "Upgrade plan" answer is the one third-party code reports from the live API.
 import { describe, expect, it } from 'vitest';
 import { classifyCoinglassResponse, parseCoinglassRateLimit } from '../coinglass/envelope.js';
 import {

@@ -1,4 +1,4 @@
-// Upbit frames below are synthetic, shaped like the documented payloads (protocols.md §1.4–1.7).
+// Upbit frames below are synthetic, shaped like the documented payloads (Upbit's WebSocket documentation).
 import { describe, expect, it } from 'vitest';
 import { parseUpbitFrame } from '../upbit/frame.js';
 import type { UpbitTrade } from '../upbit/trade.js';

@@ -1,5 +1,5 @@
 // One long-lived exchange WebSocket: connect, subscribe, hand every frame to the caller with its
-// receive time, and own the hard parts once (field lessons 1–3):
+// receive time, and own the hard parts once:
 // - reconnect with capped, jittered exponential backoff (reset after a stable connection);
 // - a "no data for N s" watchdog separate from ping/pong: a socket that answers pings but sends
 //   nothing is dead and is replaced;
@@ -171,7 +171,7 @@ export class FeedSocket {
     if (!conn || this.stopped) return;
     const now = Date.now();
     if (now - conn.lastFrameAtMs > this.o.staleAfterMs) {
-      // Alive at the TCP/ping level perhaps, but silent: replace it (field lesson 2).
+      // Alive at the TCP/ping level perhaps, but silent: replace it (streams can stop delivering for hours while ping/pong still flows).
       this.active = null;
       this.stats.staleReconnects++;
       conn.ws.terminate();

@@ -1,4 +1,4 @@
-// Synthetic liquidation data for the Coinglass fake (no public recordings exist, SOURCES.md):
+// Synthetic liquidation data for the Coinglass fake (no public recordings exist):
 // per-bucket long/short liquidation USD driven by the market's price moves (longs are
 // liquidated when price falls) with occasional cascades, and liquidation maps: leverage
 // clusters below (longs) and above (shorts) the current price.

@@ -1,4 +1,4 @@
-// Coinglass v4 liquidation endpoints (protocols.md §4): CG-API-KEY required, envelope
+// Coinglass v4 liquidation endpoints (as Coinglass's v4 API documentation describes them): CG-API-KEY required, envelope
 // {"code":"0","msg":"success","data":…} with a string code, per-plan requests per minute with
 // API-KEY-MAX-LIMIT / API-KEY-USE-LIMIT headers, 429 on excess (with Retry-After only when
 // configured: undocumented), plan gating → 401 + reason.

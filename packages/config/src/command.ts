@@ -45,7 +45,7 @@ export function parseFlagText<T>(spec: FlagSpec<T>, text: string, from: string =
   const value = spec.parse(text.trim(), from);
   if (value === undefined) {
     const what = from === spec.env ? `${spec.env}=${JSON.stringify(text)} (from env)` : `${from} ${JSON.stringify(text)}`;
-    throw new UsageError(`invalid ${what}`, spec.expected ? `expected ${spec.expected}` : `see \`cqt <command> --help\` for ${spec.flag}`);
+    throw new UsageError(`invalid ${what}`, spec.expected ? `expected ${spec.expected}` : `see --help for ${spec.flag}`);
   }
   return value;
 }

@@ -41,13 +41,10 @@ export class UpbitFeed {
       },
       {
         onOpen: ({ attempt }) => {
-          const now = Date.now();
-          for (const b of this.builders.values()) b.connected(now);
+          // Coverage starts with the first data frame, not here: the subscription takes effect
+          // when the server gets to it, which on a loaded gateway can be most of a second later.
+          this.covering = false;
           this.o.events.record({ source: 'upbit.ws', kind: attempt > 0 ? 'reconnect' : 'connect', detail: { url: o.url, markets: o.markets, attempt } });
-          if (this.downSinceMs !== null) {
-            this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs: Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? now)) });
-            this.downSinceMs = null;
-          }
         },
         onDown: ({ reason, code, detail, lastFrameTsMs }) => {
           const now = Date.now();
@@ -66,6 +63,8 @@ export class UpbitFeed {
 
   /** End (exclusive) of the last emitted second across markets. */
   private lastEmittedEnd: number | null = null;
+  /** Whether this connection's subscription is live (a data frame arrived since it opened). */
+  private covering = false;
 
   start(): void {
     this.socket.start();
@@ -87,6 +86,19 @@ export class UpbitFeed {
     void this.o.bars.write(bars);
   }
 
+  /**
+   * The subscription is live (one request covers every market): each market's bars cover the
+   * seconds from the next whole one. A gap after a disconnect ends there.
+   */
+  private startCoverage(recvTsMs: number): void {
+    this.covering = true;
+    for (const b of this.builders.values()) b.connected(recvTsMs);
+    if (this.downSinceMs !== null) {
+      this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs: Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? recvTsMs)) });
+      this.downSinceMs = null;
+    }
+  }
+
   private onFrame(data: Buffer | string, recvTsMs: number): void {
     this.stats.frames++;
     this.stats.lastRecvTsMs = recvTsMs;
@@ -100,6 +112,7 @@ export class UpbitFeed {
       this.o.events.record({ source: 'upbit.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: rawExcerpt(e.raw) } });
       return;
     }
+    if (!this.covering && events.some((ev) => ev.kind === 'trade' || ev.kind === 'orderbook')) this.startCoverage(recvTsMs);
     for (const ev of events) {
       if (ev.kind === 'trade') {
         const b = this.builders.get(ev.code);

@@ -26,6 +26,8 @@ interface WsFaultState {
   reorderLeft: number;
   rejectLeft: number;
   rejectStatus: number;
+  subscribeDelayLeft: number;
+  subscribeDelayMs: number;
 }
 
 export interface WsConnectionRegistry {
@@ -58,6 +60,14 @@ export class FaultController {
   /** Refuses the next `count` WebSocket handshakes with an HTTP status (default 503). */
   rejectConnections(venue: WsVenue | 'all', count: number, status = 503): void {
     for (const v of venuesOf(venue)) Object.assign(this.wsState[v], { rejectLeft: count, rejectStatus: status });
+  }
+
+  /**
+   * The next `count` Upbit subscription requests take effect `delayMs` after they arrive, as on a
+   * loaded gateway: the socket is open, but no data flows for that long.
+   */
+  delaySubscriptions(venue: 'upbit', options: { delayMs: number; count?: number }): void {
+    Object.assign(this.wsState[venue], { subscribeDelayLeft: options.count ?? 1, subscribeDelayMs: options.delayMs });
   }
 
   /** No data frames for `durationMs`; pings, pongs and Upbit {"status":"UP"} keep flowing. */
@@ -137,6 +147,14 @@ export class FaultController {
     return s.rejectStatus;
   }
 
+  /** @internal How long the subscription request arriving now waits before it takes effect (0: none). */
+  takeSubscribeDelay(venue: WsVenue): number {
+    const s = this.wsState[venue];
+    if (s.subscribeDelayLeft <= 0) return 0;
+    s.subscribeDelayLeft--;
+    return s.subscribeDelayMs;
+  }
+
   /** @internal */
   isStalled(venue: WsVenue): boolean {
     return Date.now() < this.wsState[venue].stallUntilMs;
@@ -160,5 +178,5 @@ export class FaultController {
 }
 
 function freshWsState(): WsFaultState {
-  return { stallUntilMs: 0, duplicateLeft: 0, reorderLeft: 0, rejectLeft: 0, rejectStatus: 503 };
+  return { stallUntilMs: 0, duplicateLeft: 0, reorderLeft: 0, rejectLeft: 0, rejectStatus: 503, subscribeDelayLeft: 0, subscribeDelayMs: 0 };
 }

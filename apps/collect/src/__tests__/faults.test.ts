@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import postgres, { type Sql } from 'postgres';
 import type { FakeExchange, FakeExchangeInput } from '@cqt/testkit';
 import { adminUrl, createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
-import { collectorEnv, FAKE_KEY, fakeExchange, sleep, startCollect, waitUntil, type Collection } from './support.js';
+import { barsFrom, collectorEnv, FAKE_KEY, fakeExchange, Observer, sleep, startCollect, waitUntil, type Collection } from './support.js';
 
 interface Ctx {
   fx: FakeExchange;
@@ -221,6 +221,38 @@ describe('collect under faults', () => {
     expect(collect.logs.filter((l) => l.includes('COINGLASS_API_KEY is placeholder'))).toHaveLength(1);
     expect((await eventsOf(sql, 'coinglass.rest')).map((e) => e.kind)).toEqual(['skipped']);
     expect(collect.logs.join('\n')).not.toContain('your_key_here');
+  });
+});
+
+describe('collect when a subscription takes effect late', () => {
+  it('a bar is written only for seconds the subscription covered whole: each equals the bar of a client subscribed all along', async () => {
+    const fx = await fakeExchange({ seed: 42 });
+    const pg = await createTestDatabase();
+    const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+    const observer = await Observer.upbit(fx, 'KRW-BTC');
+    try {
+      // The observer's subscription is live before the fault is armed, so only the collector's waits.
+      await waitUntil(() => observer.frames.length > 0, 'the observer receiving frames');
+      fx.faults.delaySubscriptions('upbit', { delayMs: 900 });
+      const collect = startCollect({ env: collectorEnv(fx), databaseUrl: pg.url });
+      try {
+        await waitUntil(async () => (await count(sql, 'market_1s')) >= 4, 'four market_1s rows');
+      } finally {
+        await collect.stop();
+      }
+      const rows = await sql`select ts, trade_count from market_1s where symbol = 'KRW-BTC' order by ts`;
+      const late = await sql`select sum(count)::int as n from feed_events where source = 'upbit.ws' and kind = 'late'`;
+      expect(late[0].n ?? 0).toBe(0);
+      const expected = barsFrom(observer.frames);
+      expect(rows.map((r) => ({ sec: r.ts.getTime(), count: r.trade_count }))).toEqual(
+        rows.map((r) => ({ sec: r.ts.getTime(), count: expected.get(r.ts.getTime())?.tradeCount ?? 0 })),
+      );
+    } finally {
+      observer.close();
+      await sql.end();
+      await fx.close();
+      await pg.drop();
+    }
   });
 });
 

@@ -7,52 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeExchange } from '@cqt/testkit';
 import { describeReal } from '@cqt/test-support/realFixtures';
 import { describeBackends } from '@cqt/test-support/backends';
-import { collectorEnv, fakeExchange, Observer, sleep, startCollect } from './support.js';
-
-interface ExpectedBar {
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  closeTs: number;
-  volume: number;
-  tradeCount: number;
-  buyVolume: number;
-  sellVolume: number;
-}
-
-/**
- * Independent 1 s bars from DEFAULT-format trade frames (deduped on sequential_id), leaving out
- * the trades the collector reported late (received after their second was written: counted in
- * feed_events, not applied — a busy machine can delay a frame past the grace).
- */
-function barsFrom(frames: { text: string }[], lateSids: ReadonlySet<string> = new Set()): Map<number, ExpectedBar> {
-  const bars = new Map<number, ExpectedBar>();
-  const seen = new Set<string>(lateSids);
-  for (const f of frames) {
-    const m = JSON.parse(f.text);
-    if (m.type !== 'trade') continue;
-    const sid = /"sequential_id":(\d+)/.exec(f.text)![1];
-    if (seen.has(sid)) continue;
-    seen.add(sid);
-    const sec = Math.floor(m.trade_timestamp / 1000) * 1000;
-    const b = bars.get(sec);
-    const buy = m.ask_bid === 'BID' ? m.trade_volume : 0;
-    const sell = m.ask_bid === 'ASK' ? m.trade_volume : 0;
-    if (!b) {
-      bars.set(sec, { open: m.trade_price, high: m.trade_price, low: m.trade_price, close: m.trade_price, closeTs: m.trade_timestamp, volume: m.trade_volume, tradeCount: 1, buyVolume: buy, sellVolume: sell });
-      continue;
-    }
-    b.high = Math.max(b.high, m.trade_price);
-    b.low = Math.min(b.low, m.trade_price);
-    if (m.trade_timestamp >= b.closeTs) [b.close, b.closeTs] = [m.trade_price, m.trade_timestamp];
-    b.volume += m.trade_volume;
-    b.tradeCount++;
-    b.buyVolume += buy;
-    b.sellVolume += sell;
-  }
-  return bars;
-}
+import { barsFrom, collectorEnv, fakeExchange, Observer, sleep, startCollect } from './support.js';
 
 /** Best bid/ask of the last book before `endMs` (exchange time). */
 function bookBefore(frames: { text: string }[], endMs: number): { bid: number; ask: number; ts: number } | null {

@@ -5,7 +5,7 @@
 // S + 1 s + grace. Trades for a closed second are late: counted, not applied (the row is final).
 // Book fields come from the last book whose exchange time is before the second's end.
 // Rows are emitted only for seconds the feed covered completely: from the first whole second
-// after a (re)connect to the last whole second before a disconnect. No rows are invented for a gap.
+// after a (re)connected subscription went live to the last whole second before a disconnect. No rows are invented for a gap.
 import type { Ohlcv } from '../ohlcv.js';
 
 export interface TradeInput {
@@ -86,7 +86,7 @@ export class BarBuilder {
     this.bookHistory = options.bookHistory ?? 64;
   }
 
-  /** The feed is (re)connected at local time recvTsMs: coverage starts at the next whole second. */
+  /** The feed's subscription is live as of local time recvTsMs: coverage starts at the next whole second. */
   connected(recvTsMs: number): void {
     this.nextSecMs = floorSec(this.exchangeNow(recvTsMs)) + SEC;
     this.coverageStartMs = this.nextSecMs;

@@ -22,6 +22,17 @@ describe.concurrent('fault injection', () => {
     expect(ex.stats.binance.connectionsRejected).toBe(1);
   });
 
+  test('delays an Upbit subscription: no data until it takes effect, then the snapshot and the stream', async ({ t }) => {
+    const ex = await t.exchange();
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    ex.faults.delaySubscriptions('upbit', { delayMs: 600 });
+    const sentMs = Date.now();
+    upbit.send([{ ticket: 'd' }, { type: 'orderbook', codes: ['KRW-BTC'] }]);
+    await upbit.waitFrames(2);
+    // A lower bound only: a loaded machine delays the first frame further, never less.
+    expect(upbit.frames[0].recvTsMs - sentMs).toBeGreaterThanOrEqual(600);
+  });
+
   test('stalls data while pings, pongs and Upbit status replies keep flowing', async ({ t }) => {
     const ex = await t.exchange({ binance: { pingIntervalMs: 150, pongTimeoutMs: 400 }, upbit: { statusIntervalMs: 10_000 } });
     const binance = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`);

@@ -7,6 +7,7 @@ import { startFakeExchange, type FakeExchange } from '../server.js';
 import type { FakeExchangeInput } from '../options.js';
 
 export interface ReceivedFrame {
+  recvTsMs: number;
   text: string;
   isBinary: boolean;
 }
@@ -68,7 +69,7 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      this.frames.push({ text: buf.toString('utf8'), isBinary });
+      this.frames.push({ text: buf.toString('utf8'), isBinary, recvTsMs: Date.now() });
     });
     ws.on('ping', () => this.pingsReceived++);
     ws.on('close', (code, reason) => {

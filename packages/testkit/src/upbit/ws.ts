@@ -125,10 +125,15 @@ export class UpbitWsServer {
         this.sendListSubscriptions(session, request.ticket);
         return;
       }
-      session.format = request.format ?? 'DEFAULT';
-      // Undocumented whether a new request adds or replaces: the newest request is the full set.
-      session.subscriptions = request.subscriptions;
-      this.sendSnapshots(session);
+      const apply = () => {
+        session.format = request.format ?? 'DEFAULT';
+        // Undocumented whether a new request adds or replaces: the newest request is the full set.
+        session.subscriptions = request.subscriptions;
+        this.sendSnapshots(session);
+      };
+      const delayMs = this.deps.faults.takeSubscribeDelay('upbit');
+      if (delayMs > 0) setTimeout(() => this.sessions.has(session) && apply(), delayMs);
+      else apply();
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       this.deps.stats.errorsSent++;

@@ -22,17 +22,8 @@ import {
 } from '@cqt/features';
 import { predictFlags } from './command.js';
 
-/** Defaults of the run options, from the flag table. */
-export const DEFAULTS = {
-  intervalSec: predictFlags.intervalSec.default,
-  horizonSec: predictFlags.horizonSec.default,
-  delaySec: predictFlags.delaySec.default,
-  kVol: predictFlags.kVol.default,
-  rMinBps: predictFlags.rMinBps.default,
-  costMultiplier: predictFlags.costMultiplier.default,
-  /** Snapshots per transaction in --backfill. */
-  backfillBatch: 100,
-} as const;
+/** Snapshots per transaction in --backfill. */
+const BACKFILL_BATCH = 100;
 
 export interface PredictOptions {
   /** Upbit market (default: first of CQT_UPBIT_MARKETS). */
@@ -122,9 +113,9 @@ function resolvePlan(options: PredictOptions, config: ReturnType<typeof loadConf
   if ((options.from !== undefined || options.to !== undefined) && !options.backfill) throw new UsageError('--from/--to need --backfill', 'cqt predict --backfill --from … --to …');
   if (options.backfill && (options.from === undefined || options.to === undefined)) throw new UsageError('--backfill needs --from and --to', 'cqt predict --backfill --from 2026-11-23T00:00:00Z --to 2026-11-23T01:00:00Z');
   if (options.durationSec !== undefined && (options.once || options.backfill)) throw new UsageError('--duration applies to the live loop only', 'drop --duration, or --once/--backfill');
-  const intervalSec = wholeSeconds(options.intervalSec ?? DEFAULTS.intervalSec, '--interval');
-  const horizonSec = wholeSeconds(options.horizonSec ?? DEFAULTS.horizonSec, '--horizon');
-  const delaySec = options.delaySec ?? DEFAULTS.delaySec;
+  const intervalSec = wholeSeconds(options.intervalSec ?? predictFlags.intervalSec.default, '--interval');
+  const horizonSec = wholeSeconds(options.horizonSec ?? predictFlags.horizonSec.default, '--horizon');
+  const delaySec = options.delaySec ?? predictFlags.delaySec.default;
   if (!(delaySec >= 0 && delaySec < 60)) throw new UsageError(`invalid --delay ${delaySec}`, 'a delay from 0 to 60 s, e.g. 2.5s');
   const symbol = options.symbol?.toUpperCase() ?? config.upbitMarkets[0];
   const binanceSymbol = options.binanceSymbol?.toUpperCase() ?? config.binanceSymbols[0];
@@ -132,9 +123,9 @@ function resolvePlan(options: PredictOptions, config: ReturnType<typeof loadConf
   if (!/^[A-Z0-9]+$/.test(binanceSymbol)) throw new UsageError(`invalid --binance-symbol "${binanceSymbol}"`, 'a Binance USD-M symbol such as BTCUSDT');
   const barrier = {
     feePerSide: config.feePerSideBps / 10_000,
-    rMin: nonNegative(options.rMinBps ?? DEFAULTS.rMinBps, '--r-min-bps') / 10_000,
-    costMultiplier: nonNegative(options.costMultiplier ?? DEFAULTS.costMultiplier, '--cost-multiplier'),
-    kVol: nonNegative(options.kVol ?? DEFAULTS.kVol, '--k-vol'),
+    rMin: nonNegative(options.rMinBps ?? predictFlags.rMinBps.default, '--r-min-bps') / 10_000,
+    costMultiplier: nonNegative(options.costMultiplier ?? predictFlags.costMultiplier.default, '--cost-multiplier'),
+    kVol: nonNegative(options.kVol ?? predictFlags.kVol.default, '--k-vol'),
   };
   return {
     symbol,
@@ -243,7 +234,7 @@ async function backfill(db: Db, plan: Plan, options: PredictOptions, log: (line:
   };
   for (let t0Ms = Math.ceil(fromMs / plan.intervalMs) * plan.intervalMs; t0Ms <= toMs && !options.signal?.aborted; t0Ms += plan.intervalMs) {
     batch.push(await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot));
-    if (batch.length >= DEFAULTS.backfillBatch) await flush();
+    if (batch.length >= BACKFILL_BATCH) await flush();
   }
   if (batch.length) await flush();
   return tally.result('backfill', db, plan);

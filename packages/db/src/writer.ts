@@ -229,12 +229,12 @@ export class BulkWriter<T extends TableName> {
   }
 
   /**
-   * Dedupes on the key (last wins: ON CONFLICT cannot touch one row twice in a statement) and
-   * turns each row into Postgres text values. Values the database would accept but that are
+   * Dedupes on the key (ON CONFLICT cannot touch one row twice in a statement; which row stays
+   * follows the conflict mode, see dedupeByKey) and turns each row into Postgres text values. Values the database would accept but that are
    * wrong (NaN, Infinity, invalid Date, NUL characters) are rejected here, row by row.
    */
   private prepare(batch: RowOf<T>[]): { cols: ColumnMeta[]; rows: PreparedRow[] } {
-    const unique = dedupeByKey(batch as Record<string, unknown>[], this.meta.keyProps);
+    const unique = dedupeByKey(batch as Record<string, unknown>[], this.meta.keyProps, this.opts.onConflict === 'ignore' ? 'first' : 'last');
     this.stats.duplicatesInBatch += batch.length - unique.length;
     const cols = this.meta.columns.filter((c) => unique.some((r) => r[c.prop] !== undefined));
     const rows: PreparedRow[] = [];
@@ -303,12 +303,16 @@ function q(ident: string): string {
   return `"${ident.replace(/"/g, '""')}"`;
 }
 
-/** Last row wins for a repeated key: ON CONFLICT cannot touch one row twice in a statement. */
-function dedupeByKey(rows: Record<string, unknown>[], keyProps: string[]): Record<string, unknown>[] {
+/**
+ * One row per key, because ON CONFLICT cannot touch one row twice in a statement. The row kept is
+ * the one the conflict mode would keep across batches: the last ('update' replaces) or the first
+ * ('ignore': the first receipt wins, so a repeat in the same batch must not replace it either).
+ */
+function dedupeByKey(rows: Record<string, unknown>[], keyProps: string[], keep: 'first' | 'last'): Record<string, unknown>[] {
   const byKey = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const key = keyProps.map((p) => keyText(row[p])).join('\u0001');
-    byKey.set(key, row);
+    if (keep === 'last' || !byKey.has(key)) byKey.set(key, row);
   }
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }

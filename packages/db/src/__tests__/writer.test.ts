@@ -59,6 +59,16 @@ describeBackends('storage', ({ db, backend }) => {
     expect(w.stats.duplicatesInBatch).toBe(3);
   });
 
+  it("'ignore' (first receipt wins) keeps the first of repeated keys inside one batch", async () => {
+    const w = createWriter(db(), 'market_1s', { onConflict: 'ignore' });
+    const rows = [...bars('REP1', 3), ...bars('REP1', 3).map((r) => ({ ...r, close: -1 }))];
+    await w.write(rows);
+    await w.close();
+    const got = await db().sql`select close from market_1s where symbol = 'REP1' order by ts`;
+    expect(got.map((g) => g.close)).toEqual([100.5, 101.5, 102.5]);
+    expect(w.stats.duplicatesInBatch).toBe(3);
+  });
+
   it("'ignore' keeps the existing row", async () => {
     const first = createWriter(db(), 'market_1s');
     await first.write(bars('IGN', 2));

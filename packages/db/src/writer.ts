@@ -333,10 +333,17 @@ function toText(v: unknown, col: ColumnMeta): string | null {
     return String(v);
   }
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  // PostgreSQL text cannot hold NUL, and jsonb refuses the \u0000 escape JSON.stringify makes of it.
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  if (typeof v === 'string' ? text.includes('\u0000') : text.includes('\\u0000')) {
-    throw new RangeError(`${col.name}: contains a NUL character`);
-  }
-  return text;
+  // PostgreSQL text cannot hold NUL, and jsonb refuses the \u0000 escape JSON.stringify makes of
+  // one. Only a real NUL counts: the six characters `\u0000` in a string are ordinary text (a raw
+  // frame that spells the escape), so the value is searched, not its JSON.
+  if (holdsNul(v)) throw new RangeError(`${col.name}: contains a NUL character`);
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Whether a string, or any string or key inside an array or object, holds a U+0000 character. */
+function holdsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(holdsNul);
+  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.entries(v).some(([k, x]) => k.includes('\u0000') || holdsNul(x));
+  return false;
 }

@@ -94,6 +94,26 @@ describeBackends('storage', ({ db, backend }) => {
     expect(r.detail).toEqual(detail);
   });
 
+  it('keeps JSON and text holding the six characters \\u0000, and refuses only a real NUL character', async () => {
+    const ts = new Date(Date.UTC(2026, 0, 3));
+    // A parse_error row worth keeping: the frame spelled a NUL escape, it did not contain a NUL.
+    const escaped = String.raw`{"p":"\u0000"}`;
+    const rejected: string[] = [];
+    const w = createWriter(db(), 'feed_events', { onReject: (_rows, reason) => rejected.push(reason) });
+    await w.write([
+      { ts, source: 'nul-test', kind: 'escaped', symbol: escaped, detail: { raw: escaped, [escaped]: 1 } },
+      { ts, source: 'nul-test', kind: 'real-in-json', detail: { raw: 'a\u0000b' } },
+      { ts, source: 'nul-test', kind: 'real-in-key', detail: { ['a\u0000b']: 1 } },
+      { ts, source: 'nul-test', kind: 'real-in-text', symbol: 'a\u0000b' },
+    ]);
+    await w.close();
+    const got = await db().sql`select kind, symbol, detail from feed_events where source = 'nul-test'`;
+    expect(got.map((r) => ({ ...r }))).toEqual([{ kind: 'escaped', symbol: escaped, detail: { raw: escaped, [escaped]: 1 } }]);
+    expect(escaped).toHaveLength(14);
+    expect(w.stats.rejected).toBe(3);
+    expect(rejected).toEqual(['detail: contains a NUL character', 'detail: contains a NUL character', 'symbol: contains a NUL character']);
+  });
+
   it('rejects non-finite numbers and rows the database refuses, and keeps the rest of the batch', async () => {
     const rejected: string[] = [];
     const w = createWriter(db(), 'market_1s', { onReject: (_rows, reason) => rejected.push(reason) });

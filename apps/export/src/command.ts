@@ -29,7 +29,7 @@ export const exportFlags = {
       return text !== '' && value > 0 && value < 1 ? value : undefined;
     },
   },
-  withRaw: { flag: '--with-raw', describe: 'add raw columns joined backward as of recv_ts <= t0 (market_1s, mark price, futures metrics)' },
+  withRaw: { flag: '--with-raw', describe: 'add raw columns as of t0: the newest row with recv_ts <= t0 and ts <= t0, ties to the newest ts (market_1s, mark price, futures metrics)' },
   partitionBy: {
     flag: '--partition-by',
     arg: '<key>',

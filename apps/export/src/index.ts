@@ -1,7 +1,7 @@
 // `cqt export`: one Parquet row per feature snapshot t0 — features, prediction fields and the
 // triple-barrier label over (t0, t0+H] with its label_ts = t0 + H — built through DuckDB.
 // Rows stream from the store in pages (bounded memory), labels are computed per page on the
-// market_1s price path, raw columns (--with-raw) are joined backward as of recv_ts <= t0, and the
+// market_1s price path, raw columns (--with-raw) are joined backward as of t0 (recv_ts <= t0 and ts <= t0), and the
 // file appears atomically (temp + rename): a failed or interrupted export leaves nothing behind.
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,17 +147,19 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
     if (options.withRaw) {
       const joins: string[] = [];
       const rawCols: string[] = [];
-      for (const spec of rawSpecs(symbol, binanceSymbol)) {
-        const cols: DuckColumn[] = [{ name: 'recv_ts', type: 'TIMESTAMPTZ' }, ...spec.columns];
+      for (const [i, spec] of rawSpecs(symbol, binanceSymbol).entries()) {
+        const cols: DuckColumn[] = [{ name: 'recv_ts', type: 'TIMESTAMPTZ' }, { name: 'ts', type: 'TIMESTAMPTZ' }, ...spec.columns];
         await duck.createTable(spec.name, cols);
         for await (const page of rawPages(db.sql, spec, fromMs - RAW_LOOKBACK_MS, toMs + RAW_SLACK_MS)) {
           abortCheck();
           await duck.append(spec.name, cols, page);
         }
         progress(`raw ${spec.name}`);
-        // Backward as-of: the newest raw row received at or before t0, never one after it.
-        joins.push(`ASOF LEFT JOIN ${ident(spec.name)} ON d.ts >= ${ident(spec.name)}.recv_ts`);
-        rawCols.push(...spec.columns.map((c) => `${ident(spec.name)}.${ident(c.name)}`));
+        const pick = `${spec.name}_asof`;
+        await duck.run(asOfPickTable(pick, spec.name));
+        const [k, x] = [`k${i}`, `x${i}`];
+        joins.push(`ASOF LEFT JOIN ${ident(pick)} ${k} ON d.ts >= ${k}.known_ts LEFT JOIN ${ident(spec.name)} ${x} ON ${x}.ts = ${k}.pick_ts`);
+        rawCols.push(...spec.columns.map((c) => `${x}.${ident(c.name)}`));
       }
       select = `SELECT d.*, ${rawCols.join(', ')} FROM dataset d ${joins.join(' ')}`;
     }
@@ -218,6 +220,21 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 }
 
 const share = (n: number, total: number) => (total ? n / total : 0);
+
+/**
+ * The as-of pick of one raw table: a t0 may use a row once it was received and its exchange ts has
+ * passed (recv_ts <= t0 and ts <= t0, i.e. known_ts = greatest(recv_ts, ts) <= t0), and takes the
+ * newest received of those, ties (one REST poll returns several points) to the newest ts. An ASOF
+ * join on known_ts finds the last row usable at t0; `pick_ts` is the ts of the best row among all
+ * rows usable by then (a running maximum of (recv_ts, ts) over known_ts, peers included), so a row
+ * whose clock ran ahead can neither leak in early nor hide a row received with it. ts is unique
+ * within a raw table (its key, one symbol/metric), so pick_ts names one row.
+ */
+function asOfPickTable(name: string, raw: string): string {
+  return `CREATE TABLE ${ident(name)} AS
+    SELECT DISTINCT known_ts, max({'recv_ts': recv_ts, 'ts': ts}) OVER (ORDER BY known_ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW).ts AS pick_ts
+    FROM (SELECT greatest(recv_ts, ts) AS known_ts, recv_ts, ts FROM ${ident(raw)})`;
+}
 
 /** Labels one page of snapshots on the price path (t0 .. last t0 + H), as dataset rows. */
 async function labelPage(

@@ -78,7 +78,7 @@ export interface RawSpec {
   columns: Array<{ name: string; type: 'DOUBLE' | 'TIMESTAMPTZ' }>;
 }
 
-/** Raw tables joined as of recv_ts <= t0 by --with-raw: the latest row known at each t0. */
+/** Raw tables joined as of t0 by --with-raw (recv_ts <= t0 and ts <= t0): the latest row known at each t0. */
 export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
   const metric = (metricName: string, column: string): RawSpec => ({
     name: `raw_${column}`,
@@ -130,7 +130,7 @@ export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] 
 
 /**
  * Every row of one raw source with ts in (fromMs, toMs], page by page in key order. The as-of
- * join itself is on recv_ts (in DuckDB); reading by ts keeps each page an index range scan.
+ * pick itself is made in DuckDB; reading by ts keeps each page an index range scan.
  */
 export function rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
   return keysetPages(fromMs, toMs, BULK_PAGE_ROWS, (after, to, limit) => spec.select(sql, after, to, limit));

@@ -50,12 +50,38 @@ async function seed(db: Db): Promise<Seeded> {
     ['feature_snapshots', snapshots],
     ['binance_mark_price_1s', marks],
     ['predictions', predictions],
+    ['binance_futures_metrics', ETH_OI],
   ] as const) {
     const w = createWriter(db, table);
     await w.write(rows as never[]);
     await w.close();
   }
   return { bars, snapshots, marks };
+}
+
+const MIN = 60_000;
+/**
+ * ETHUSDT open interest (its own symbol, so the BTCUSDT raw columns above stay as they were): one
+ * REST poll at 30 min + 2 s returns three 5-minute points with one recv_ts, and a point whose ts
+ * is 3 s after its recv_ts (exchange clock ahead) is received 1 s before the 49:55 snapshot.
+ */
+const ETH_OI: RowOf<'binance_futures_metrics'>[] = [
+  { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 15 * MIN), value: 15, recvTs: new Date(T0 + 30 * MIN + 2000) },
+  { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 20 * MIN), value: 20, recvTs: new Date(T0 + 30 * MIN + 2000) },
+  { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 25 * MIN), value: 25, recvTs: new Date(T0 + 30 * MIN + 2000) },
+  { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 49 * MIN + 57_000), value: 49, recvTs: new Date(T0 + 49 * MIN + 54_000) },
+];
+
+/** The raw row a t0 may see: recv_ts <= t0 and ts <= t0; the newest recv_ts, ties to the newest ts. */
+function rawAsOf<R extends { ts?: Date | null; recvTs?: Date | null }>(rows: readonly R[], t0Ms: number): R | null {
+  let best: R | null = null;
+  for (const r of rows) {
+    const recv = r.recvTs!.getTime();
+    const ts = r.ts!.getTime();
+    if (recv > t0Ms || ts > t0Ms) continue;
+    if (!best || recv > best.recvTs!.getTime() || (recv === best.recvTs!.getTime() && ts > best.ts!.getTime())) best = r;
+  }
+  return best;
 }
 
 async function readDuck(path: string) {
@@ -151,6 +177,27 @@ describeBackends('cqt export', ({ db }) => {
       expect({ t0, bar: (r.raw_bar_ts as Date).getTime() }).toEqual({ t0, bar: newestBarKnownAt(t0) });
       expect(r.raw_open_interest).toBeNull(); // never collected: null, not invented
     }
+  });
+
+  it('--with-raw takes, of rows received together, the newest ts, and never a row whose ts is after t0', async () => {
+    const file = join(out.path, 'raw-eth.parquet');
+    await run({ ...opts, out: file, withRaw: true, binanceSymbol: 'ETHUSDT' });
+    const { rows } = await readDuck(file);
+    const checked = { poll: 0, skew: 0 };
+    for (const r of rows) {
+      const t0 = (r.ts as Date).getTime();
+      const want = rawAsOf(ETH_OI, t0);
+      expect({ t0, oi: r.raw_open_interest, oiTs: (r.raw_open_interest_ts as Date | null)?.getTime() ?? null }).toEqual({
+        t0,
+        oi: want?.value ?? null,
+        oiTs: want?.ts?.getTime() ?? null,
+      });
+      if (want?.value === 25) checked.poll++;
+      if (t0 >= T0 + 49 * MIN + 54_000 && t0 < T0 + 49 * MIN + 57_000) checked.skew++;
+    }
+    // Both situations occurred in the export (rows after the poll, and the 49:55 snapshot).
+    expect(checked.poll).toBeGreaterThan(100);
+    expect(checked.skew).toBe(1);
   });
 
   it('reads back in an independent Parquet reader with UTC timestamps, doubles and strings', async () => {

@@ -11,6 +11,8 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),
   predict: () => import('./predict.js'),
+  // Last: ≥ 20 minutes of faults against two collectors (CQT_BENCH_SOAK_MIN).
+  soak: () => import('./soak.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

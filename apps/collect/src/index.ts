@@ -47,6 +47,8 @@ export interface CollectResult {
   events: Record<string, number>;
   streams: StreamStats[];
   captureFiles: string[];
+  /** --capture only: frames captured, frames not captured, and why the capture stopped (null: it did not). */
+  capture?: { frames: number; framesDropped: number; error: string | null };
 }
 
 const WRITTEN_TABLES = [
@@ -65,11 +67,21 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     env: options.env,
     flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
   }).values;
+  let events: FeedEventLog | null = null;
+  const capture = options.captureDir
+    ? new FrameCapture(options.captureDir, {
+        onFailed: (error, path) => {
+          events?.record({ source: 'collector', kind: 'error', detail: { capture: path, error } });
+          log(`collect: capture stopped (${error}); collection continues`);
+        },
+        onDropped: (source, frames) => {
+          events?.record({ source: 'collector', kind: 'dropped', detail: { capture: source, frames } });
+          log(`collect: capture fell behind the disk: ${frames} ${source} frames not captured`);
+        },
+      })
+    : null;
   const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const startedAt = new Date();
-  const capture = options.captureDir ? new FrameCapture(options.captureDir) : null;
-
-  let events: FeedEventLog | null = null;
   const writers = Object.fromEntries(
     WRITTEN_TABLES.map((table) => [
       table,
@@ -144,8 +156,8 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
   const statusEverySec = options.statusIntervalSec ?? (process.stderr.isTTY ? 5 : 60);
   const statusTimer = setInterval(() => {
     const pending = Object.values(writers).reduce((n, w) => n + w.pending, 0);
-    if (options.jsonStatus) process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), streams, pendingRows: pending })}\n`);
-    else log(statusLine(streams, Date.now(), prevFrames, statusEverySec, pending));
+    if (options.jsonStatus) process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), streams, pendingRows: pending, ...(capture && { capture: captureState(capture) }) })}\n`);
+    else log(`${statusLine(streams, Date.now(), prevFrames, statusEverySec, pending)}${capture ? ` | ${capture.describe()}` : ''}`);
   }, statusEverySec * 1000);
 
   await new Promise<void>((resolve) => {
@@ -183,8 +195,11 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     events: Object.fromEntries(events.counts),
     streams,
     captureFiles: capture?.files ?? [],
+    ...(capture && { capture: captureState(capture) }),
   };
 }
+
+const captureState = (c: FrameCapture) => ({ frames: c.frames, framesDropped: c.framesDropped, error: c.error });
 
 export function output(result: CollectResult): CommandOutput {
   const lost = Object.values(result.rowsDropped).reduce((a, b) => a + b, 0) + Object.values(result.rowsUnwritten).reduce((a, b) => a + b, 0);
@@ -197,6 +212,8 @@ export function output(result: CollectResult): CommandOutput {
         ...Object.entries(result.rowsWritten).map(([t, n]) => `  ${t.padEnd(26)} ${n} rows${result.rowsRejected[t] ? `, ${result.rowsRejected[t]} refused` : ''}`),
         lost ? `  NOT WRITTEN: ${JSON.stringify({ dropped: result.rowsDropped, unwritten: result.rowsUnwritten })}` : '  nothing dropped',
         ...(result.captureFiles.length ? [`  capture: ${result.captureFiles.join(', ')}`] : []),
+        ...(result.capture?.error ? [`  CAPTURE STOPPED: ${result.capture.error}; ${result.capture.framesDropped} frames not captured`] : []),
+        ...(result.capture && !result.capture.error && result.capture.framesDropped ? [`  capture fell behind the disk: ${result.capture.framesDropped} frames not captured`] : []),
       ].join('\n'),
   };
 }

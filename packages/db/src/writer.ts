@@ -5,11 +5,15 @@
 // backends (why not COPY: docs/decisions.md, decision 5).
 // A batch that fails on its data (SQLSTATE 22/23) is bisected so only the offending rows are
 // refused; any other failure (database away, not accepting connections, …) is retried until the
-// batch lands, so nothing collected is thrown away for a reason that is not the data's.
+// batch lands, so nothing collected is thrown away for a reason that is not the data's. Only
+// close(timeout) ends the retrying, because a process must be able to stop during an outage; what
+// is left then is counted and, with a spill dir, saved to a file the next start replays.
+import { unlinkSync } from 'node:fs';
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './open.js';
 import { isDataError } from './errors.js';
 import { tables, type TableName } from './schema.js';
+import { listSpillFiles, readSpillFile, writeSpillFile, type SpillHeader, type SpillRow } from './spill.js';
 
 export type RowOf<T extends TableName> = (typeof tables)[T]['$inferInsert'];
 
@@ -33,6 +37,8 @@ export interface WriterOptions {
   onDrop?: (count: number) => void;
   /** A failure that will be retried (for logging / feed_events). */
   onRetry?: (err: unknown, attempt: number) => void;
+  /** Where close() saves the rows it could not write (a spill file; see replaySpills). */
+  spillDir?: string;
 }
 
 export interface WriterStats {
@@ -76,21 +82,27 @@ export function tableMeta(name: TableName): TableMeta {
   return meta;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class BulkWriter<T extends TableName> {
   readonly stats: WriterStats = { queued: 0, written: 0, duplicatesInBatch: 0, rejected: 0, dropped: 0, retries: 0, batches: 0 };
   private readonly meta: TableMeta;
-  private readonly opts: Required<Omit<WriterOptions, 'onReject' | 'onDrop' | 'onRetry'>> & WriterOptions;
+  private readonly opts: Required<Omit<WriterOptions, 'onReject' | 'onDrop' | 'onRetry' | 'spillDir'>> & WriterOptions;
   private queue: RowOf<T>[] = [];
   private draining: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private roomWaiters: Array<() => void> = [];
   private closed = false;
+  /** close() gave up on the database: nothing is sent or retried any more. */
+  private stopped = false;
+  /** Ends the backoff pause of a failing batch early (close() giving up). */
+  private wakeBackoff: (() => void) | null = null;
+  /** Rows at the head of the queue already prepared (and any invalid ones refused) for sending. */
+  private preparedHead = 0;
   private lastError: unknown = null;
   private fatal: unknown = null;
   /** Why the most recent row was rejected (see stats.rejected). */
   lastRejectReason: string | null = null;
+  /** The file close() saved unwritten rows to, if it had to (and a spill dir was given). */
+  spillFile: string | null = null;
 
   constructor(
     private readonly db: Db,
@@ -120,6 +132,7 @@ export class BulkWriter<T extends TableName> {
     if (this.closed) throw new Error(`writer for ${this.table} is closed`);
     let i = 0;
     while (i < rows.length) {
+      if (this.closed) throw new Error(`writer for ${this.table} is closed`);
       const room = this.opts.maxQueueRows - this.queue.length;
       if (room <= 0) {
         if (this.opts.overflow === 'drop') {
@@ -143,7 +156,7 @@ export class BulkWriter<T extends TableName> {
 
   /** Resolves when every row queued so far is committed (or rejected). */
   async flush(): Promise<void> {
-    while ((this.queue.length > 0 || this.draining) && !this.fatal) {
+    while ((this.queue.length > 0 || this.draining) && !this.fatal && !this.stopped) {
       this.kick();
       await this.draining;
     }
@@ -151,25 +164,58 @@ export class BulkWriter<T extends TableName> {
   }
 
   /**
-   * Flushes and stops. With a timeout, gives up waiting for an unreachable database and returns
-   * the number of rows left unwritten, so the caller can say exactly what was lost.
+   * Flushes and stops. With a timeout, gives up on an unreachable database: stops retrying (no
+   * timer is left, so the process can exit), saves what is left to a spill file when a spill dir
+   * was given (`spillFile`), and returns the number of rows left unwritten, so the caller can say
+   * exactly what was not written and where it went.
    */
   async close(timeoutMs = Infinity): Promise<number> {
     const flushed = this.flush();
     if (Number.isFinite(timeoutMs)) {
       let t: NodeJS.Timeout | undefined;
-      await Promise.race([flushed, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
+      const timedOut = await Promise.race([flushed.then(() => false), new Promise<boolean>((r) => (t = setTimeout(() => r(true), timeoutMs)))]);
       clearTimeout(t);
+      if (timedOut) {
+        flushed.catch(() => {}); // it ends once the attempt in flight does; nothing waits for it
+        this.giveUp();
+      }
     } else {
       await flushed;
     }
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const wake of this.roomWaiters.splice(0)) wake();
     return this.queue.length;
   }
 
+  private giveUp(): void {
+    this.stopped = true;
+    this.wakeBackoff?.();
+    if (this.queue.length > 0 && this.opts.spillDir) this.spill(this.opts.spillDir);
+  }
+
+  /**
+   * Saves the queue (the batch in flight included: it stays queued until committed) to a spill
+   * file. Should that batch still commit, the replay finds its rows present: upserts make that
+   * harmless. Rows whose values could never be sent are refused here, not saved.
+   */
+  private spill(dir: string): void {
+    const rows: SpillRow[] = [];
+    (this.queue as Record<string, unknown>[]).forEach((row, i) => {
+      try {
+        const texts: SpillRow = {};
+        for (const c of this.meta.columns) if (row[c.prop] !== undefined) texts[c.prop] = toText(row[c.prop], c);
+        rows.push(texts);
+      } catch (err) {
+        if (i >= this.preparedHead) this.reject([row], (err as Error).message); // else refused already
+      }
+    });
+    this.spillFile = writeSpillFile(dir, { table: this.table, onConflict: this.opts.onConflict, location: this.db.location }, rows);
+  }
+
   private armTimer(): void {
-    if (this.timer || this.draining) return;
+    if (this.timer || this.draining || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.kick();
@@ -181,7 +227,7 @@ export class BulkWriter<T extends TableName> {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.draining || this.queue.length === 0) return;
+    if (this.draining || this.queue.length === 0 || this.stopped) return;
     this.draining = this.drain()
       .catch((err) => {
         // Not a database failure and not a data error: a bug. Surface it through flush().
@@ -198,29 +244,49 @@ export class BulkWriter<T extends TableName> {
       // The batch stays at the head of the queue until committed, so a crash loop or a close()
       // timeout never loses it silently: it is counted in `pending`.
       const batch = this.queue.slice(0, this.opts.batchRows);
-      await this.sendWithRetry(batch);
+      this.preparedHead = batch.length;
+      if (!(await this.sendWithRetry(batch))) return; // given up: the batch stays counted in `pending`
       this.queue.splice(0, batch.length);
+      this.preparedHead = 0;
       for (const wake of this.roomWaiters.splice(0)) wake();
-      if (this.closed) break;
+      if (this.closed || this.stopped) break;
     }
   }
 
-  private async sendWithRetry(batch: RowOf<T>[]): Promise<void> {
+  /** True once the batch is committed; false when close() gave up on it. */
+  private async sendWithRetry(batch: RowOf<T>[]): Promise<boolean> {
     const prepared = this.prepare(batch);
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !this.stopped; attempt++) {
       try {
         if (prepared.rows.length > 0) await this.sendBisecting(prepared.cols, prepared.rows);
         this.lastError = null;
         this.stats.batches++;
-        return;
+        return true;
       } catch (err) {
         this.lastError = err;
+        if (this.stopped) break;
         this.stats.retries++;
         this.opts.onRetry?.(err, attempt);
         const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(attempt - 1, 10));
-        await sleep(backoff * (0.5 + Math.random() / 2));
+        await this.pause(backoff * (0.5 + Math.random() / 2));
       }
     }
+    return false;
+  }
+
+  /** A backoff pause that close() can end early (wakeBackoff), so no timer outlives the writer. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeBackoff = null;
+        resolve();
+      }, ms);
+      this.wakeBackoff = () => {
+        clearTimeout(t);
+        this.wakeBackoff = null;
+        resolve();
+      };
+    });
   }
 
   /** The last transient error while retrying, if the database is currently failing. */
@@ -346,4 +412,60 @@ function holdsNul(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(holdsNul);
   if (v && typeof v === 'object' && !(v instanceof Date)) return Object.entries(v).some(([k, x]) => k.includes('\u0000') || holdsNul(x));
   return false;
+}
+
+export interface SpillReplay {
+  file: string;
+  table: string;
+  /** Rows in the file (0 when it could not be read). */
+  rows: number;
+  written: number;
+  rejected: number;
+  /** replayed: written and removed. kept: the database failed meanwhile, retried next time.
+   * other-database: saved for another location, left alone. unreadable: not a complete spill file. */
+  status: 'replayed' | 'kept' | 'other-database' | 'unreadable';
+  reason?: string;
+}
+
+/**
+ * Writes the rows of every spill file in dir that belongs to this database, and removes each file
+ * once all its rows are committed (or refused for their data). Rows that were written meanwhile
+ * are upserted again with the file's conflict mode, so a replay is idempotent; a file whose replay
+ * failed stays for the next one.
+ */
+export async function replaySpills(db: Db, dir: string, options: { timeoutMs?: number } = {}): Promise<SpillReplay[]> {
+  const results: SpillReplay[] = [];
+  for (const file of listSpillFiles(dir)) {
+    const result: SpillReplay = { file, table: '', rows: 0, written: 0, rejected: 0, status: 'replayed' };
+    results.push(result);
+    let writer: BulkWriter<TableName> | null = null;
+    try {
+      await readSpillFile(
+        file,
+        (header: SpillHeader) => {
+          Object.assign(result, { table: header.table, rows: header.rows });
+          if (!(header.table in tables)) throw new Error(`unknown table ${header.table}`);
+          if (header.location !== db.location) {
+            result.status = 'other-database';
+            result.reason = `saved for ${header.location}`;
+            return false;
+          }
+          writer = createWriter(db, header.table as TableName, { onConflict: header.onConflict });
+          return true;
+        },
+        // Text values go through toText unchanged and the SQL casts restore their types.
+        (rows) => writer!.write(rows as unknown as RowOf<TableName>[]),
+      );
+    } catch (err) {
+      Object.assign(result, { status: 'unreadable', reason: (err as Error).message });
+    }
+    const w = writer as BulkWriter<TableName> | null;
+    if (!w) continue;
+    const unwritten = await w.close(options.timeoutMs ?? 60_000);
+    Object.assign(result, { written: w.stats.written, rejected: w.stats.rejected });
+    if (result.status !== 'replayed') continue;
+    if (unwritten > 0) Object.assign(result, { status: 'kept', reason: `${unwritten} rows not written: ${String(w.failing)}` });
+    else unlinkSync(file);
+  }
+  return results;
 }

@@ -29,6 +29,10 @@ export const exportFlags = {
       return text !== '' && value > 0 && value < 1 ? value : undefined;
     },
   },
+  otherHorizonRt: {
+    flag: '--other-horizon-r-t',
+    describe: "without a predictions row of --horizon, label with the snapshot's r_t though it was computed for another horizon (r_t_source 'snapshot', r_t_horizon_sec says which)",
+  },
   withRaw: { flag: '--with-raw', describe: 'add raw columns as of t0: the newest row with recv_ts <= t0 and ts <= t0, ties to the newest ts (market_1s, mark price, futures metrics)' },
   partitionBy: {
     flag: '--partition-by',

@@ -25,6 +25,8 @@ export interface ExportOptions {
   intervalSec?: number;
   /** Fixed barrier half-width instead of each snapshot's r_t. */
   rT?: number;
+  /** Without a predictions row of the horizon, use the snapshot's r_t though it was computed for another horizon. */
+  otherHorizonRt?: boolean;
   withRaw?: boolean;
   partitionBy?: 'date';
   /** Also write rows whose label is not complete (gap, incomplete, no price), with label null. */
@@ -72,6 +74,8 @@ const PG_TO_DUCK: Record<string, DuckType> = {
 const LABEL_COLUMNS: DuckColumn[] = [
   { name: 'horizon_sec', type: 'INTEGER' },
   { name: 'r_t_used', type: 'DOUBLE' },
+  { name: 'r_t_source', type: 'VARCHAR' },
+  { name: 'r_t_horizon_sec', type: 'INTEGER' },
   { name: 'label', type: 'VARCHAR' },
   { name: 'label_status', type: 'VARCHAR' },
   { name: 'label_ts', type: 'TIMESTAMPTZ' },
@@ -133,7 +137,7 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
     for await (const page of snapshotPages(db.sql, symbol, fromMs, toMs, horizonSec)) {
       abortCheck();
       const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
-      const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, options.rT, skip);
+      const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, { fixedRt: options.rT, otherHorizonRt: options.otherHorizonRt ?? false }, skip);
       written += await duck.append(
         'dataset',
         datasetCols,
@@ -182,6 +186,12 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
       warnings.push(
         `${dominant.label} is ${(dominant.share * 100).toFixed(1)}% of labels: ` +
           (dominant.label === 'NONE' ? 'the barriers are rarely touched — use a smaller r_t (--r-t) or a longer --horizon' : 'the labels are one-sided — check the range and r_t'),
+      );
+    }
+    if (skipped.r_t_other_horizon) {
+      warnings.push(
+        `${skipped.r_t_other_horizon} snapshots have no predictions row for --horizon ${horizonSec} s and were left out: their r_t was computed for another horizon ` +
+          `(run \`cqt predict --backfill --horizon ${horizonSec}s\`, give --r-t, or accept it with --other-horizon-r-t)`,
       );
     }
     if (total === 0) warnings.push(`no rows: no complete labels for ${symbol} in the range (run \`cqt predict --backfill\` first?)`);
@@ -236,6 +246,36 @@ function asOfPickTable(name: string, raw: string): string {
     FROM (SELECT greatest(recv_ts, ts) AS known_ts, recv_ts, ts FROM ${ident(raw)})`;
 }
 
+export type BarrierSource = 'fixed' | 'prediction' | 'snapshot';
+
+/** The barrier half-width of one row and where it came from. */
+export interface Barrier {
+  rT: number;
+  source: BarrierSource;
+  /** The horizon r_t was computed for; null for a fixed one, or a snapshot's whose horizon is unknown. */
+  horizonSec: number | null;
+}
+
+export interface BarrierChoice {
+  fixedRt: number | undefined;
+  otherHorizonRt: boolean;
+}
+
+/**
+ * A row's barrier: --r-t, else the r_t of the predictions row of the export's horizon. The
+ * snapshot's own r_t belongs to whatever horizon the predictor ran with (r_t grows with the
+ * horizon), so it stands in only when asked (--other-horizon-r-t) and the row says so. A
+ * predictions row of the horizon whose r_t is null is final: sigma was missing for it too.
+ */
+export function chooseBarrier(s: SnapshotRow, choice: BarrierChoice): Barrier | { skip: 'no_r_t' | 'r_t_other_horizon' } {
+  const usable = (r: unknown): r is number => typeof r === 'number' && r >= 0 && r < Infinity;
+  if (choice.fixedRt !== undefined) return { rT: choice.fixedRt, source: 'fixed', horizonSec: null };
+  if (s.pred_horizon_sec !== null) return usable(s.pred_r_t) ? { rT: s.pred_r_t, source: 'prediction', horizonSec: s.pred_horizon_sec } : { skip: 'no_r_t' };
+  if (!usable(s.r_t)) return { skip: 'no_r_t' };
+  if (!choice.otherHorizonRt) return { skip: 'r_t_other_horizon' };
+  return { rT: s.r_t, source: 'snapshot', horizonSec: s.snapshot_horizon_sec };
+}
+
 /** Labels one page of snapshots on the price path (t0 .. last t0 + H), as dataset rows. */
 async function labelPage(
   db: Db,
@@ -243,18 +283,20 @@ async function labelPage(
   snapshots: SnapshotRow[],
   horizonSec: number,
   dataEndMs: number,
-  fixedRt: number | undefined,
+  choice: BarrierChoice,
   skip: (reason: string) => void,
 ): Promise<Record<string, unknown>[]> {
-  if (snapshots.length === 0) return [];
-  const events = snapshots.filter((s) => {
-    const r = fixedRt ?? s.pred_r_t ?? (s.r_t as number | null);
-    if (r === null || !(r >= 0 && r < Infinity)) {
-      skip('no_r_t');
-      return false;
+  const events: SnapshotRow[] = [];
+  const barriers: Barrier[] = [];
+  for (const s of snapshots) {
+    const barrier = chooseBarrier(s, choice);
+    if ('skip' in barrier) {
+      skip(barrier.skip);
+      continue;
     }
-    return true;
-  });
+    events.push(s);
+    barriers.push(barrier);
+  }
   if (events.length === 0) return [];
   const firstMs = events[0].ts.getTime();
   const lastMs = events[events.length - 1].ts.getTime();
@@ -264,17 +306,19 @@ async function labelPage(
   const prices: PriceRow[] = [];
   if (pathEndMs >= firstMs) for await (const p of pricePages(db.sql, symbol, firstMs, pathEndMs)) prices.push(...p);
   const path = pricePath(prices);
-  const halfWidth = Float64Array.from(events, (s) => fixedRt ?? s.pred_r_t ?? (s.r_t as number));
+  const halfWidth = Float64Array.from(barriers, (b) => b.rT);
   const t0Sec = Float64Array.from(events, (s) => s.ts.getTime() / 1000);
   const labels = labelTripleBarrier(path, { horizonSec, halfWidth, t0Sec });
   return events.map((s, e) => {
     const status = labels.status[e];
     const complete = status === LabelStatus.complete;
-    const { pred_r_t: _p, pred_horizon_sec: _h, ...features } = s;
+    const { pred_r_t: _p, pred_horizon_sec: _h, snapshot_horizon_sec: _s, ...features } = s;
     return {
       ...features,
       horizon_sec: horizonSec,
       r_t_used: halfWidth[e],
+      r_t_source: barriers[e].source,
+      r_t_horizon_sec: barriers[e].horizonSec,
       label: complete ? labelName(labels.label[e]) : null,
       label_status: statusName(status),
       label_ts: labels.labelTsSec[e] * 1000,

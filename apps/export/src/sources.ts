@@ -33,7 +33,10 @@ export interface SnapshotRow {
   symbol: string;
   ts: Date;
   pred_r_t: number | null;
+  /** H when a predictions row of the export's horizon exists, else null. */
   pred_horizon_sec: number | null;
+  /** The horizon the snapshot's own r_t was computed for: that of its one predictions row; null when it has none or several. */
+  snapshot_horizon_sec: number | null;
   k_vol_eff: number | null;
   r_min_eff: number | null;
   cost_roundtrip_est: number | null;
@@ -41,8 +44,10 @@ export interface SnapshotRow {
 
 /** feature_snapshots in [fromMs, toMs] with the prediction fields of horizon H, page by page. */
 export function snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: number, horizonSec: number): AsyncGenerator<SnapshotRow[]> {
+  // A snapshot's r_t belongs to the horizon of the predictions row written with it.
   return keysetPages(fromMs - 1, toMs, PAGE_ROWS, (after, to, limit) => sql<SnapshotRow[]>`
-      select f.*, p.r_t as pred_r_t, p.horizon_sec as pred_horizon_sec, p.k_vol_eff, p.r_min_eff, p.cost_roundtrip_est
+      select f.*, p.r_t as pred_r_t, p.horizon_sec as pred_horizon_sec, p.k_vol_eff, p.r_min_eff, p.cost_roundtrip_est,
+        (select case when count(*) = 1 then min(q.horizon_sec) end from predictions q where q.symbol = f.symbol and q.ts = f.ts) as snapshot_horizon_sec
       from feature_snapshots f
       left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
       where f.symbol = ${symbol} and f.ts > ${after} and f.ts <= ${to}

@@ -200,6 +200,31 @@ describeBackends('cqt export', ({ db }) => {
     expect(checked.skew).toBe(1);
   });
 
+  it("says where each row's barrier comes from, and refuses a snapshot r_t computed for another horizon unless asked", async () => {
+    // The predictor ran with H = 120: its predictions rows hold that horizon, and the snapshot's
+    // r_t is that horizon's. --horizon 300 has no predictions row: the snapshot's r_t is sized for 120 s.
+    const other = join(out.path, 'origin-other.parquet');
+    const refused = await run({ ...opts, out: other, horizonSec: 300 });
+    expect(refused.rows).toBe(0);
+    expect(refused.skipped.r_t_other_horizon).toBe(seeded.snapshots.length);
+    expect(refused.warnings.join(' ')).toMatch(/no predictions row for --horizon 300 s.*--other-horizon-r-t/);
+
+    const own = join(out.path, 'origin-own.parquet');
+    const ownResult = await run({ ...opts, out: own });
+    const ownRows = (await readDuck(own)).rows;
+    expect(ownRows.length).toBe(ownResult.rows);
+    expect(new Set(ownRows.map((r) => `${r.r_t_source}/${r.r_t_horizon_sec}`))).toEqual(new Set(['prediction/120']));
+
+    const allowed = await run({ ...opts, out: other, horizonSec: 300, otherHorizonRt: true });
+    const allowedRows = (await readDuck(other)).rows;
+    expect(allowed.rows).toBeGreaterThan(1000);
+    expect(new Set(allowedRows.map((r) => `${r.r_t_source}/${r.r_t_horizon_sec}/${r.horizon_sec}/${r.r_t_used}`))).toEqual(new Set([`snapshot/120/300/${R_T}`]));
+
+    const fixed = join(out.path, 'origin-fixed.parquet');
+    await run({ ...opts, out: fixed, horizonSec: 300, rT: 0.002 });
+    expect(new Set((await readDuck(fixed)).rows.map((r) => `${r.r_t_source}/${r.r_t_horizon_sec}/${r.r_t_used}`))).toEqual(new Set(['fixed/null/0.002']));
+  });
+
   it('reads back in an independent Parquet reader with UTC timestamps, doubles and strings', async () => {
     const file = join(out.path, 'plain.parquet');
     const { types } = await readDuck(file);

@@ -125,7 +125,14 @@ export { BarBuilder, type BarBuilderOptions } from './derived/bars.js';
 
 // Clients (I/O): a reconnecting WebSocket with watchdog and rotation, a REST call with timeout, and
 // a REST poller base owning schedule, rate-limit pauses and stop.
-export { FeedSocket, type FeedSocketOptions, type FeedSocketHandlers, type SocketCloseReason } from './client/feedSocket.js';
+export {
+  FeedSocket,
+  HandshakeRejectedError,
+  handshakeResumeAtMs,
+  type FeedSocketOptions,
+  type FeedSocketHandlers,
+  type SocketCloseReason,
+} from './client/feedSocket.js';
 export { fetchRest, RestTransportError, type RestResponse } from './client/rest.js';
 export { RestPoller } from './client/restPoller.js';
-export { readRetryAfterSec, nextMinuteMs, resumeAtMs, type RateLimitHint } from './client/pollTiming.js';
+export { readRetryAfterSec, readBannedUntilMs, nextMinuteMs, resumeAtMs, type RateLimitHint } from './client/pollTiming.js';

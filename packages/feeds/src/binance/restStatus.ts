@@ -1,8 +1,7 @@
 // Classifies a Binance REST response before its body is parsed: success, rate limited or banned
 // (429 / 418 with Retry-After and the ban end), or an API error body {"code":-1121,"msg":…}.
-import { readRetryAfterSec } from '../client/pollTiming.js';
+import { readBannedUntilMs, readRetryAfterSec } from '../client/pollTiming.js';
 import { readIntegerHeader, type HeaderSource } from '../http.js';
-import { isEpochMs } from '../time.js';
 
 export type BinanceResponseStatus =
   | { kind: 'ok'; usedWeight1m: number | null }
@@ -31,7 +30,7 @@ export function classifyBinanceResponse(httpStatus: number, headers: HeaderSourc
   const { code, msg } = readErrorBody(body);
   if (httpStatus === 429 || httpStatus === 418) {
     const retryAfterSec = readRetryAfterSec(headers);
-    return { kind: 'rate_limited', httpStatus, retryAfterSec, bannedUntilMs: bannedUntilMs(msg), code, msg, usedWeight1m };
+    return { kind: 'rate_limited', httpStatus, retryAfterSec, bannedUntilMs: readBannedUntilMs(msg), code, msg, usedWeight1m };
   }
   return { kind: 'error', httpStatus, code, msg, usedWeight1m };
 }
@@ -48,10 +47,4 @@ function readErrorBody(body: string): { code: number | null; msg: string } {
     // Not JSON: fall through and report the text itself.
   }
   return { code: null, msg: body.trim().slice(0, 200) };
-}
-
-function bannedUntilMs(msg: string): number | null {
-  const match = /banned until (\d+)/i.exec(msg);
-  const ms = match === null ? null : Number(match[1]);
-  return ms !== null && isEpochMs(ms) ? ms : null;
 }

@@ -6,9 +6,22 @@
 // - planned rotation before the exchange's connection age limit (Binance cuts at 24 h): the new
 //   socket is opened first and the old one closed only once the new one delivers data, so no
 //   second is missed (the overlap's duplicates are deduped downstream);
-// - client pings on an interval (Upbit closes after ~120 s of silence both ways).
+// - client pings on an interval (Upbit closes after ~120 s of silence both ways);
+// - a refused upgrade (429/418 rate limit or ban, 503 maintenance, 403 from a load balancer):
+//   `ws` leaves such a handshake hanging once anyone listens for 'unexpected-response', so the
+//   socket reads a bounded excerpt of the body, aborts the request itself and waits at least as
+//   long as the server asked (Retry-After, a ban's end) before the next attempt.
 // Lifecycle events are reported to the caller, who records them (feed_events).
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { readBannedUntilMs, readRetryAfterSec, resumeAtMs } from './pollTiming.js';
+
+/** How much of a refusal's body is read (the rest is never waited for) and how much is kept. */
+const REFUSAL_BODY_MAX_BYTES = 4096;
+const REFUSAL_BODY_TIMEOUT_MS = 2000;
+const REFUSAL_EXCERPT_CHARS = 200;
+/** setTimeout fires at once beyond 2^31 - 1 ms; a longer wait (a days-long ban) is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface FeedSocketOptions {
   name: string;
@@ -26,6 +39,38 @@ export interface FeedSocketOptions {
   stableAfterMs?: number;
   /** Handshake timeout. */
   connectTimeoutMs?: number;
+  /** A 418 (IP banned) naming neither Retry-After nor an end: wait this long before trying again. */
+  unnamedBanMs?: number;
+}
+
+/** The server answered the upgrade with an HTTP status instead of 101. */
+export class HandshakeRejectedError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    /** Retry-After in seconds (sent as seconds or as an HTTP date), null when absent. */
+    readonly retryAfterSec: number | null,
+    /** The end of a ban the body names (Binance -1003 "IP banned until <ms>"), null when none. */
+    readonly bannedUntilMs: number | null,
+    /** No attempt before this time (null: the usual backoff only). */
+    readonly resumeAtMs: number | null,
+    /** The start of the response body. */
+    readonly body: string,
+  ) {
+    super(`handshake rejected: HTTP ${httpStatus}`);
+    this.name = 'HandshakeRejectedError';
+  }
+}
+
+/**
+ * When a refused handshake may be retried: the ban's end, else Retry-After from now, else (418:
+ * banned for an unnamed time) `unnamedBanMs` from now; null: the server asked for no wait.
+ */
+export function handshakeResumeAtMs(
+  refusal: Pick<HandshakeRejectedError, 'httpStatus' | 'retryAfterSec' | 'bannedUntilMs'>,
+  nowMs: number,
+  unnamedBanMs: number,
+): number | null {
+  return resumeAtMs(refusal, nowMs, refusal.httpStatus === 418 ? nowMs + unnamedBanMs : null);
 }
 
 export type SocketCloseReason = 'stale' | 'rotated' | 'remote' | 'error' | 'stopped';
@@ -43,6 +88,8 @@ interface Conn {
   openedAtMs: number;
   lastFrameAtMs: number;
   gotData: boolean;
+  /** The server refused the upgrade: reported once as a HandshakeRejectedError. */
+  refused: boolean;
 }
 
 export class FeedSocket {
@@ -53,6 +100,10 @@ export class FeedSocket {
   private timers = new Set<NodeJS.Timeout>();
   private tick: NodeJS.Timeout | null = null;
   private lastFrameTsMs: number | null = null;
+  /** Handshakes in flight (not yet open), so stop() can abort them. */
+  private handshakes = new Set<WebSocket>();
+  /** No connection attempt (reconnect or rotation) before this time: what a refusal asked for. */
+  private notBeforeMs = 0;
   readonly stats = { frames: 0, connects: 0, reconnects: 0, staleReconnects: 0, rotations: 0 };
   private readonly o: Required<Omit<FeedSocketOptions, 'subscribe'>> & Pick<FeedSocketOptions, 'subscribe'>;
 
@@ -65,6 +116,8 @@ export class FeedSocket {
       backoffMaxMs: 30_000,
       stableAfterMs: 60_000,
       connectTimeoutMs: 10_000,
+      // Binance's shortest IP ban.
+      unnamedBanMs: 120_000,
       ...options,
     };
   }
@@ -86,22 +139,25 @@ export class FeedSocket {
     if (this.tick) clearInterval(this.tick);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const conns = [this.active, this.successor].filter((c): c is Conn => c !== null);
+    const sockets = [this.active, this.successor].filter((c): c is Conn => c !== null).map((c) => c.ws);
+    sockets.push(...this.handshakes);
     const hadActive = this.active !== null;
     this.active = null;
     this.successor = null;
-    await Promise.all(conns.map((c) => closeGracefully(c.ws)));
+    await Promise.all(sockets.map((ws) => closeGracefully(ws)));
     if (hadActive) this.handlers.onDown?.({ reason: 'stopped', lastFrameTsMs: this.lastFrameTsMs });
   }
 
   private connect(rotation: boolean): void {
     if (this.stopped) return;
     const ws = new WebSocket(this.o.url, { handshakeTimeout: this.o.connectTimeoutMs, perMessageDeflate: true });
-    const conn: Conn = { ws, openedAtMs: 0, lastFrameAtMs: 0, gotData: false };
+    const conn: Conn = { ws, openedAtMs: 0, lastFrameAtMs: 0, gotData: false, refused: false };
     if (rotation) this.successor = conn;
+    this.handshakes.add(ws);
     let opened = false;
     ws.on('open', () => {
       opened = true;
+      this.handshakes.delete(ws);
       conn.openedAtMs = Date.now();
       conn.lastFrameAtMs = conn.openedAtMs;
       if (!rotation) this.active = conn;
@@ -119,8 +175,12 @@ export class FeedSocket {
       this.lastFrameTsMs = now;
       this.handlers.onFrame(isBinary ? data : data.toString('utf8'), now, isBinary);
     });
-    ws.on('error', (err) => this.handlers.onError?.(err));
+    // A refusal is reported once, by onRefused, not as the abort's "closed before established".
+    ws.on('error', (err) => {
+      if (!conn.refused) this.handlers.onError?.(err);
+    });
     ws.on('close', (code, reasonBuf) => {
+      this.handshakes.delete(ws);
       if (this.successor === conn) this.successor = null;
       if (this.active !== conn) return;
       this.active = null;
@@ -129,11 +189,36 @@ export class FeedSocket {
       this.handlers.onDown?.({ reason: 'remote', code, detail: reasonBuf.toString() || undefined, lastFrameTsMs: this.lastFrameTsMs });
       this.scheduleReconnect();
     });
+    ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+      conn.refused = true;
+      void this.onRefused(conn, res);
+    });
     // A handshake that fails never becomes active: retry with backoff.
-    ws.on('unexpected-response', () => undefined);
     ws.once('close', () => {
       if (!opened && !rotation && !this.stopped && this.active === null) this.scheduleReconnect();
     });
+  }
+
+  /** Holds further attempts as long as the refusal asks, aborts the request (a keep-alive server leaves it open) and reports it. */
+  private async onRefused(conn: Conn, res: IncomingMessage): Promise<void> {
+    const receivedAtMs = Date.now();
+    const httpStatus = res.statusCode ?? 0;
+    const retryAfterSec = readRetryAfterSec(res.headers, receivedAtMs);
+    const resumeAt = (bannedUntilMs: number | null): number | null =>
+      handshakeResumeAtMs({ httpStatus, retryAfterSec, bannedUntilMs }, receivedAtMs, this.o.unnamedBanMs);
+    const heldUntilMs = this.notBeforeMs;
+    // Hold at once: a handshake timeout may close the socket while the body is still being read.
+    this.notBeforeMs = Math.max(heldUntilMs, resumeAt(null) ?? 0);
+    const bodyStart = await readBodyStart(res);
+    const bannedUntilMs = httpStatus === 418 ? readBannedUntilMs(bodyStart) : null;
+    const resumeAtMs = resumeAt(bannedUntilMs);
+    // A ban end named in the body replaces the guess for an unnamed ban.
+    this.notBeforeMs = Math.max(heldUntilMs, resumeAtMs ?? 0);
+    // The abort closes the TCP socket; 'close' then schedules the retry, which waits for notBeforeMs.
+    conn.ws.terminate();
+    if (this.stopped) return;
+    const excerpt = bodyStart.trim().slice(0, REFUSAL_EXCERPT_CHARS);
+    this.handlers.onError?.(new HandshakeRejectedError(httpStatus, retryAfterSec, bannedUntilMs, resumeAtMs, excerpt));
   }
 
   private promoteSuccessor(): void {
@@ -150,7 +235,7 @@ export class FeedSocket {
     this.attempt++;
     this.stats.reconnects++;
     this.pendingReconnect = true;
-    this.later(delay * (0.5 + Math.random() / 2), () => {
+    this.laterNotBefore(delay * (0.5 + Math.random() / 2), () => {
       this.pendingReconnect = false;
       this.connect(false);
     });
@@ -158,11 +243,14 @@ export class FeedSocket {
 
   private pendingReconnect = false;
 
-  private later(ms: number, fn: () => void): void {
+  /** Runs `fn` after `ms`, and never before notBeforeMs (which a refusal may move while it waits). */
+  private laterNotBefore(ms: number, fn: () => void): void {
+    const waitMs = Math.max(ms, this.notBeforeMs - Date.now());
     const t = setTimeout(() => {
       this.timers.delete(t);
-      fn();
-    }, ms);
+      if (Date.now() < this.notBeforeMs) this.laterNotBefore(0, fn);
+      else fn();
+    }, Math.min(waitMs, MAX_TIMER_MS));
     this.timers.add(t);
   }
 
@@ -179,9 +267,32 @@ export class FeedSocket {
       this.scheduleReconnect();
       return;
     }
-    if (now - conn.openedAtMs > this.o.maxAgeMs && !this.successor) this.connect(true);
+    if (now - conn.openedAtMs > this.o.maxAgeMs && !this.successor && now >= this.notBeforeMs) this.connect(true);
     if (conn.ws.readyState === WebSocket.OPEN && now - conn.lastFrameAtMs >= this.o.pingIntervalMs) conn.ws.ping();
   }
+}
+
+/** The start of a response body as text: at most REFUSAL_BODY_MAX_BYTES, waited for at most REFUSAL_BODY_TIMEOUT_MS. */
+function readBodyStart(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('data', onData);
+      resolve(Buffer.concat(chunks).subarray(0, REFUSAL_BODY_MAX_BYTES).toString('utf8'));
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= REFUSAL_BODY_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, REFUSAL_BODY_TIMEOUT_MS);
+    res.on('data', onData);
+    res.once('end', done);
+    res.once('close', done);
+    res.once('error', done);
+  });
 }
 
 function closeGracefully(ws: WebSocket): Promise<void> {

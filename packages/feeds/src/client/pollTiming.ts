@@ -1,6 +1,7 @@
 // When a REST poller may call again, as pure functions of the response and the clock: the
 // RestPoller base applies them, the venue decides which fallback fits its rate-limit windows.
-import { readIntegerHeader, type HeaderSource } from '../http.js';
+import { readHeader, readIntegerHeader, type HeaderSource } from '../http.js';
+import { isEpochMs } from '../time.js';
 
 const MINUTE_MS = 60_000;
 
@@ -11,9 +12,26 @@ export interface RateLimitHint {
   bannedUntilMs?: number | null;
 }
 
-/** Retry-After in delay-seconds, the form Binance sends; null when absent or malformed. */
-export function readRetryAfterSec(headers: HeaderSource): number | null {
-  return readIntegerHeader(headers, 'Retry-After');
+/** An HTTP date in its one modern form, e.g. `Wed, 21 Oct 2015 07:28:00 GMT`. */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Retry-After in delay-seconds, the form Binance sends; given `nowMs`, an HTTP date too (seconds
+ * from `nowMs`, rounded up, 0 when past). Null when absent or malformed.
+ */
+export function readRetryAfterSec(headers: HeaderSource, nowMs?: number): number | null {
+  const seconds = readIntegerHeader(headers, 'Retry-After');
+  if (seconds !== null || nowMs === undefined) return seconds;
+  const text = readHeader(headers, 'Retry-After')?.trim() ?? '';
+  if (!HTTP_DATE.test(text)) return null;
+  return Math.max(0, Math.ceil((Date.parse(text) - nowMs) / 1000));
+}
+
+/** The end of an IP ban named in a Binance -1003 message ("… IP banned until 1785050129644 …"), else null. */
+export function readBannedUntilMs(msg: string): number | null {
+  const match = /banned until (\d+)/i.exec(msg);
+  const ms = match === null ? null : Number(match[1]);
+  return ms !== null && isEpochMs(ms) ? ms : null;
 }
 
 /** The next whole minute strictly after `nowMs` (Binance weight windows reset on the minute). */

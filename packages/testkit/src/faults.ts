@@ -2,10 +2,24 @@
 // two Binance REST calls get 429 then 418") and the servers consult this controller when they
 // accept, send or answer. Immediate actions (drop, inject, replay) act on open connections.
 import type { FeedConnection } from './ws/connection.js';
+import type { UpgradeRefusal } from './ws/limits.js';
 
 export type WsVenue = 'upbit' | 'binance';
 export type RestVenue = 'binance' | 'upbit' | 'coinglass';
-export type MalformedFrameKind = 'truncated-json' | 'not-json' | 'unexpected-shape';
+/**
+ * JSON that does not parse or has the wrong shape, in the venue's framing; or garbage on the wire:
+ * random bytes in a binary frame, a data frame with bytes that are not UTF-8 (in the venue's
+ * framing), random bytes in a text frame (a validating client closes with 1007).
+ */
+export type MalformedFrameKind = 'truncated-json' | 'not-json' | 'unexpected-shape' | 'binary-frame' | 'invalid-utf8' | 'random-bytes';
+
+/** How rejectConnections refuses WebSocket upgrades. */
+export interface UpgradeRejection extends Partial<UpgradeRefusal> {
+  /** Refuse every upgrade for this long from now… */
+  durationMs?: number;
+  /** …or the next `count` upgrades (default 1 without durationMs; with it, a cap). */
+  count?: number;
+}
 
 /** What the REST layer must do with the current request. */
 export type RestFaultAction =
@@ -24,8 +38,7 @@ interface WsFaultState {
   stallUntilMs: number;
   duplicateLeft: number;
   reorderLeft: number;
-  rejectLeft: number;
-  rejectStatus: number;
+  reject: { untilMs: number; left: number; refusal: UpgradeRefusal } | null;
   subscribeDelayLeft: number;
   subscribeDelayMs: number;
 }
@@ -57,9 +70,17 @@ export class FaultController {
     return targets.length;
   }
 
-  /** Refuses the next `count` WebSocket handshakes with an HTTP status (default 503). */
-  rejectConnections(venue: WsVenue | 'all', count: number, status = 503): void {
-    for (const v of venuesOf(venue)) Object.assign(this.wsState[v], { rejectLeft: count, rejectStatus: status });
+  /**
+   * Refuses WebSocket upgrades with an HTTP status (default 503) for `durationMs` or the next
+   * `count`, optionally with Retry-After and a body; `keepAlive` answers without `Connection:
+   * close` and leaves the TCP socket open. `(venue, count, status)` is short for `{ count, status }`.
+   */
+  rejectConnections(venue: WsVenue | 'all', rejection: UpgradeRejection | number, status = 503): void {
+    const r = typeof rejection === 'number' ? { count: rejection, status } : rejection;
+    const { durationMs, count, ...refusal } = r;
+    const untilMs = durationMs === undefined ? Infinity : Date.now() + durationMs;
+    const left = count ?? (durationMs === undefined ? 1 : Infinity);
+    for (const v of venuesOf(venue)) this.wsState[v].reject = { untilMs, left, refusal: { status: 503, ...refusal } };
   }
 
   /**
@@ -139,12 +160,12 @@ export class FaultController {
     return action;
   }
 
-  /** @internal HTTP status to refuse a handshake with, if a rejection is pending. */
-  takeRejection(venue: WsVenue): number | undefined {
-    const s = this.wsState[venue];
-    if (s.rejectLeft <= 0) return undefined;
-    s.rejectLeft--;
-    return s.rejectStatus;
+  /** @internal How to refuse the handshake arriving now, if a rejection is in force. */
+  takeRejection(venue: WsVenue): UpgradeRefusal | undefined {
+    const r = this.wsState[venue].reject;
+    if (!r || r.left <= 0 || Date.now() >= r.untilMs) return undefined;
+    r.left--;
+    return r.refusal;
   }
 
   /** @internal How long the subscription request arriving now waits before it takes effect (0: none). */
@@ -178,5 +199,5 @@ export class FaultController {
 }
 
 function freshWsState(): WsFaultState {
-  return { stallUntilMs: 0, duplicateLeft: 0, reorderLeft: 0, rejectLeft: 0, rejectStatus: 503, subscribeDelayLeft: 0, subscribeDelayMs: 0 };
+  return { stallUntilMs: 0, duplicateLeft: 0, reorderLeft: 0, reject: null, subscribeDelayLeft: 0, subscribeDelayMs: 0 };
 }

@@ -3,6 +3,7 @@
 // /fapi/… /futures/data/…, Coinglass REST /api/… — driven by a single market clock.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BinanceRest } from './binance/rest.js';
 import { BinanceWsServer } from './binance/ws.js';
 import { CoinglassRest } from './coinglass/rest.js';
@@ -138,12 +139,17 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));
     });
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping; a refusal that keeps its socket open
+  // would otherwise hold close() open.
+  const upgradeSockets = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {
+    upgradeSockets.add(socket);
+    socket.on('close', () => upgradeSockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     if (path === '/websocket/v1') upbitWs.handleUpgrade(req, socket, head);
     else if (BinanceWsServer.matches(req.url ?? '/')) binanceWs.handleUpgrade(req, socket, head);
-    else rejectUpgrade(socket, 404);
+    else rejectUpgrade(socket, { status: 404 });
   });
 
   const interest: FeedInterest = { upbit: (type, code) => upbitWs.wants(type, code), binance: (stream) => binanceWs.wants(stream) };
@@ -187,6 +193,7 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
         for (const timer of pendingDelays) clearTimeout(timer);
         upbitWs.close();
         binanceWs.close();
+        for (const socket of upgradeSockets) socket.destroy();
         server.close(() => resolve());
         // Hanging and keep-alive REST sockets would otherwise hold close() open.
         server.closeAllConnections();

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { describe, expect } from 'vitest';
 import { sleep, test, TestClient, waitFor } from './support.js';
 
@@ -145,6 +146,143 @@ describe.concurrent('fault injection', () => {
     expect(await pending).toBeInstanceOf(Error);
   });
 });
+
+describe.concurrent('wire faults', () => {
+  test('refuses upgrades for a time with a status, Retry-After, a body and Connection: close; then accepts', async ({ t }) => {
+    const ex = await t.exchange();
+    const path = '/market/stream?streams=btcusdt@markPrice@1s';
+    const armedMs = Date.now();
+    ex.faults.rejectConnections('binance', { status: 429, durationMs: 1500, retryAfter: 2, body: 'Too many connection attempts' });
+    const first = await rawUpgrade(ex.urls.BINANCE_WS_URL, path);
+    expect(first).toMatchObject({ status: 429, body: 'Too many connection attempts', serverClosed: true });
+    expect(first.headers).toMatchObject({ 'retry-after': '2', connection: 'close' });
+    // Still refused within the window, on every attempt; Upbit is not affected.
+    expect((await rawUpgrade(ex.urls.BINANCE_WS_URL, path)).status).toBe(429);
+    expect((await rawUpgrade(ex.urls.UPBIT_WS_URL, '')).status).toBe(101);
+    while ((await rawUpgrade(ex.urls.BINANCE_WS_URL, path)).status !== 101) {
+      if (Date.now() - armedMs > 15_000) throw new Error('timed out waiting for an accepted upgrade');
+    }
+    expect(Date.now() - armedMs).toBeGreaterThanOrEqual(1500);
+    expect(ex.stats.binance.connectionsRejected).toBeGreaterThanOrEqual(2);
+  });
+
+  test('keep-alive refusals leave the TCP socket open; a count ends them; close() frees the held sockets', async ({ t }) => {
+    const ex = await t.exchange();
+    const retryAfter = 'Wed, 21 Oct 2037 07:28:00 GMT';
+    ex.faults.rejectConnections('upbit', { status: 503, count: 2, keepAlive: true, retryAfter });
+    const held: RawHandshake[] = [];
+    for (let i = 0; i < 2; i++) held.push(await rawUpgrade(ex.urls.UPBIT_WS_URL, '', { keepOpen: true }));
+    for (const r of held) {
+      expect(r).toMatchObject({ status: 503, body: 'Service Unavailable', serverClosed: false });
+      expect(r.headers).toMatchObject({ 'retry-after': retryAfter, connection: 'keep-alive', 'content-length': '19' });
+    }
+    // The count is used up: the third upgrade is accepted.
+    expect((await rawUpgrade(ex.urls.UPBIT_WS_URL, '')).status).toBe(101);
+    expect(ex.stats.upbit.connectionsRejected).toBe(2);
+    await ex.close();
+    await waitFor(() => held.every((r) => r.socket.destroyed || r.socket.readableEnded), 'held sockets closed by close()');
+  });
+
+  test('the shorthand (count, status) still refuses with Connection: close', async ({ t }) => {
+    const ex = await t.exchange();
+    ex.faults.rejectConnections('upbit', 1, 418);
+    expect(await rawUpgrade(ex.urls.UPBIT_WS_URL, '')).toMatchObject({ status: 418, serverClosed: true });
+    expect((await rawUpgrade(ex.urls.UPBIT_WS_URL, '')).status).toBe(101);
+  });
+
+  test('a stall answers the client’s pings on both venues while no data flows', async ({ t }) => {
+    const ex = await t.exchange();
+    const binance = await t.client(`${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade/btcusdt@markPrice@1s`);
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    upbit.send([{ ticket: 'p' }, { type: 'trade', codes: ['KRW-BTC'] }, { type: 'orderbook', codes: ['KRW-BTC'] }]);
+    await binance.waitFrames(2);
+    await upbit.waitFrames(2);
+    ex.faults.stall('all', 60_000);
+    await sleep(200);
+    const before = { binance: binance.frames.length, upbit: upbit.frames.length };
+    for (let i = 0; i < 3; i++) {
+      binance.ws.ping();
+      upbit.ws.ping();
+      await sleep(100);
+    }
+    await waitFor(() => binance.pongsReceived >= 3 && upbit.pongsReceived >= 3, 'pongs to every ping');
+    expect({ binance: binance.frames.length, upbit: upbit.frames.length }).toEqual(before);
+    expect(binance.closeEvent ?? upbit.closeEvent).toBeUndefined();
+  });
+
+  test('garbage on the wire: a binary frame, bytes that are not UTF-8, random bytes in a text frame', async ({ t }) => {
+    const ex = await t.exchange();
+    const url = `${ex.urls.BINANCE_WS_URL}/market/stream?streams=btcusdt@aggTrade`;
+    // A client that validates UTF-8 (every ws client by default) and one that shows what arrived.
+    const strict = await t.client(url);
+    const lenient = await t.client(url, { skipUTF8Validation: true });
+    const upbit = await t.client(ex.urls.UPBIT_WS_URL);
+    upbit.send([{ ticket: 'g' }, { type: 'trade', codes: ['KRW-BTC'] }]);
+    await strict.waitFrames(1);
+    await lenient.waitFrames(1);
+    await upbit.waitFrames(1);
+
+    expect(ex.faults.injectMalformedFrame('binance', 'binary-frame')).toBe(2);
+    const [binary] = await lenient.waitMatching((f) => f.isBinary, 'a binary frame on Binance');
+    expect(isJson(binary.text)).toBe(false);
+
+    expect(ex.faults.injectMalformedFrame('upbit', 'invalid-utf8')).toBe(1);
+    const [notUtf8] = await upbit.waitMatching((f) => f.text.includes('\uFFFD'), 'an Upbit frame that is not UTF-8');
+    expect(notUtf8.isBinary).toBe(true);
+    expect(notUtf8.text.startsWith('{')).toBe(true);
+
+    const strictErrors: Error[] = [];
+    strict.ws.on('error', (err) => strictErrors.push(err));
+    ex.faults.injectMalformedFrame('binance', 'random-bytes');
+    const [random] = await lenient.waitMatching((f) => !f.isBinary && f.text.includes('\uFFFD'), 'random bytes in a text frame');
+    expect(isJson(random.text)).toBe(false);
+    // A validating client refuses the text frame that is not UTF-8 and drops the connection.
+    await strict.waitClose();
+    expect(strictErrors.map((e) => e.message)).toEqual([expect.stringMatching(/UTF-8/)]);
+  });
+});
+
+interface RawHandshake {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The server ended the TCP connection after its answer. */
+  serverClosed: boolean;
+  socket: Socket;
+}
+
+/**
+ * A WebSocket upgrade written by hand on a plain TCP socket, to see exactly what the server
+ * answers: status, headers, body, and whether it closes the connection (watched for 500 ms: a
+ * slow machine can only make a close later, never invent one).
+ */
+async function rawUpgrade(wsUrl: string, path: string, options: { keepOpen?: boolean } = {}): Promise<RawHandshake> {
+  const url = new URL(wsUrl + path);
+  const socket = connect(Number(url.port), url.hostname);
+  let serverClosed = false;
+  socket.on('end', () => (serverClosed = true));
+  socket.on('error', () => undefined);
+  const request = [
+    `GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Upgrade: websocket', 'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13',
+  ];
+  socket.write(`${request.join('\r\n')}\r\n\r\n`);
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  const head = await waitFor(() => {
+    const end = received.indexOf('\r\n\r\n');
+    return end >= 0 ? end : undefined;
+  }, 'the upgrade response');
+  const [statusLine, ...headerLines] = received.subarray(0, head).toString('latin1').split('\r\n');
+  const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const status = Number(statusLine.split(' ')[1]);
+  const length = Number(headers['content-length'] ?? 0);
+  await waitFor(() => received.length >= head + 4 + length, 'the response body');
+  if (status !== 101) await sleep(500);
+  const result = { status, headers, body: received.subarray(head + 4, head + 4 + length).toString('utf8'), serverClosed, socket };
+  if (!options.keepOpen) socket.destroy();
+  return result;
+}
 
 function isJson(text: string): boolean {
   try {

@@ -62,6 +62,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export class TestClient {
   readonly frames: ReceivedFrame[] = [];
   pingsReceived = 0;
+  pongsReceived = 0;
   closeEvent?: { code: number; reason: string };
 
   readonly opened: Promise<void>;
@@ -72,6 +73,7 @@ export class TestClient {
       this.frames.push({ text: buf.toString('utf8'), isBinary, recvTsMs: Date.now() });
     });
     ws.on('ping', () => this.pingsReceived++);
+    ws.on('pong', () => this.pongsReceived++);
     ws.on('close', (code, reason) => {
       this.closeEvent = { code, reason: reason.toString() };
     });

@@ -12,7 +12,7 @@ import type { BinanceFrame } from '../feed/types.js';
 import type { BinanceOptions } from '../options.js';
 import type { WsVenueStats } from '../stats.js';
 import { FeedConnection, rawDataToText } from '../ws/connection.js';
-import { rejectUpgrade } from '../ws/limits.js';
+import { rejectUpgrade, type UpgradeRefusal } from '../ws/limits.js';
 import { parseBinanceWsPath, routeOfStream, type BinanceRoute, type BinanceWsPath } from './streams.js';
 
 interface Session {
@@ -52,19 +52,19 @@ export class BinanceWsServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { faults, stats, options } = this.deps;
     const path = parseBinanceWsPath(req.url ?? '/');
-    const status = faults.takeRejection('binance') ?? this.refusal(path, options);
-    if (status !== undefined || !path) {
+    const refusal = faults.takeRejection('binance') ?? this.refusal(path, options);
+    if (refusal !== undefined || !path) {
       stats.connectionsRejected++;
-      rejectUpgrade(socket, status ?? 404);
+      rejectUpgrade(socket, refusal ?? { status: 404 });
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, path.route, path.combined, path.streams));
   }
 
-  /** HTTP status refusing this path, if any. */
-  private refusal(path: BinanceWsPath | undefined, options: BinanceOptions): number | undefined {
-    if (!path || (path.route === 'legacy' && options.legacyRoutes === 'reject')) return 404;
-    if (path.streams.length > options.maxStreams) return 400;
+  /** The refusal of this path, if any. */
+  private refusal(path: BinanceWsPath | undefined, options: BinanceOptions): UpgradeRefusal | undefined {
+    if (!path || (path.route === 'legacy' && options.legacyRoutes === 'reject')) return { status: 404 };
+    if (path.streams.length > options.maxStreams) return { status: 400 };
     return undefined;
   }
 

@@ -72,7 +72,7 @@ export class UpbitWsServer {
     const attempts = this.connectAttempts.add(ip, Date.now());
     if (rejection !== undefined || attempts > options.connectLimitPerSec) {
       stats.connectionsRejected++;
-      rejectUpgrade(socket, rejection ?? 429);
+      rejectUpgrade(socket, rejection ?? { status: 429 });
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));

@@ -38,6 +38,7 @@ export class FeedConnection {
   private readonly recent: SentFrame[] = [];
   private readonly held = new Map<string, { frame: SentFrame; sinceMs: number }>();
   private closed = false;
+  private garbageSent = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -86,6 +87,8 @@ export class FeedConnection {
   sendMalformed(kind: MalformedFrameKind): void {
     if (!this.isOpen) return;
     const last = this.recent[this.recent.length - 1]?.text ?? '{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":0}}';
+    if (kind === 'binary-frame' || kind === 'random-bytes') return this.writeBytes(garbageBytes(this.garbageSent++), kind === 'binary-frame');
+    if (kind === 'invalid-utf8') return this.writeBytes(withInvalidUtf8(last), this.options.binaryData);
     const text =
       kind === 'truncated-json' ? last.slice(0, Math.max(1, Math.floor(last.length / 2)))
       : kind === 'not-json' ? '\u0000\u0001not json at all {'
@@ -130,7 +133,34 @@ export class FeedConnection {
   }
 
   private write(text: string, binary: boolean): void {
-    if (this.closed) return;
-    this.ws.send(binary ? Buffer.from(text, 'utf8') : text, { binary });
+    this.writeBytes(Buffer.from(text, 'utf8'), binary);
   }
+
+  /** Bytes as one frame: `ws` sends a text frame's bytes as given, valid UTF-8 or not. */
+  private writeBytes(bytes: Buffer, binary: boolean): void {
+    if (this.closed) return;
+    this.ws.send(bytes, { binary });
+  }
+}
+
+/**
+ * 64 bytes that are neither JSON nor UTF-8 (0xFF never occurs in UTF-8), different for each `n`
+ * but the same on every run.
+ */
+function garbageBytes(n: number): Buffer {
+  const bytes = Buffer.alloc(64);
+  let x = Math.imul(n + 1, 0x9e3779b1) >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  bytes[0] = 0xff;
+  return bytes;
+}
+
+/** The frame's JSON with an invalid UTF-8 sequence (0xC3 0x28) inside its first key. */
+function withInvalidUtf8(text: string): Buffer {
+  const utf8 = Buffer.from(text, 'utf8');
+  const at = text.startsWith('{"') ? 2 : 0;
+  return Buffer.concat([utf8.subarray(0, at), Buffer.from([0xc3, 0x28]), utf8.subarray(at)]);
 }

@@ -16,8 +16,32 @@ export class SlidingWindowCounter {
   }
 }
 
+/** An HTTP answer to a WebSocket upgrade instead of 101. */
+export interface UpgradeRefusal {
+  status: number;
+  /** Retry-After: delay-seconds or an HTTP date. */
+  retryAfter?: number | string;
+  /** Default: the status's reason phrase. */
+  body?: string;
+  /** Answer with `Connection: keep-alive` and leave the TCP socket open (default: `Connection: close`, then close it). */
+  keepAlive?: boolean;
+}
+
 /** Refuses a WebSocket handshake with a plain HTTP response. */
-export function rejectUpgrade(socket: Duplex, status: number): void {
-  const reason = STATUS_CODES[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+export function rejectUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+  const reason = STATUS_CODES[refusal.status] ?? 'Error';
+  const body = refusal.body ?? reason;
+  const head = [
+    `HTTP/1.1 ${refusal.status} ${reason}`,
+    `Connection: ${refusal.keepAlive ? 'keep-alive' : 'close'}`,
+    'Content-Type: text/plain',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...(refusal.retryAfter !== undefined ? [`Retry-After: ${refusal.retryAfter}`] : []),
+  ];
+  const response = `${head.join('\r\n')}\r\n\r\n${body}`;
+  if (!refusal.keepAlive) return void socket.end(response);
+  // Keep reading so the client's own close is seen (an upgrade socket stays half-open otherwise).
+  socket.write(response);
+  socket.resume();
+  socket.on('end', () => socket.destroy());
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { dominantClass, labelTripleBarrier, pricePath, LabelStatus, labelName, statusName } from '@cqt/labeling';
+import { barEndPricePath, dominantClass, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
 import { exportFlags } from './command.js';
 import { DuckSession, ident, literal, type DuckColumn, type DuckType } from './duck.js';
 import { newestBarMs, pricePages, rawPages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
@@ -125,7 +125,8 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
       if (options.signal?.aborted) throw new RuntimeFailure('export interrupted; no file written', 'run it again');
     };
 
-    const dataEndMs = Math.min((await newestBarMs(db.sql, symbol)) ?? -Infinity, asOfMs);
+    // The last instant whose price is known: the newest bar's book holds at the end of its second.
+    const dataEndMs = Math.min(((await newestBarMs(db.sql, symbol)) ?? -Infinity) + 1000, asOfMs);
     const featureCols = snapshotColumns();
     const datasetCols = [...featureCols, ...PREDICTION_COLUMNS, ...LABEL_COLUMNS];
     await duck.createTable('dataset', datasetCols);
@@ -276,7 +277,10 @@ export function chooseBarrier(s: SnapshotRow, choice: BarrierChoice): Barrier | 
   return { rT: s.r_t, source: 'snapshot', horizonSec: s.snapshot_horizon_sec };
 }
 
-/** Labels one page of snapshots on the price path (t0 .. last t0 + H), as dataset rows. */
+/**
+ * Labels one page of snapshots on the price path (the instants t0 … last t0 + H: bars keyed t0 − 1 s
+ * … last t0 + H − 1 s, see barEndPricePath), as dataset rows.
+ */
 async function labelPage(
   db: Db,
   symbol: string,
@@ -304,8 +308,8 @@ async function labelPage(
   // written while the export runs.
   const pathEndMs = Math.min(lastMs + horizonSec * 1000, dataEndMs);
   const prices: PriceRow[] = [];
-  if (pathEndMs >= firstMs) for await (const p of pricePages(db.sql, symbol, firstMs, pathEndMs)) prices.push(...p);
-  const path = pricePath(prices);
+  if (pathEndMs >= firstMs) for await (const p of pricePages(db.sql, symbol, firstMs - 1000, pathEndMs - 1000)) prices.push(...p);
+  const path = barEndPricePath(prices);
   const halfWidth = Float64Array.from(barriers, (b) => b.rT);
   const t0Sec = Float64Array.from(events, (s) => s.ts.getTime() / 1000);
   const labels = labelTripleBarrier(path, { horizonSec, halfWidth, t0Sec });

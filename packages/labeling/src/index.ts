@@ -1,4 +1,4 @@
-export { pricePath } from './path.js';
+export { barEndPricePath, pricePath } from './path.js';
 export type { MarketPriceRow, PricePath } from './path.js';
 export { LabelStatus, labelName, statusName } from './triple-barrier.js';
 export type {

@@ -24,12 +24,28 @@ export interface MarketPriceRow {
  * for every bar line up with `rows`.
  */
 export function pricePath(rows: readonly MarketPriceRow[]): PricePath {
+  return pathOf(rows, 0);
+}
+
+/**
+ * The path labels use: each market_1s row at the instant its price holds. A bar is keyed by its
+ * open second s but carries the book at the second's end, s + 1 (close, the fallback, is the last
+ * trade before then), so the price at instant τ is the bar keyed τ − 1. A label for t0 on this
+ * path takes p0 from the bar keyed t0 − 1 (the book at t0) and scans the bars keyed t0 … t0 + H − 1
+ * (the books at t0 + 1 … t0 + H): none shows the market after label_ts = t0 + H, and touch_ts is
+ * the instant the touching book held.
+ */
+export function barEndPricePath(rows: readonly MarketPriceRow[]): PricePath {
+  return pathOf(rows, 1);
+}
+
+function pathOf(rows: readonly MarketPriceRow[], offsetSec: number): PricePath {
   const tsSec = new Float64Array(rows.length);
   const price = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const { ts, mid, close } = rows[i];
     // Bars are keyed by their open second; floor drops any sub-second part of the key.
-    tsSec[i] = Math.floor((typeof ts === 'number' ? ts : ts.getTime()) / 1000);
+    tsSec[i] = Math.floor((typeof ts === 'number' ? ts : ts.getTime()) / 1000) + offsetSec;
     price[i] = mid ?? close ?? Number.NaN;
   }
   return { tsSec, price };

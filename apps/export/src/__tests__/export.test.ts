@@ -9,7 +9,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetS
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWriter, type Db, type RowOf } from '@cqt/db';
-import { labelName, labelNaive, LabelStatus, mulberry32, pricePath } from '@cqt/labeling';
+import { barEndPricePath, labelName, labelNaive, LabelStatus, mulberry32 } from '@cqt/labeling';
 import { describeBackends } from '@cqt/test-support/backends';
 import { tempDir } from '@cqt/test-support/tmp';
 import { run, type ExportOptions } from '../index.js';
@@ -51,6 +51,8 @@ async function seed(db: Db): Promise<Seeded> {
     ['binance_mark_price_1s', marks],
     ['predictions', predictions],
     ['binance_futures_metrics', ETH_OI],
+    ['market_1s', ETH_BARS],
+    ['feature_snapshots', ETH_SNAPSHOTS],
   ] as const) {
     const w = createWriter(db, table);
     await w.write(rows as never[]);
@@ -71,6 +73,18 @@ const ETH_OI: RowOf<'binance_futures_metrics'>[] = [
   { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 25 * MIN), value: 25, recvTs: new Date(T0 + 30 * MIN + 2000) },
   { symbol: 'ETHUSDT', metric: 'open_interest', ts: new Date(T0 + 49 * MIN + 57_000), value: 49, recvTs: new Date(T0 + 49 * MIN + 54_000) },
 ];
+
+/**
+ * KRW-ETH, flat at 100 for 10 min, with one jump to 200 in two bars. A bar is keyed by its open
+ * second and carries the book at the second's end: bar T0+220 s shows the book at T0+221 s, one
+ * second after the label_ts of the snapshot at T0+100 s; bar T0+419 s shows it at T0+420 s,
+ * exactly the label_ts of the snapshot at T0+300 s.
+ */
+const ETH_BARS: RowOf<'market_1s'>[] = Array.from({ length: 600 }, (_, i) => {
+  const mid = i === 220 || i === 419 ? 200 : 100;
+  return { symbol: 'KRW-ETH', ts: new Date(T0 + i * 1000), mid, close: mid, recvTs: new Date(T0 + i * 1000 + 1800) };
+});
+const ETH_SNAPSHOTS: RowOf<'feature_snapshots'>[] = [100, 300].map((sec) => ({ symbol: 'KRW-ETH', ts: new Date(T0 + sec * 1000), midKrw: 100, liq5mNotional: 0, rT: 0.01, inputsMaxRecvTs: new Date(T0 + sec * 1000 - 3000) }));
 
 /** The raw row a t0 may see: recv_ts <= t0 and ts <= t0; the newest recv_ts, ties to the newest ts. */
 function rawAsOf<R extends { ts?: Date | null; recvTs?: Date | null }>(rows: readonly R[], t0Ms: number): R | null {
@@ -124,7 +138,7 @@ describeBackends('cqt export', ({ db }) => {
     const result = await run({ ...opts, out: file });
     const { rows } = await readDuck(file);
 
-    const path = pricePath(seeded.bars.map((b) => ({ ts: b.ts as Date, mid: b.mid as number, close: b.close as number })));
+    const path = barEndPricePath(seeded.bars.map((b) => ({ ts: b.ts as Date, mid: b.mid as number, close: b.close as number })));
     const t0Sec = Float64Array.from(seeded.snapshots, (s) => (s.ts as Date).getTime() / 1000);
     const ref = labelNaive(path, { horizonSec: H, halfWidth: new Float64Array(t0Sec.length).fill(R_T), t0Sec });
     const expected = new Map<number, { label: string; ret: number; touch: number }>();
@@ -223,6 +237,24 @@ describeBackends('cqt export', ({ db }) => {
     const fixed = join(out.path, 'origin-fixed.parquet');
     await run({ ...opts, out: fixed, horizonSec: 300, rT: 0.002 });
     expect(new Set((await readDuck(fixed)).rows.map((r) => `${r.r_t_source}/${r.r_t_horizon_sec}/${r.r_t_used}`))).toEqual(new Set(['fixed/null/0.002']));
+  });
+
+  it('a label never uses a bar whose end-of-second book is later than label_ts', async () => {
+    const file = join(out.path, 'bar-end.parquet');
+    await run({ ...opts, out: file, symbol: 'KRW-ETH', fromMs: T0, toMs: T0 + 600_000, rT: 0.01 });
+    const rows = (await readDuck(file)).rows.map((r) => ({
+      t0: (r.ts as Date).getTime() - T0,
+      label: r.label,
+      labelTs: (r.label_ts as Date).getTime() - T0,
+      touchTs: r.touch_ts === null ? null : (r.touch_ts as Date).getTime() - T0,
+      retH: r.ret_h,
+    }));
+    expect(rows).toEqual([
+      // The jump in bar 220 is the book at 221 s: after label_ts (220 s), so it is not seen.
+      { t0: 100_000, label: 'NONE', labelTs: 220_000, touchTs: null, retH: 0 },
+      // The jump in bar 419 is the book at 420 s = label_ts: seen, and touch_ts is when it held.
+      { t0: 300_000, label: 'UP', labelTs: 420_000, touchTs: 420_000, retH: 1 },
+    ]);
   });
 
   it('reads back in an independent Parquet reader with UTC timestamps, doubles and strings', async () => {

@@ -1,4 +1,7 @@
 // Upbit trades + order books → market_1s, one BarBuilder per market behind one socket.
+// The socket's data frames prove the feed alive: a second is written once a frame stamped after
+// its end arrived, and frames further apart (in exchange time) than silenceGapMs mean frames were
+// lost while the socket stayed open (a stall): the silence is recorded as a gap, like a disconnect.
 import { randomUUID } from 'node:crypto';
 import { BarBuilder, FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
@@ -14,10 +17,19 @@ export interface UpbitFeedOptions {
   events: FeedEventLog;
   staleAfterMs?: number;
   graceMs?: number;
+  /** Data frames further apart than this in exchange time: the silence between them is a gap. */
+  silenceGapMs?: number;
   onRawFrame?: (data: Buffer | string, recvTsMs: number) => void;
   /** Operator log (stderr): connection errors are reported once per distinct message. */
   log?: (line: string) => void;
 }
+
+/**
+ * Upbit sends order-book updates several times a second (recordings: at most 0.6 s apart), so
+ * 5 s without a data frame is frames lost, not a quiet market; the watchdog (30 s) replaces the
+ * socket only later.
+ */
+const SILENCE_GAP_MS = 5_000;
 
 export class UpbitFeed {
   private readonly socket: FeedSocket;
@@ -46,12 +58,8 @@ export class UpbitFeed {
           this.covering = false;
           this.o.events.record({ source: 'upbit.ws', kind: attempt > 0 ? 'reconnect' : 'connect', detail: { url: o.url, markets: o.markets, attempt } });
         },
-        onDown: ({ reason, code, detail, lastFrameTsMs }) => {
-          const now = Date.now();
-          for (const b of this.builders.values()) this.emit(b.disconnected(lastFrameTsMs, now));
-          // The gap starts at the first second no row was written for; it ends where the next
-          // connection's coverage starts (recorded on reconnect).
-          this.downSinceMs = this.lastEmittedEnd ?? now;
+        onDown: ({ reason, code, detail }) => {
+          this.endCoverage(Date.now());
           this.stats.reconnects += reason === 'stopped' ? 0 : 1;
           this.o.events.record({ source: 'upbit.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail } });
         },
@@ -65,6 +73,10 @@ export class UpbitFeed {
   private lastEmittedEnd: number | null = null;
   /** Whether this connection's subscription is live (a data frame arrived since it opened). */
   private covering = false;
+  /** Exchange time of the newest data frame while covering: every second ended by then was delivered. */
+  private provenUntilMs: number | null = null;
+  /** Local receive time of the last data frame while covering. */
+  private lastDataRecvMs: number | null = null;
 
   start(): void {
     this.socket.start();
@@ -76,7 +88,7 @@ export class UpbitFeed {
 
   /** Emits closed seconds (called on a timer). */
   tick(nowMs: number): void {
-    for (const b of this.builders.values()) this.emit(b.close(nowMs));
+    for (const b of this.builders.values()) this.emit(b.close(nowMs, this.provenUntilMs));
   }
 
   private emit(bars: ReturnType<BarBuilder['close']>): void {
@@ -90,13 +102,43 @@ export class UpbitFeed {
    * The subscription is live (one request covers every market): each market's bars cover the
    * seconds from the next whole one. A gap after a disconnect ends there.
    */
-  private startCoverage(recvTsMs: number): void {
+  private startCoverage(recvTsMs: number, gapDetail?: Record<string, unknown>): void {
     this.covering = true;
     for (const b of this.builders.values()) b.connected(recvTsMs);
     if (this.downSinceMs !== null) {
-      this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs: Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? recvTsMs)) });
+      const gapToMs = Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? recvTsMs));
+      this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs, detail: gapDetail });
       this.downSinceMs = null;
     }
+  }
+
+  /**
+   * Coverage ends (the socket went down, or fell silent): the seconds the frames proved complete
+   * are written; the gap starts at the first second without a row and ends where the next
+   * coverage starts.
+   */
+  private endCoverage(nowMs: number): void {
+    for (const b of this.builders.values()) this.emit(b.disconnected(this.provenUntilMs, nowMs));
+    this.downSinceMs ??= this.lastEmittedEnd ?? nowMs;
+    this.covering = false;
+    this.provenUntilMs = null;
+    this.lastDataRecvMs = null;
+  }
+
+  /** A data frame stamped tsMs (exchange time) arrived at local time recvTsMs. */
+  private onData(tsMs: number, recvTsMs: number): void {
+    let gapDetail: Record<string, unknown> | undefined;
+    // Silent in exchange time and in receive time: frames queued while the collector was busy keep
+    // their stamps (no gap), and a subscription snapshot stamped long ago arrives with the rest.
+    const silentMs =
+      this.provenUntilMs === null || this.lastDataRecvMs === null ? 0 : Math.min(tsMs - this.provenUntilMs, recvTsMs - this.lastDataRecvMs);
+    if (this.covering && silentMs > (this.o.silenceGapMs ?? SILENCE_GAP_MS)) {
+      this.endCoverage(recvTsMs);
+      gapDetail = { reason: 'silence', silentMs };
+    }
+    if (!this.covering) this.startCoverage(recvTsMs, gapDetail);
+    this.provenUntilMs = Math.max(this.provenUntilMs ?? tsMs, tsMs);
+    this.lastDataRecvMs = recvTsMs;
   }
 
   private onFrame(data: Buffer | string, recvTsMs: number): void {
@@ -112,7 +154,9 @@ export class UpbitFeed {
       this.o.events.record({ source: 'upbit.ws', kind: 'parse_error', detail: { reason: e.reason ?? e.message, raw: rawExcerpt(e.raw) } });
       return;
     }
-    if (!this.covering && events.some((ev) => ev.kind === 'trade' || ev.kind === 'orderbook')) this.startCoverage(recvTsMs);
+    let dataTsMs: number | null = null;
+    for (const ev of events) if (ev.kind === 'trade' || ev.kind === 'orderbook') dataTsMs = Math.max(dataTsMs ?? ev.tsMs, ev.tsMs);
+    if (dataTsMs !== null) this.onData(dataTsMs, recvTsMs);
     for (const ev of events) {
       if (ev.kind === 'trade') {
         const b = this.builders.get(ev.code);

@@ -2,7 +2,10 @@
 //
 // A bar is keyed by its open second in exchange time. Second S is closed — and emitted once —
 // when the exchange clock, estimated as local time minus the observed receive lag, has passed
-// S + 1 s + grace. Trades for a closed second are late: counted, not applied (the row is final).
+// S + 1 s + grace, and the feed has proved it delivered S whole: one of its data frames (any
+// market's) is stamped S + 1 s or later. A socket can stay open and silent (a stall), and
+// silence is not a calm market: without the proof, seconds would close empty with the last book
+// carried forward. Trades for a closed second are late: counted, not applied (the row is final).
 // Book fields come from the last book whose exchange time is before the second's end.
 // Rows are emitted only for seconds the feed covered completely: from the first whole second
 // after a (re)connected subscription went live to the last whole second before a disconnect. No rows are invented for a gap.
@@ -61,12 +64,15 @@ const floorSec = (ms: number) => Math.floor(ms / SEC) * SEC;
 export interface BarBuilderOptions {
   /** How long after a second's end its late frames still count. */
   graceMs?: number;
-  /** Book states kept to answer "book at the end of second S". */
-  bookHistory?: number;
 }
 
 export class BarBuilder {
   private buckets = new Map<number, Bucket>();
+  /**
+   * Book states by exchange time: the newest one before the first pending second (the state that
+   * second starts from) and every later one. Bounded by the pending time, not by a count: a busy
+   * market sends hundreds of updates a second, and each pending second needs the last of its own.
+   */
   private books: BookInput[] = [];
   /** First second not yet emitted; null while disconnected. */
   private nextSecMs: number | null = null;
@@ -75,7 +81,6 @@ export class BarBuilder {
   /** Receive time minus exchange time, smoothed (network latency + clock offset). */
   private lagMs: number | null = null;
   private readonly graceMs: number;
-  private readonly bookHistory: number;
   lateTrades = 0;
 
   constructor(
@@ -83,7 +88,6 @@ export class BarBuilder {
     options: BarBuilderOptions = {},
   ) {
     this.graceMs = options.graceMs ?? 1500;
-    this.bookHistory = options.bookHistory ?? 64;
   }
 
   /** The feed's subscription is live as of local time recvTsMs: coverage starts at the next whole second. */
@@ -154,28 +158,39 @@ export class BarBuilder {
     let i = this.books.length;
     while (i > 0 && this.books[i - 1].tsMs > book.tsMs) i--;
     this.books.splice(i, 0, book);
-    if (this.books.length > this.bookHistory) this.books.splice(0, this.books.length - this.bookHistory);
+    this.pruneBooks();
   }
 
-  /** Emits every covered second that is closed at local time nowMs. */
-  close(nowMs: number): Bar[] {
-    if (this.nextSecMs === null) return [];
-    const closedBefore = floorSec(this.exchangeNow(nowMs) - this.graceMs); // seconds < this are closed
+  /**
+   * Emits every covered second that is closed at local time nowMs and proven: provenUntilMs is
+   * the exchange time of the feed's newest data frame (null: none on this connection yet).
+   */
+  close(nowMs: number, provenUntilMs: number | null): Bar[] {
+    if (this.nextSecMs === null || provenUntilMs === null) return [];
+    // Seconds < closedBefore are closed: past the grace and ended by a delivered frame.
+    const closedBefore = Math.min(floorSec(this.exchangeNow(nowMs) - this.graceMs), floorSec(provenUntilMs));
     return this.emitUntil(closedBefore, nowMs);
   }
 
   /**
-   * The feed went down at local time downMs: emit the seconds it covered completely (those ended
-   * before the last frame's exchange time), drop the partial one, and stop until reconnected.
+   * The feed went down (or fell silent): emit the seconds it proved complete (those ended by
+   * provenUntilMs, the exchange time of its last data frame), drop the partial one, and stop
+   * until reconnected. The book is dropped too: it must not be carried across the gap.
    */
-  disconnected(lastFrameRecvMs: number | null, nowMs: number): Bar[] {
+  disconnected(provenUntilMs: number | null, nowMs: number): Bar[] {
     if (this.nextSecMs === null) return [];
-    const coveredUntil = lastFrameRecvMs === null ? this.nextSecMs : floorSec(this.exchangeNow(lastFrameRecvMs));
+    const coveredUntil = provenUntilMs === null ? this.nextSecMs : floorSec(provenUntilMs);
     const bars = this.emitUntil(coveredUntil, nowMs);
     this.nextSecMs = null;
     this.coverageStartMs = null;
     this.buckets.clear();
+    this.books = [];
     return bars;
+  }
+
+  /** Book states held (for tests of the bound). */
+  get heldBooks(): number {
+    return this.books.length;
   }
 
   /** First second not yet emitted (null while disconnected). */
@@ -190,7 +205,16 @@ export class BarBuilder {
       this.buckets.delete(this.nextSecMs);
       this.nextSecMs += SEC;
     }
+    this.pruneBooks();
     return bars;
+  }
+
+  /** Drops the book states no pending second can need: all before the newest one before it. */
+  private pruneBooks(): void {
+    const firstPendingMs = this.nextSecMs ?? Infinity;
+    let newestBefore = 0;
+    while (newestBefore + 1 < this.books.length && this.books[newestBefore + 1].tsMs < firstPendingMs) newestBefore++;
+    if (newestBefore > 0) this.books.splice(0, newestBefore);
   }
 
   private bar(secMs: number, recvMs: number): Bar {

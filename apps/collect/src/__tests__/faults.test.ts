@@ -326,3 +326,37 @@ describe('collect over long connections and captures', () => {
     }
   });
 });
+
+describe('collect when the exchange refuses the WebSocket upgrade', () => {
+  it('Binance 503 for a while and an Upbit 429: each refusal is an event naming the status, and collection resumes', async () => {
+    const { fx, sql, collect } = await setUp();
+    const refusedForMs = 3000;
+    const armedMs = Date.now();
+    fx.faults.rejectConnections('binance', { status: 503, durationMs: refusedForMs, retryAfter: 1, body: 'Service Unavailable: maintenance' });
+    fx.faults.rejectConnections('upbit', { status: 429, count: 1, retryAfter: 2, keepAlive: true });
+    fx.faults.dropConnections('all');
+    const endMs = new Date(armedMs + refusedForMs).toISOString();
+    await waitUntil(async () => (await count(sql, 'binance_mark_price_1s', `recv_ts > '${endMs}'`)) >= 2, 'mark prices after the refusals', 30_000);
+    await waitUntil(async () => (await count(sql, 'market_1s', `recv_ts > '${endMs}'`)) >= 2, 'bars after the refusal', 30_000);
+    await collect.stop();
+
+    const binance = await eventsOf(sql, 'binance.ws');
+    const refused = binance.filter((e) => e.kind === 'connect_error');
+    // One event per refused handshake, each naming the status and what the server said.
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused).toHaveLength(fx.stats.binance.connectionsRejected);
+    for (const e of refused) {
+      expect(e.detail).toMatchObject({ httpStatus: 503, retryAfterSec: 1, body: 'Service Unavailable: maintenance' });
+      // Retry-After counts from the response; the event is written just after it.
+      expect(Date.parse(e.detail.pausedUntil)).toBeGreaterThan(e.ts.getTime());
+    }
+    const kinds = binance.map((e) => e.kind);
+    expect(kinds.indexOf('reconnect')).toBeGreaterThan(kinds.indexOf('connect_error'));
+
+    // A 429 is a rate limit, as for the REST calls.
+    const upbit = await eventsOf(sql, 'upbit.ws');
+    const limited = upbit.filter((e) => e.kind === 'rate_limited');
+    expect(limited.map((e) => e.detail)).toMatchObject([{ httpStatus: 429, retryAfterSec: 2, body: 'Too Many Requests' }]);
+    expect(upbit.map((e) => e.kind)).toContain('reconnect');
+  });
+});

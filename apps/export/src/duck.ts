@@ -3,13 +3,9 @@
 // to disk instead of growing the process.
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { DatasetColumn as DuckColumn } from '@cqt/labeling';
 
-export type DuckType = 'DOUBLE' | 'INTEGER' | 'VARCHAR' | 'TIMESTAMPTZ';
-
-export interface DuckColumn {
-  name: string;
-  type: DuckType;
-}
+export type { DatasetColumn as DuckColumn, DatasetType as DuckType } from '@cqt/labeling';
 
 export class DuckSession {
   private constructor(

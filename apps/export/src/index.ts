@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { barEndPricePath, dominantClass, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
+import { barEndPricePath, datasetColumns, dominantClass, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
 import { exportFlags } from './command.js';
-import { DuckSession, ident, literal, type DuckColumn, type DuckType } from './duck.js';
+import { DuckSession, ident, literal, type DuckColumn } from './duck.js';
 import { newestBarMs, pricePages, rawPages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
 
 export interface ExportOptions {
@@ -63,42 +63,6 @@ const RAW_LOOKBACK_MS = 3600_000;
 /** Raw rows can be received slightly before their exchange ts (clock skew): read a little past the end. */
 const RAW_SLACK_MS = 60_000;
 
-const PG_TO_DUCK: Record<string, DuckType> = {
-  'double precision': 'DOUBLE',
-  integer: 'INTEGER',
-  text: 'VARCHAR',
-  jsonb: 'VARCHAR',
-  'timestamp (3) with time zone': 'TIMESTAMPTZ',
-};
-
-const LABEL_COLUMNS: DuckColumn[] = [
-  { name: 'horizon_sec', type: 'INTEGER' },
-  { name: 'r_t_used', type: 'DOUBLE' },
-  { name: 'r_t_source', type: 'VARCHAR' },
-  { name: 'r_t_horizon_sec', type: 'INTEGER' },
-  { name: 'label', type: 'VARCHAR' },
-  { name: 'label_status', type: 'VARCHAR' },
-  { name: 'label_ts', type: 'TIMESTAMPTZ' },
-  { name: 'touch_ts', type: 'TIMESTAMPTZ' },
-  { name: 'ret_h', type: 'DOUBLE' },
-];
-const PREDICTION_COLUMNS: DuckColumn[] = [
-  { name: 'k_vol_eff', type: 'DOUBLE' },
-  { name: 'r_min_eff', type: 'DOUBLE' },
-  { name: 'cost_roundtrip_est', type: 'DOUBLE' },
-];
-
-/** feature_snapshots columns as dataset columns (created_at is bookkeeping, not a feature). */
-export function snapshotColumns(): DuckColumn[] {
-  return tableMeta('feature_snapshots')
-    .columns.filter((c) => c.name !== 'created_at')
-    .map((c) => {
-      const type = PG_TO_DUCK[c.sqlType];
-      if (!type) throw new Error(`feature_snapshots.${c.name}: no DuckDB type for ${c.sqlType}`);
-      return { name: c.name, type };
-    });
-}
-
 export async function run(options: ExportOptions): Promise<ExportResult> {
   const started = Date.now();
   const { values: config } = loadConfig({ env: options.env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
@@ -127,8 +91,7 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 
     // The last instant whose price is known: the newest bar's book holds at the end of its second.
     const dataEndMs = Math.min(((await newestBarMs(db.sql, symbol)) ?? -Infinity) + 1000, asOfMs);
-    const featureCols = snapshotColumns();
-    const datasetCols = [...featureCols, ...PREDICTION_COLUMNS, ...LABEL_COLUMNS];
+    const datasetCols = datasetColumns(tableMeta('feature_snapshots').columns, false);
     await duck.createTable('dataset', datasetCols);
 
     const skipped: Record<string, number> = {};

@@ -1,6 +1,7 @@
 // Reads from the store in bounded pages (keyset pagination on the primary key: no cursors, so it
 // works the same through PostgreSQL and the embedded store's socket).
 import type { Sql } from 'postgres';
+import { RAW_COLUMNS, type DatasetColumn } from '@cqt/labeling';
 
 /** Snapshots per page: each page also loads its price path (page span + H), so this bounds memory. */
 export const PAGE_ROWS = 2_000;
@@ -80,32 +81,26 @@ export interface RawSpec {
   name: string;
   /** Rows with ts in (after, to] ordered by ts (the primary key order), with recv_ts + the raw columns. */
   select: (sql: Sql, after: Date, to: Date, limit: number) => Promise<Record<string, unknown>[]>;
-  columns: Array<{ name: string; type: 'DOUBLE' | 'TIMESTAMPTZ' }>;
+  columns: readonly DatasetColumn[];
 }
 
 /** Raw tables joined as of t0 by --with-raw (recv_ts <= t0 and ts <= t0): the latest row known at each t0. */
 export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
-  const metric = (metricName: string, column: string): RawSpec => ({
-    name: `raw_${column}`,
-    columns: [
-      { name: column, type: 'DOUBLE' },
-      { name: `${column}_ts`, type: 'TIMESTAMPTZ' },
-    ],
-    select: (sql, after, to, limit) => sql`
-      select recv_ts, ts, value as ${sql(column)}, ts as ${sql(`${column}_ts`)} from binance_futures_metrics
+  const metric = (metricName: Exclude<keyof typeof RAW_COLUMNS, 'market_1s' | 'binance_mark_price_1s'>): RawSpec => {
+    const [value, ts] = RAW_COLUMNS[metricName];
+    return {
+      name: `raw_${metricName}`,
+      columns: RAW_COLUMNS[metricName],
+      select: (sql, after, to, limit) => sql`
+      select recv_ts, ts, value as ${sql(value.name)}, ts as ${sql(ts.name)} from binance_futures_metrics
       where symbol = ${binanceSymbol} and metric = ${metricName} and ts > ${after} and ts <= ${to}
       order by ts limit ${limit}`,
-  });
+    };
+  };
   return [
     {
       name: 'raw_market',
-      columns: [
-        { name: 'raw_bar_ts', type: 'TIMESTAMPTZ' },
-        { name: 'raw_close', type: 'DOUBLE' },
-        { name: 'raw_mid', type: 'DOUBLE' },
-        { name: 'raw_volume', type: 'DOUBLE' },
-        { name: 'raw_spread_bps', type: 'DOUBLE' },
-      ],
+      columns: RAW_COLUMNS.market_1s,
       select: (sql, after, to, limit) => sql`
         select recv_ts, ts, ts as raw_bar_ts, close as raw_close, mid as raw_mid, volume as raw_volume, spread_bps as raw_spread_bps
         from market_1s where symbol = ${upbitSymbol} and ts > ${after} and ts <= ${to}
@@ -113,23 +108,18 @@ export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] 
     },
     {
       name: 'raw_mark',
-      columns: [
-        { name: 'raw_mark_price', type: 'DOUBLE' },
-        { name: 'raw_index_price', type: 'DOUBLE' },
-        { name: 'raw_funding_rate', type: 'DOUBLE' },
-        { name: 'raw_mark_ts', type: 'TIMESTAMPTZ' },
-      ],
+      columns: RAW_COLUMNS.binance_mark_price_1s,
       select: (sql, after, to, limit) => sql`
         select recv_ts, ts, mark_price as raw_mark_price, index_price as raw_index_price, funding_rate as raw_funding_rate, ts as raw_mark_ts
         from binance_mark_price_1s where symbol = ${binanceSymbol} and ts > ${after} and ts <= ${to}
         order by ts limit ${limit}`,
     },
-    metric('open_interest', 'raw_open_interest'),
-    metric('open_interest_value', 'raw_oi_value'),
-    metric('global_ls_ratio', 'raw_global_ls_ratio'),
-    metric('top_ls_ratio', 'raw_top_ls_ratio'),
-    metric('taker_ls_ratio', 'raw_taker_ls_ratio'),
-    metric('basis', 'raw_basis'),
+    metric('open_interest'),
+    metric('open_interest_value'),
+    metric('global_ls_ratio'),
+    metric('top_ls_ratio'),
+    metric('taker_ls_ratio'),
+    metric('basis'),
   ];
 }
 

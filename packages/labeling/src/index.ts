@@ -16,3 +16,5 @@ export { dominantClass, labelDistribution } from './distribution.js';
 export type { LabelDistribution } from './distribution.js';
 export { mulberry32, randomWalkPath } from './synthetic.js';
 export type { RandomWalkOptions } from './synthetic.js';
+export { datasetColumns, featureColumns, LABEL_COLUMNS, PREDICTION_COLUMNS, RAW_COLUMNS } from './dataset.js';
+export type { DatasetColumn, DatasetType, StoreColumn } from './dataset.js';

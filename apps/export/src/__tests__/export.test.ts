@@ -8,8 +8,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createWriter, type Db, type RowOf } from '@cqt/db';
-import { barEndPricePath, labelName, labelNaive, LabelStatus, mulberry32 } from '@cqt/labeling';
+import { createWriter, tableMeta, type Db, type RowOf } from '@cqt/db';
+import { barEndPricePath, datasetColumns, labelName, labelNaive, LabelStatus, mulberry32 } from '@cqt/labeling';
 import { describeBackends } from '@cqt/test-support/backends';
 import { tempDir } from '@cqt/test-support/tmp';
 import { run, type ExportOptions } from '../index.js';
@@ -255,6 +255,16 @@ describeBackends('cqt export', ({ db }) => {
       // The jump in bar 419 is the book at 420 s = label_ts: seen, and touch_ts is when it held.
       { t0: 300_000, label: 'UP', labelTs: 420_000, touchTs: 420_000, retH: 1 },
     ]);
+  });
+
+  it('writes the columns the dataset schema declares, in its order and types (what `cqt check dataset` expects)', async () => {
+    const duckName = { DOUBLE: 'DOUBLE', INTEGER: 'INTEGER', VARCHAR: 'VARCHAR', TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE' };
+    for (const withRaw of [false, true]) {
+      const file = join(out.path, `schema-${withRaw}.parquet`);
+      await run({ ...opts, out: file, withRaw });
+      const { types } = await readDuck(file);
+      expect(Object.entries(types)).toEqual(datasetColumns(tableMeta('feature_snapshots').columns, withRaw).map((c) => [c.name, duckName[c.type]]));
+    }
   });
 
   it('reads back in an independent Parquet reader with UTC timestamps, doubles and strings', async () => {

@@ -4,7 +4,7 @@ import { stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, durationFlag, jsonFlag, settingFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { CollectOptions } from './index.js';
 
-type CollectFlags = CliOptions<CollectOptions, 'signal' | 'maxBufferRows' | 'staleAfterSec' | 'binanceMaxAgeSec' | 'env' | 'log'>;
+type CollectFlags = CliOptions<CollectOptions, 'signal' | 'maxBufferRows' | 'spillDir' | 'staleAfterSec' | 'binanceMaxAgeSec' | 'env' | 'log'>;
 
 export const collectFlags = {
   durationSec: durationFlag('--duration', 'stop after this long (90, 90s, 10m, 24h)', { defaultText: 'until stopped' }),

@@ -3,7 +3,8 @@
 // Writes go through bounded bulk writers: while the database is away rows wait in memory and are
 // flushed when it returns; what overflows the bound is counted and recorded, never lost silently.
 import { loadConfig, type CommandOutput } from '@cqt/config';
-import { createWriter, openDb, type BulkWriter, type Db, type TableName } from '@cqt/db';
+import { resolve } from 'node:path';
+import { createWriter, openDb, replaySpills, type BulkWriter, type Db, type SpillReplay, type TableName } from '@cqt/db';
 import { BinanceFeed } from './binance.js';
 import { FrameCapture } from './capture.js';
 import { CoinglassPoller } from './coinglass.js';
@@ -26,6 +27,8 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** Rows buffered per table while the database is unavailable. */
   maxBufferRows?: number;
+  /** Where rows still unwritten at stop are saved and replayed from (default <data dir>/spill). */
+  spillDir?: string;
   /** Watchdog: reconnect a stream silent this long. */
   staleAfterSec?: number;
   /** Rotate the Binance socket (with overlap) after this long; Binance cuts at 24 h. */
@@ -44,6 +47,10 @@ export interface CollectResult {
   rowsRejected: Record<string, number>;
   rowsDropped: Record<string, number>;
   rowsUnwritten: Record<string, number>;
+  /** Per table: the spill file holding its unwritten rows (written by the next start). */
+  spillFiles: Record<string, string>;
+  /** Spill files of earlier runs written (or not) at this start. */
+  spillReplayed: SpillReplay[];
   events: Record<string, number>;
   streams: StreamStats[];
   captureFiles: string[];
@@ -82,6 +89,13 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     : null;
   const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const startedAt = new Date();
+  // Rows an earlier run could not write go in before any new row, so a key received both times
+  // keeps its first receipt.
+  const spillDir = options.spillDir ?? resolve(config.dataDir, 'spill');
+  const spillReplayed = await replaySpills(db, spillDir);
+  for (const r of spillReplayed) {
+    log(`collect: spill ${r.file}: ${r.status}${r.status === 'replayed' || r.status === 'kept' ? `, ${r.written} of ${r.rows} ${r.table} rows written` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+  }
   const writers = Object.fromEntries(
     WRITTEN_TABLES.map((table) => [
       table,
@@ -93,6 +107,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
         // First receipt wins: a row's recv_ts is when it first became known, so re-polled metric
         // points, replayed frames or a second collector never move it later (point-in-time rule).
         onConflict: 'ignore',
+        spillDir,
         onDrop: (count) => {
           if (table !== 'feed_events') events?.record({ source: 'db', kind: 'dropped', detail: { table, count } });
           log(`collect: buffer full, dropped ${count} ${table} rows`);
@@ -173,12 +188,18 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
   clearInterval(ticker);
   events.record({ source: 'collector', kind: 'stop', detail: { pid: process.pid } });
   events.flushAggregates();
+  // All at once, so an outage costs one timeout, not one per table; feed_events last, as the
+  // others may still record into it.
   const rowsUnwritten: Record<string, number> = {};
-  for (const [table, w] of Object.entries(writers)) {
-    if (table === 'feed_events') continue;
-    rowsUnwritten[table] = await w.close(5000);
-  }
+  const dataWriters = Object.entries(writers).filter(([table]) => table !== 'feed_events');
+  await Promise.all(dataWriters.map(async ([table, w]) => (rowsUnwritten[table] = await w.close(5000))));
   rowsUnwritten.feed_events = await writers.feed_events.close(2000);
+  const spillFiles: Record<string, string> = {};
+  for (const [table, w] of Object.entries(writers)) {
+    if (!w.spillFile) continue;
+    spillFiles[table] = w.spillFile;
+    log(`collect: ${rowsUnwritten[table]} ${table} rows not written, saved to ${w.spillFile} (the next start writes them)`);
+  }
   await capture?.close();
   await db.close().catch(() => {});
 
@@ -192,6 +213,8 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     rowsRejected: pick((w) => w.stats.rejected),
     rowsDropped: pick((w) => w.stats.dropped),
     rowsUnwritten,
+    spillFiles,
+    spillReplayed,
     events: Object.fromEntries(events.counts),
     streams,
     captureFiles: capture?.files ?? [],
@@ -211,6 +234,7 @@ export function output(result: CollectResult): CommandOutput {
         `collected ${result.startedAt} → ${result.stoppedAt} into ${result.backend} ${result.location}`,
         ...Object.entries(result.rowsWritten).map(([t, n]) => `  ${t.padEnd(26)} ${n} rows${result.rowsRejected[t] ? `, ${result.rowsRejected[t]} refused` : ''}`),
         lost ? `  NOT WRITTEN: ${JSON.stringify({ dropped: result.rowsDropped, unwritten: result.rowsUnwritten })}` : '  nothing dropped',
+        ...Object.entries(result.spillFiles).map(([t, f]) => `  ${t} unwritten rows saved to ${f}; the next start writes them`),
         ...(result.captureFiles.length ? [`  capture: ${result.captureFiles.join(', ')}`] : []),
         ...(result.capture?.error ? [`  CAPTURE STOPPED: ${result.capture.error}; ${result.capture.framesDropped} frames not captured`] : []),
         ...(result.capture && !result.capture.error && result.capture.framesDropped ? [`  capture fell behind the disk: ${result.capture.framesDropped} frames not captured`] : []),

@@ -34,7 +34,7 @@ export const settings = {
   dataDir: {
     env: 'CQT_DATA_DIR',
     flag: '--data-dir',
-    describe: 'folder of the embedded store (used when DATABASE_URL is unset)',
+    describe: 'folder of the embedded store (used when DATABASE_URL is unset) and of the collector spill files',
     expected: 'a folder path',
     schema: z.string().min(1),
     default: './data/cqt-db',

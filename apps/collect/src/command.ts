@@ -1,18 +1,26 @@
 // `cqt collect` declaration; the collector loads only when the command runs.
 import type { Command } from 'commander';
-import { stopSignal, type CliContext } from '@cqt/config';
-import { declareCommand, durationFlag, jsonFlag, settingFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
+import { parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
+import { declareCommand, durationFlag, jsonFlag, runDurationFlag, settingFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { CollectOptions } from './index.js';
 
 type CollectFlags = CliOptions<CollectOptions, 'signal' | 'maxBufferRows' | 'spillDir' | 'staleAfterSec' | 'binanceMaxAgeSec' | 'env' | 'log'>;
 
 export const collectFlags = {
-  durationSec: durationFlag('--duration', 'stop after this long (90, 90s, 10m, 24h)', { defaultText: 'until stopped' }),
+  durationSec: runDurationFlag('stop after this long (90, 90s, 10m, 24h, 30d; at most 365d)', { defaultText: 'until stopped' }),
   upbitMarkets: settingFlag('upbitMarkets', '<list>', 'Upbit markets, e.g. KRW-BTC,KRW-ETH'),
   binanceSymbols: settingFlag('binanceSymbols', '<list>', 'Binance USD-M symbols, e.g. BTCUSDT'),
   captureDir: { flag: '--capture', arg: '<dir>', describe: 'also save every received frame, gzip JSON lines rotated hourly' },
   jsonStatus: { flag: '--json-status', describe: 'status as JSON lines on stdout instead of a line on stderr' },
-  statusIntervalSec: durationFlag('--status-interval', 'seconds between status lines', { defaultText: '5 on a TTY, 60 otherwise' }),
+  statusIntervalSec: durationFlag('--status-interval', 'seconds between status lines', {
+    defaultText: '5 on a TTY, 60 otherwise',
+    // A status timer: 0 would print without pause, and Node fires one past ~24.8 days after 1 ms.
+    parse: (text: string, flag: string) => {
+      const sec = parseDurationSec(text, flag);
+      return sec >= 1 && sec <= 86_400 ? sec : undefined;
+    },
+    expected: 'from 1 s to 24h, e.g. 5, 1m',
+  }),
   ...storeFlags,
   json: { ...jsonFlag.json, describe: 'print the run summary as one JSON object at the end' },
 } satisfies FlagTable<CollectFlags>;

@@ -2,7 +2,7 @@
 // futures metrics; Coinglass → liquidation map + call status; everything notable → feed_events.
 // Writes go through bounded bulk writers: while the database is away rows wait in memory and are
 // flushed when it returns; what overflows the bound is counted and recorded, never lost silently.
-import { loadConfig, type CommandOutput } from '@cqt/config';
+import { loadConfig, sleepMs, type CommandOutput } from '@cqt/config';
 import { resolve } from 'node:path';
 import { createWriter, openDb, replaySpills, type BulkWriter, type Db, type SpillReplay, type TableName } from '@cqt/db';
 import { BinanceFeed } from './binance.js';
@@ -175,11 +175,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     else log(`${statusLine(streams, Date.now(), prevFrames, statusEverySec, pending)}${capture ? ` | ${capture.describe()}` : ''}`);
   }, statusEverySec * 1000);
 
-  await new Promise<void>((resolve) => {
-    if (options.signal?.aborted) return resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-    if (options.durationSec !== undefined) setTimeout(resolve, options.durationSec * 1000).unref();
-  });
+  await sleepMs(options.durationSec === undefined ? Infinity : options.durationSec * 1000, options.signal, { unref: true });
 
   // Stop: sources first (closing emits the last complete seconds), then flush every writer.
   clearInterval(statusTimer);

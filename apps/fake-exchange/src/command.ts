@@ -1,7 +1,7 @@
 // `cqt fake-exchange` declaration: the fake exchange loads only when the command runs.
 import type { Command } from 'commander';
 import { stopSignal, type CliContext } from '@cqt/config';
-import { declareCommand, durationFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
+import { declareCommand, runDurationFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 import type { FakeExchangeCommandOptions } from './index.js';
 
 type FakeExchangeFlags = CliOptions<FakeExchangeCommandOptions, 'signal'>;
@@ -32,7 +32,7 @@ export const fakeExchangeFlags = {
   map: { flag: '--map', arg: '<pairs>', describe: 'serve recorded markets under other names, e.g. KRW-ADA=KRW-BTC,SUSHIUSDT=BTCUSDT' },
   port,
   coinglassKey: { flag: '--coinglass-key', arg: '<key>', describe: 'API key the fake Coinglass accepts', defaultText: 'a fixed test key' },
-  durationSec: durationFlag('--duration', 'stop after this long', { defaultText: 'until stopped' }),
+  durationSec: runDurationFlag('stop after this long (at most 365d)', { defaultText: 'until stopped' }),
   json: { flag: '--json', describe: 'print the URLs as one JSON object instead of env lines' },
 } satisfies FlagTable<FakeExchangeFlags>;
 

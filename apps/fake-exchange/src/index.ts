@@ -1,6 +1,6 @@
 // Runs the testkit fake exchange standalone until stopped, printing where it listens.
 import { existsSync } from 'node:fs';
-import { UsageError, type CommandOutput } from '@cqt/config';
+import { sleepMs, UsageError, type CommandOutput } from '@cqt/config';
 import { envLines, startFakeExchange, type FakeExchangeInput, type ReplaySymbolMap } from '@cqt/testkit';
 import { fakeExchangeFlags } from './command.js';
 
@@ -55,10 +55,6 @@ export async function start(opts: FakeExchangeCommandOptions, emit: (o: CommandO
     human: () => `${lines.join('\n')}\nCOINGLASS_API_KEY=${key}`,
   });
   process.stderr.write(`fake-exchange: serving on ${exchange.urls.BINANCE_REST_URL}; Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => {
-    if (opts.signal?.aborted) return resolve();
-    opts.signal?.addEventListener('abort', () => resolve(), { once: true });
-    if (opts.durationSec !== undefined) setTimeout(resolve, opts.durationSec * 1000);
-  });
+  await sleepMs(opts.durationSec === undefined ? Infinity : opts.durationSec * 1000, opts.signal);
   await exchange.close();
 }

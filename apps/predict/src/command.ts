@@ -2,7 +2,7 @@
 // implementation is imported when the command runs.
 import type { Command } from 'commander';
 import { stopSignal, type CliContext } from '@cqt/config';
-import { asOfFlag, declareCommand, durationFlag, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
+import { asOfFlag, declareCommand, durationFlag, jsonFlag, runDurationFlag, storeFlags, timeFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 import type { PredictOptions } from './index.js';
 
 type PredictFlags = CliOptions<PredictOptions, 'env' | 'signal' | 'log' | 'db'>;
@@ -31,7 +31,7 @@ export const predictFlags = {
   backfill: { flag: '--backfill', describe: 'compute and write every boundary in --from … --to from stored raw data' },
   from: timeFlag('--from', 'with --backfill: first time (ISO 8601 with a zone or epoch ms)'),
   to: timeFlag('--to', 'with --backfill: last time (capped at now − delay)'),
-  durationSec: durationFlag('--duration', 'live loop: stop after this long (90, 90s, 10m, 24h)'),
+  durationSec: runDurationFlag('live loop: stop after this long (90, 90s, 10m, 24h, 30d; at most 365d)'),
   intervalSec: interval,
   horizonSec: horizon,
   delaySec: delay,

@@ -8,7 +8,7 @@
 // - --backfill --from T --to T: every boundary in the range from stored raw data, written in
 //   batches (bounded memory), the same computation as live.
 import { readFileSync } from 'node:fs';
-import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { UsageError, loadConfig, sleepMs, type CommandOutput } from '@cqt/config';
 import { parseFlagText } from '@cqt/config/command';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import {
@@ -271,18 +271,8 @@ async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: str
 
 /** Resolves true at `atMs`, false at once when the signal aborts (before or meanwhile). */
 function sleepUntil(atMs: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, Math.max(0, atMs - Date.now()));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  // A boundary can be further away than one setTimeout holds (--interval 30d): sleepMs chains.
+  return sleepMs(atMs - Date.now(), signal);
 }
 
 function summaryLine(row: Record<string, unknown>): string {

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { settings, type SettingKey } from './settings.js';
 import { parseDurationSec, parseTimeMs } from './time.js';
+import { parseRunDurationSec } from './timers.js';
 import type { CliContext } from './cli.js';
 
 export interface FlagSpec<T> {
@@ -165,4 +166,9 @@ export function timeFlag<M extends Partial<FlagSpec<number>>>(flag: string, desc
 /** A duration flag (`90`, `90s`, `10m`, `24h`, `7d`) → seconds. */
 export function durationFlag<M extends Partial<FlagSpec<number>>>(flag: string, describe: string, more?: M): FlagSpec<number> & M {
   return { flag, arg: '<dur>', describe, parse: (text: string, name: string) => parseDurationSec(text, name), ...more } as FlagSpec<number> & M;
+}
+
+/** How long a command runs before it stops by itself: more than 0 s, at most a year (MAX_RUN_SEC). */
+export function runDurationFlag<M extends Partial<FlagSpec<number>>>(describe: string, more?: M): FlagSpec<number> & M {
+  return durationFlag('--duration', describe, { parse: parseRunDurationSec, ...more } as M);
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 const wsUrl = z.url({ protocol: /^wss?$/ });
 const httpUrl = z.url({ protocol: /^https?$/ });
-const seconds = z.coerce.number().int().min(1);
+// At most a day: a poll period is a timer, and Node fires one longer than ~24.8 days after 1 ms.
+const seconds = z.coerce.number().int().min(1).max(86_400);
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -91,14 +92,14 @@ export const settings = {
   coinglassPollSec: {
     env: 'COINGLASS_POLL_SEC',
     describe: 'seconds between Coinglass polls',
-    expected: 'a whole number of seconds ≥ 1',
+    expected: 'a whole number of seconds from 1 to 86400 (a day)',
     schema: seconds,
     default: '300',
   },
   binancePollSec: {
     env: 'BINANCE_POLL_SEC',
     describe: 'seconds between Binance REST metric polls',
-    expected: 'a whole number of seconds ≥ 1',
+    expected: 'a whole number of seconds from 1 to 86400 (a day)',
     schema: seconds,
     default: '60',
   },

@@ -4,6 +4,12 @@ import { readHeader, readIntegerHeader, type HeaderSource } from '../http.js';
 import { isEpochMs } from '../time.js';
 
 const MINUTE_MS = 60_000;
+/**
+ * The longest delay one setTimeout holds; a longer one fires after 1 ms. A pause named by the
+ * server (Retry-After, a ban end) can be longer: wait in steps of at most this. (@cqt/config has
+ * the same bound for user durations; feeds depends on nothing of ours.)
+ */
+export const MAX_TIMER_STEP_MS = 2 ** 31 - 1;
 
 /** What a 429/418 said about waiting. */
 export interface RateLimitHint {

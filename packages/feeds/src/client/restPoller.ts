@@ -6,7 +6,7 @@
 //   across passes, until it ends;
 // - stop: no call starts after stop(), a pause is cut short, and stop() waits for the call in flight.
 // Subclasses say what the calls are and make one; recording the outcome is theirs.
-import { resumeAtMs, type RateLimitHint } from './pollTiming.js';
+import { MAX_TIMER_STEP_MS, resumeAtMs, type RateLimitHint } from './pollTiming.js';
 
 export abstract class RestPoller<Call> {
   private pausedUntilMs = 0;
@@ -67,7 +67,7 @@ export abstract class RestPoller<Call> {
     // and no call may start inside the pause.
     for (let waitMs = this.pausedUntilMs - Date.now(); waitMs > 0 && !this.stopped; waitMs = this.pausedUntilMs - Date.now()) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, waitMs);
+        const t = setTimeout(resolve, Math.min(waitMs, MAX_TIMER_STEP_MS));
         this.wake = () => {
           clearTimeout(t);
           resolve();

@@ -1,6 +1,8 @@
 // feed_events writer: every connect, disconnect, gap, late frame, parse error and rate limit the
 // collector sees. Frequent kinds (parse_error, late) are aggregated per source per second into one
 // row with a count, so a flood of bad frames cannot flood the table.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { BulkWriter } from '@cqt/db';
 import type { FeedEventKind, FeedEventSource } from '@cqt/feeds';
 
@@ -34,6 +36,14 @@ function safeDetail(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Names one collector run in feed_events.collector: host and pid say which process it was, the
+ * random part keeps two runs apart even where those repeat (containers that all run as pid 1).
+ */
+export function newCollectorId(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+}
+
 export class FeedEventLog {
   private lastTsMs = new Map<string, number>();
   private pending = new Map<string, { event: FeedEvent; count: number; samples: unknown[] }>();
@@ -42,6 +52,8 @@ export class FeedEventLog {
   constructor(
     private readonly writer: BulkWriter<'feed_events'>,
     private readonly now: () => number = Date.now,
+    /** Part of the key, so collectors sharing a store never overwrite each other's events. */
+    readonly collector: string = newCollectorId(),
   ) {}
 
   record(event: FeedEvent): void {
@@ -66,7 +78,8 @@ export class FeedEventLog {
   }
 
   private write(event: FeedEvent, count: number): void {
-    // (ts, source, kind) is the key: two events of one kind in one ms are kept apart by 1 ms.
+    // (ts, source, kind, collector) is the key: this collector keeps two events of one kind in
+    // one ms apart by 1 ms.
     const key = `${event.source}:${event.kind}`;
     let ts = event.tsMs ?? this.now();
     const last = this.lastTsMs.get(key);
@@ -82,6 +95,7 @@ export class FeedEventLog {
         gapTo: event.gapToMs !== undefined ? new Date(event.gapToMs) : null,
         count,
         detail: (safeDetail(event.detail) as Record<string, unknown> | undefined) ?? null,
+        collector: this.collector,
       },
     ]);
   }

@@ -122,8 +122,11 @@ export const feedEvents = pgTable(
     gapTo: tsCol('gap_to'),
     count: integer('count').notNull().default(1),
     detail: jsonb('detail'),
+    /** The collector run that recorded the event (host/pid/random), so two collectors sharing a
+     * store never collide on the key; '' for rows from before it was recorded. */
+    collector: text('collector').notNull().default(''),
   },
-  (t) => [primaryKey({ columns: [t.ts, t.source, t.kind] })],
+  (t) => [primaryKey({ columns: [t.ts, t.source, t.kind, t.collector] })],
 );
 
 export const predictions = pgTable(

@@ -1,5 +1,5 @@
-// `cqt check <altdata|features|leak|coinglass|all>`: each check comes from its app; `all` runs every
-// check that exists on one store connection and fails if any item fails.
+// `cqt check <altdata|features|leak|coinglass|dataset|all>`: each check comes from its app; `all` runs
+// every store check on one store connection and fails if any item fails.
 import type { Command } from 'commander';
 import type { CliContext } from '@cqt/config';
 import { declareCommand } from '@cqt/config/command';
@@ -7,6 +7,7 @@ import { register as registerAltdata } from '@cqt/check-altdata/command';
 import { register as registerFeatures } from '@cqt/check-features/command';
 import { register as registerLeak } from '@cqt/check-leak/command';
 import { register as registerCoinglass } from '@cqt/check-coinglass/command';
+import { register as registerDataset } from '@cqt/check-dataset/command';
 import { CHECK_EXIT_CODES, checkFlags, type CheckFlags } from '@cqt/checks/command';
 
 export function registerCheck(program: Command, cli: CliContext): void {
@@ -15,6 +16,8 @@ export function registerCheck(program: Command, cli: CliContext): void {
   registerFeatures(check, cli);
   registerLeak(check, cli);
   registerCoinglass(check, cli);
+  // A file check, not a store check: it is not part of `check all`.
+  registerDataset(check, cli);
   declareCommand<CheckFlags>(check, cli, {
     name: 'all',
     description: 'every check that exists (altdata, features, leak, coinglass); fails if any item fails',

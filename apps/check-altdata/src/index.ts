@@ -27,7 +27,7 @@ import {
   type SqlClient,
   type Watched,
 } from '@cqt/checks';
-import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCE, type StreamEvent } from '@cqt/feeds';
+import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCES, type StreamEvent } from '@cqt/feeds';
 import { describeSecret, isRealKey, loadConfig, type CommandOutput, type Settings } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { resolveFlag } from '@cqt/config/command';
@@ -106,9 +106,9 @@ async function forceOrderItems(sql: SqlClient, scope: Scope): Promise<CheckItem[
   const lookbackSec = Math.max(scope.windowSec, MAX_SILENCE_SEC);
   const rows = await sql.unsafe(
     `select ts, kind, detail from feed_events
-      where ts > $1::timestamptz and ts <= $2::timestamptz and source = $3 and kind = any($4::text[])
+      where ts > $1::timestamptz and ts <= $2::timestamptz and source = any($3::text[]) and kind = any($4::text[])
       order by ts`,
-    [new Date(scope.asOfMs - lookbackSec * 1000).toISOString(), new Date(scope.asOfMs).toISOString(), STREAM_SOURCE, STREAM_KINDS],
+    [new Date(scope.asOfMs - lookbackSec * 1000).toISOString(), new Date(scope.asOfMs).toISOString(), STREAM_SOURCES, STREAM_KINDS],
   );
   const events: StreamEvent[] = rows.map((r) => ({ tsMs: (r.ts as Date).getTime(), kind: String(r.kind), detail: r.detail }));
   return scope.binance.map((symbol) => {

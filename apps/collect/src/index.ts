@@ -155,7 +155,9 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     log,
   });
 
-  events.record({ source: 'collector', kind: 'start', detail: { markets: config.upbitMarkets, symbols: config.binanceSymbols, pid: process.pid } });
+  // The streams it will open: the forceOrder liveness rules end an up-interval at a collector's
+  // start (the one before may have died without a disconnect), and only for the streams it names.
+  events.record({ source: 'collector', kind: 'start', detail: { markets: config.upbitMarkets, symbols: config.binanceSymbols, streams: binance.streams, pid: process.pid } });
   log(`collect: ${db.backend} ${db.location} (${db.role()}); upbit ${config.upbitMarkets.join(',')}, binance ${config.binanceSymbols.join(',')}`);
   upbit.start();
   binance.start();

@@ -4,7 +4,7 @@
 // `degraded` says why under the column's name — values are never carried forward past the policy.
 // The definitions are in docs/decisions.md ("cqt predict: features").
 import { tableMeta } from '@cqt/db';
-import { MAX_SILENCE_SEC, STREAM_SOURCE, carriesForceOrders, isStreamDown, isStreamUp, streamsOf, type StreamEvent } from '@cqt/feeds';
+import { MAX_SILENCE_SEC, STREAM_SOURCE, describeBreak, isStreamUp, streamHistory, type StreamEvent } from '@cqt/feeds';
 import { classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, type FreshnessPolicy } from '@cqt/freshness';
 import { ewmaSigma, pricePath } from '@cqt/labeling';
 
@@ -324,26 +324,19 @@ function liquidationFeatures(sheet: FeatureSheet, orders: readonly ForceOrderRow
 }
 
 /**
- * Null when the forceOrder stream was up during all of (fromMs, toMs], else why not. From the
- * collector's binance.ws events for a socket carrying the symbol's forceOrder stream: up at an
- * instant when the newest event before it opened a socket (connect, reconnect, rotate) or was a
- * heartbeat at most MAX_SILENCE_SEC old; a disconnect or stale event in the window means
- * liquidations may have been missed.
+ * Null when the forceOrder stream was up during all of (fromMs, toMs], else why not: one span of
+ * @cqt/feeds streamHistory (the definition `cqt check altdata` judges by too) must hold it whole.
  */
 export function streamDownReason(events: readonly StreamEvent[], binanceSymbol: string, fromMs: number, toMs: number): string | null {
-  const mine = events.filter((e) => e.tsMs <= toMs && carriesForceOrders(streamsOf(e.detail), binanceSymbol));
   const stream = `${binanceSymbol.toLowerCase()}@forceOrder`;
-  let lastUp = mine.findLast((e) => e.tsMs <= fromMs);
-  if (!lastUp) return `${stream} not known to be up at ${iso(fromMs)} (no ${STREAM_SOURCE} event in the ${MAX_SILENCE_SEC} s before)`;
-  if (isStreamDown(lastUp.kind)) return `${stream} down at ${iso(fromMs)} (${lastUp.kind} at ${iso(lastUp.tsMs)})`;
-  const silence = (untilMs: number) => `${stream} silent from ${iso(lastUp!.tsMs)} to ${iso(untilMs)} (> ${MAX_SILENCE_SEC} s without a heartbeat)`;
-  for (const e of mine) {
-    if (e.tsMs <= fromMs) continue;
-    if (e.tsMs - lastUp.tsMs > MAX_SILENCE_SEC * 1000) return silence(e.tsMs);
-    if (isStreamDown(e.kind)) return `${stream} ${e.kind} at ${iso(e.tsMs)}`;
-    if (isStreamUp(e.kind)) lastUp = e;
-  }
-  return toMs - lastUp.tsMs > MAX_SILENCE_SEC * 1000 ? silence(toMs) : null;
+  const { events: mine, spans } = streamHistory(events, binanceSymbol, toMs);
+  const upAtFrom = spans.find((s) => s.fromMs <= fromMs && (s.end === null || s.toMs > fromMs));
+  if (upAtFrom) return upAtFrom.end === null ? null : `${stream} ${describeBreak(upAtFrom.end)}`;
+  const last = mine.findLast((e) => e.tsMs <= fromMs);
+  if (!last) return `${stream} not known to be up at ${iso(fromMs)} (no ${STREAM_SOURCE} event in the ${MAX_SILENCE_SEC} s before)`;
+  if (!isStreamUp(last.kind)) return `${stream} down at ${iso(fromMs)} (${describeBreak({ kind: 'event', event: last })})`;
+  // Up at its time, but silent by fromMs: its span ended in silence.
+  return `${stream} ${describeBreak(spans.findLast((s) => s.fromMs <= last.tsMs)!.end!)}`;
 }
 
 /**

@@ -3,7 +3,7 @@
 // same rows. Each read is a range on the table's primary key, bounded by the longest lookback a
 // feature needs, so a tick costs the same with 1 or 30 days of history.
 import { tableMeta, type Db, type RowOf } from '@cqt/db';
-import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCE, type StreamEvent } from '@cqt/feeds';
+import { MAX_SILENCE_SEC, STREAM_KINDS, STREAM_SOURCES, type StreamEvent } from '@cqt/feeds';
 import { defaultPolicies, metricPolicy, metricPollSec } from '@cqt/freshness';
 import {
   LIQ_WINDOW_SEC,
@@ -68,7 +68,7 @@ export async function loadInputs(db: Db, request: InputRequest): Promise<Snapsho
     sql<Array<{ ts: Date; kind: string; detail: unknown }>>`
       select ts, kind, detail
       from feed_events
-      where ts > ${eventsFrom}::timestamptz and ts <= ${t0}::timestamptz and source = ${STREAM_SOURCE} and kind in ${sql(STREAM_KINDS)}
+      where ts > ${eventsFrom}::timestamptz and ts <= ${t0}::timestamptz and source in ${sql(STREAM_SOURCES)} and kind in ${sql(STREAM_KINDS)}
       order by ts`,
   ]);
   const times = <R extends { ts: Date; recvTs: Date }>({ ts, recvTs, ...rest }: R) => ({ ...rest, tsMs: ts.getTime(), recvTsMs: recvTs.getTime() });

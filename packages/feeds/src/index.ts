@@ -8,13 +8,20 @@ export {
   MAX_SILENCE_SEC,
   STREAM_KINDS,
   STREAM_SOURCE,
+  STREAM_SOURCES,
   carriesForceOrders,
+  describeBreak,
   isStreamDown,
+  isStreamRestart,
   isStreamUp,
+  streamHistory,
   streamsOf,
   type FeedEventKind,
   type FeedEventSource,
+  type StreamBreak,
   type StreamEvent,
+  type StreamHistory,
+  type StreamSpan,
 } from './feedEvents.js';
 export { parseDecimal } from './decimal.js';
 export { MIN_EPOCH_MS, MAX_EPOCH_MS, isEpochMs, parseZonelessUtcMs } from './time.js';

@@ -155,6 +155,38 @@ describe('streamDownReason (binance.ws connect/heartbeat/disconnect events)', ()
   });
 });
 
+describe('streamDownReason after a crash and a restart (kill -9: no disconnect written)', () => {
+  // The collector beat every 60 s until T0 − 250 s, was killed at T0 − 230 s (nothing written),
+  // and a new one started at T0 − 200 s: its start event, then its socket's first connect.
+  const from = T0 - 300 * SEC;
+  const before = [up(T0 - 430 * SEC, 'connect'), up(T0 - 370 * SEC), up(T0 - 310 * SEC), up(T0 - 250 * SEC)];
+  const after = [up(T0 - 200 * SEC + 150, 'connect'), up(T0 - 140 * SEC + 150), up(T0 - 80 * SEC + 150), up(T0 - 20 * SEC + 150)];
+  const start = { tsMs: T0 - 200 * SEC, kind: 'start', detail: { markets: ['KRW-BTC'], symbols: [BINANCE], streams: STREAMS, pid: 4242 } };
+
+  it("the new collector's start ends the old up-interval", () => {
+    expect(streamDownReason([...before, start, ...after], BINANCE, from, T0)).toBe('btcusdt@forceOrder start at 2026-11-23T09:56:40.000Z (collector restarted)');
+  });
+
+  it('so does its first connect (attempt 0) when no start event was read', () => {
+    expect(streamDownReason([...before, ...after], BINANCE, from, T0)).toBe('btcusdt@forceOrder connect at 2026-11-23T09:56:40.150Z (collector restarted)');
+  });
+
+  it("another collector's start (other streams) says nothing about this one; one naming no streams concerns all", () => {
+    const other = { ...start, detail: { ...start.detail, streams: ['ethusdt@markPrice@1s', 'ethusdt@forceOrder'] } };
+    const beats = [...before, up(T0 - 190 * SEC), up(T0 - 130 * SEC), up(T0 - 70 * SEC), up(T0 - 10 * SEC)];
+    expect(streamDownReason([...beats.slice(0, 4), other, ...beats.slice(4)], BINANCE, from, T0)).toBeNull();
+    const unscoped = { ...start, detail: { pid: 4242 } };
+    expect(streamDownReason([...beats.slice(0, 4), unscoped, ...beats.slice(4)], BINANCE, from, T0)).toMatch(/start at .* \(collector restarted\)/);
+  });
+
+  it('liquidations read null, not 0, for the window across the restart', () => {
+    const { features, degraded } = computeFeatures(inputs({ streamEvents: [...before, start, ...after] }), T0, SETTINGS);
+    expect(features.liq5mNotional).toBeNull();
+    expect(features.liq5mCount).toBeNull();
+    expect(degraded.liq_5m_notional).toMatch(/collector restarted/);
+  });
+});
+
 describe('snapshotFromInputs', () => {
   it('barrier and probabilities from sigma and spread; explicit nulls with reasons when they are missing', () => {
     const { feature, prediction } = snapshotFromInputs(inputs(), SYMBOL, T0, snapshotOptions());

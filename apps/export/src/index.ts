@@ -1,8 +1,9 @@
 // `cqt export`: one Parquet row per feature snapshot t0 — features, prediction fields and the
 // triple-barrier label over (t0, t0+H] with its label_ts = t0 + H — built through DuckDB.
 // Rows stream from the store in pages (bounded memory), labels are computed per page on the
-// market_1s price path, raw columns (--with-raw) are joined backward as of t0 (recv_ts <= t0 and ts <= t0), and the
-// file appears atomically (temp + rename): a failed or interrupted export leaves nothing behind.
+// market_1s price path, raw columns (--with-raw) are joined backward as of t0 (recv_ts <= t0 and
+// ts <= t0), and the file appears atomically (temp + rename): a failed or interrupted export
+// leaves nothing behind.
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

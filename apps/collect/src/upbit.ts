@@ -1,7 +1,8 @@
 // Upbit trades + order books → market_1s, one BarBuilder per market behind one socket.
 // The socket's data frames prove the feed alive: a second is written once a frame stamped after
-// its end arrived, and frames further apart (in exchange time) than silenceGapMs mean frames were
-// lost while the socket stayed open (a stall): the silence is recorded as a gap, like a disconnect.
+// its end arrived, and data frames further apart than silenceGapMs (in exchange and in receive
+// time) mean frames were lost while the socket stayed open (a stall): the silence is a gap, as a
+// disconnect would be.
 import { randomUUID } from 'node:crypto';
 import { BarBuilder, FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
@@ -17,7 +18,7 @@ export interface UpbitFeedOptions {
   events: FeedEventLog;
   staleAfterMs?: number;
   graceMs?: number;
-  /** Data frames further apart than this in exchange time: the silence between them is a gap. */
+  /** Data frames further apart than this (exchange and receive time): the silence between them is a gap. */
   silenceGapMs?: number;
   onRawFrame?: (data: Buffer | string, recvTsMs: number) => void;
   /** Operator log (stderr): connection errors are reported once per distinct message. */

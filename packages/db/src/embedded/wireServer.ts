@@ -5,16 +5,16 @@
 // transactions and COPY therefore run without other clients' messages in between.
 // (pglite-socket's own queue switches connections between single messages, which lets one
 // client's extended-protocol messages land inside another's; hence this small server.)
+// Every frame is checked (wireFrames.ts) before PGlite sees it: a bad one ends only its sender.
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
+import { cutFrame, protocolViolation } from './wireFrames.js';
 
-const SSL_REQUEST_CODE = 80877103;
-const CANCEL_REQUEST_CODE = 80877102;
-const PROTOCOL_3 = 196608;
-const TERMINATE = 0x58; // 'X'
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const SYNC_MESSAGE = Buffer.from([0x53, 0, 0, 0, 4]); // 'S'
+/** A client that sends faster than its turn comes is paused beyond this many queued bytes. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 export interface WireServerOptions {
   db: PGlite;
@@ -26,9 +26,15 @@ export interface WireServerOptions {
 interface Connection {
   id: number;
   socket: Socket;
-  inbox: Buffer;
+  /** Received bytes not yet cut into messages, and how many the next frame needs. */
+  chunks: Buffer[];
+  buffered: number;
+  need: number;
   pending: Buffer[];
+  queuedBytes: number;
   startedUp: boolean;
+  /** Nothing more is read from a client that said goodbye or broke the protocol. */
+  ending: boolean;
   closed: boolean;
   idleTimer?: NodeJS.Timeout;
 }
@@ -76,7 +82,18 @@ export class WireServer {
       socket.destroy();
       return;
     }
-    const conn: Connection = { id: this.nextId++, socket, inbox: Buffer.alloc(0), pending: [], startedUp: false, closed: false };
+    const conn: Connection = {
+      id: this.nextId++,
+      socket,
+      chunks: [],
+      buffered: 0,
+      need: 0,
+      pending: [],
+      queuedBytes: 0,
+      startedUp: false,
+      ending: false,
+      closed: false,
+    };
     this.connections.add(conn);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(conn, chunk));
@@ -85,52 +102,57 @@ export class WireServer {
   }
 
   private receive(conn: Connection, chunk: Buffer): void {
-    conn.inbox = conn.inbox.length ? Buffer.concat([conn.inbox, chunk]) : chunk;
+    if (conn.ending || conn.closed) return;
+    conn.chunks.push(chunk);
+    conn.buffered += chunk.length;
+    // A large message arrives in many chunks: join them once it is whole, not on every chunk.
+    if (conn.buffered < conn.need) return;
+    let inbox = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
     for (;;) {
-      const msg = this.nextMessage(conn);
-      if (!msg) break;
-      if (msg.length === 0) continue;
-      this.enqueue(conn, msg);
+      const frame = cutFrame(inbox, conn.startedUp);
+      if (frame.kind === 'incomplete') {
+        conn.need = frame.need;
+        break;
+      }
+      if (frame.kind === 'violation') {
+        this.refuse(conn, frame.reason);
+        return;
+      }
+      switch (frame.kind) {
+        case 'ssl':
+        case 'gssenc':
+          conn.socket.write('N'); // no encryption on a local socket; the client goes on in plain text
+          break;
+        case 'cancel':
+        case 'terminate':
+          // PGlite cannot cancel a running statement; both simply end this connection.
+          conn.ending = true;
+          conn.socket.end();
+          return;
+        case 'startup':
+        case 'message':
+          if (frame.kind === 'startup') conn.startedUp = true;
+          this.enqueue(conn, Buffer.from(frame.bytes));
+      }
+      inbox = inbox.subarray(frame.size);
     }
+    conn.chunks = inbox.length ? [inbox] : [];
+    conn.buffered = inbox.length;
   }
 
-  /** Cuts one complete message off the inbox; an empty buffer for a message handled locally. */
-  private nextMessage(conn: Connection): Buffer | null {
-    const inbox = conn.inbox;
-    if (!conn.startedUp) {
-      if (inbox.length < 8) return null;
-      const len = inbox.readInt32BE(0);
-      if (inbox.length < len) return null;
-      const code = inbox.readInt32BE(4);
-      conn.inbox = inbox.subarray(len);
-      if (code === SSL_REQUEST_CODE) {
-        conn.socket.write('N');
-        return Buffer.alloc(0);
-      }
-      if (code === CANCEL_REQUEST_CODE) {
-        conn.socket.end();
-        return Buffer.alloc(0);
-      }
-      if (code !== PROTOCOL_3) {
-        conn.socket.destroy();
-        return Buffer.alloc(0);
-      }
-      conn.startedUp = true;
-      return inbox.subarray(0, len);
-    }
-    if (inbox.length < 5) return null;
-    const len = 1 + inbox.readInt32BE(1);
-    if (inbox.length < len) return null;
-    conn.inbox = inbox.subarray(len);
-    if (inbox[0] === TERMINATE) {
-      conn.socket.end();
-      return Buffer.alloc(0);
-    }
-    return inbox.subarray(0, len);
+  /** Ends a client that broke the protocol: a FATAL error it can read, then the connection goes. */
+  private refuse(conn: Connection, reason: string): void {
+    conn.ending = true;
+    conn.chunks = [];
+    conn.socket.end(protocolViolation(reason), () => conn.socket.destroy());
+    // Its queued messages go and, if it held the backend, its unit of work is ended now.
+    this.drop(conn);
   }
 
   private enqueue(conn: Connection, msg: Buffer): void {
-    conn.pending.push(Buffer.from(msg));
+    conn.pending.push(msg);
+    conn.queuedBytes += msg.length;
+    if (conn.queuedBytes > MAX_QUEUED_BYTES) conn.socket.pause();
     if (this.holder !== conn && !this.waiting.includes(conn)) this.waiting.push(conn);
     if (this.holder === conn) this.armIdleTimer(conn, false);
     void this.pump();
@@ -146,20 +168,25 @@ export class WireServer {
           if (!this.holder) break;
         }
         const conn = this.holder;
+        // A holder that is gone is released by release(), which ends its unit of work first.
+        if (conn.closed) break;
         const msg = conn.pending.shift();
         if (!msg) {
           // The holder is mid-unit (e.g. inside a transaction) and has nothing queued: wait for it.
           this.armIdleTimer(conn, true);
           break;
         }
+        conn.queuedBytes -= msg.length;
+        if (conn.socket.isPaused() && conn.queuedBytes <= MAX_QUEUED_BYTES / 2) conn.socket.resume();
         let status: string | null;
         try {
           status = await this.execute(conn, msg);
         } catch {
-          // The backend failed this unit (PGlite closing under it, say): end this client rather
-          // than reject a promise nobody awaits, which would take the whole process down.
-          this.holder = null;
+          // The backend failed this unit (PGlite closing under it, say): end this client, and
+          // its transaction with it, rather than reject a promise nobody awaits, which would
+          // take the whole process down.
           conn.socket.destroy();
+          this.drop(conn);
           continue;
         }
         if (status === 'I' && !conn.closed) {

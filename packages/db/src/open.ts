@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import postgres, { type Options, type Sql } from 'postgres';
 import { RuntimeFailure, maskUrl } from '@cqt/config';
-import { openEmbedded, socketPathFor, type EmbeddedHandle, type EmbeddedOptions } from './embedded/store.js';
+import { connectToStore, openEmbedded, type EmbeddedHandle, type EmbeddedOptions } from './embedded/store.js';
 import { isDataError } from './errors.js';
 import { runMigrations } from './migrate.js';
 
@@ -58,7 +58,11 @@ async function openServer(url: string, options: OpenDbOptions): Promise<Db> {
 }
 
 async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<Db> {
-  const connect = (max: number) => postgres({ ...quiet, path: socketPathFor(resolve(dataDir)), max, connect_timeout: 10 });
+  // Each new connection asks the lock where the owner serves: one that took over may serve
+  // elsewhere. postgres.js takes a socket factory (`socket`) its type declarations leave out.
+  const storeDir = resolve(dataDir);
+  const storeSocket = { socket: () => connectToStore(storeDir) } as Options<Record<string, never>>;
+  const connect = (max: number) => postgres({ ...quiet, ...storeSocket, max, connect_timeout: 10 });
   const sql = connect(options.maxConnections ?? 4);
   let handle: EmbeddedHandle;
   try {

@@ -9,13 +9,15 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { openEmbedded, socketPathFor } from '../embedded/store.js';
+import { openEmbedded } from '../embedded/store.js';
 import { tempDir } from '@cqt/test-support/tmp';
 
 const dir = tempDir('cqt-takeover-');
 afterAll(() => dir.remove());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Where an owner of a store in `dataDir` serves it (the paths here are short enough). */
+const socketPathIn = (dataDir: string) => join(dataDir, '.s.PGSQL.5432');
 
 /** Whether something accepts connections on the Unix socket. */
 function listening(path: string): Promise<boolean> {
@@ -37,7 +39,7 @@ it('close() during a takeover waits for it and leaves no owner behind', async ()
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(
     lockPath,
-    JSON.stringify({ pid: owner.pid, host: hostname(), socketPath: socketPathFor(dataDir), startedAtMs: 1, state: 'ready' }),
+    JSON.stringify({ pid: owner.pid, host: hostname(), socketPath: socketPathIn(dataDir), startedAtMs: 1, state: 'ready' }),
   );
   const handle = await openEmbedded(dataDir, { watchMs: 20, waitMs: 5_000 });
   expect(handle.role()).toBe('client');
@@ -61,7 +63,7 @@ it('close() during a takeover waits for it and leaves no owner behind', async ()
   // Give a takeover that close() did not wait for the time to finish opening and start serving.
   await sleep(3_000);
   expect(existsSync(lockPath)).toBe(false);
-  expect(await listening(socketPathFor(dataDir))).toBe(false);
+  expect(await listening(socketPathIn(dataDir))).toBe(false);
 });
 
 it('a takeover attempt that finds the lock unreadable is retried on later ticks', async () => {
@@ -71,7 +73,7 @@ it('a takeover attempt that finds the lock unreadable is retried on later ticks'
   const lockPath = join(dataDir, 'owner.lock');
   writeFileSync(
     lockPath,
-    JSON.stringify({ pid: owner.pid, host: hostname(), socketPath: socketPathFor(dataDir), startedAtMs: 1, state: 'ready' }),
+    JSON.stringify({ pid: owner.pid, host: hostname(), socketPath: socketPathIn(dataDir), startedAtMs: 1, state: 'ready' }),
   );
   const handle = await openEmbedded(dataDir, { watchMs: 20, waitMs: 5_000 });
   try {

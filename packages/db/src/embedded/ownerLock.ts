@@ -14,15 +14,17 @@ export interface LockInfo {
   state: 'starting' | 'ready';
 }
 
-export type LockAttempt = { kind: 'acquired' } | { kind: 'held'; info: LockInfo } | { kind: 'busy' };
+/** `replaced`: the stale lock this attempt took over, if any. */
+export type LockAttempt = { kind: 'acquired'; replaced?: LockInfo } | { kind: 'held'; info: LockInfo } | { kind: 'busy' };
 
 /** How long a takeover marker may exist before it is itself considered abandoned. */
 const TAKEOVER_STALE_MS = 10_000;
 
 export class OwnerLock {
+  /** `socketPath` is asked only when this process writes the lock as its owner. */
   constructor(
     readonly lockPath: string,
-    readonly socketPath: string,
+    private readonly socketPath: () => string,
   ) {}
 
   private get takeoverPath(): string {
@@ -35,16 +37,11 @@ export class OwnerLock {
     const info = this.read();
     if (!info) return { kind: 'busy' }; // being written right now, or unreadable: look again
     if (isAlive(info)) return { kind: 'held', info };
-    return this.takeOver(info) ? { kind: 'acquired' } : { kind: 'busy' };
+    return this.takeOver(info) ? { kind: 'acquired', replaced: info } : { kind: 'busy' };
   }
 
   read(): LockInfo | null {
-    try {
-      const info = JSON.parse(readFileSync(this.lockPath, 'utf8')) as LockInfo;
-      return Number.isInteger(info.pid) && typeof info.socketPath === 'string' ? info : null;
-    } catch {
-      return null;
-    }
+    return readLock(this.lockPath);
   }
 
   markReady(): void {
@@ -58,7 +55,7 @@ export class OwnerLock {
   }
 
   private mine(): LockInfo {
-    return { pid: process.pid, host: hostname(), socketPath: this.socketPath, startedAtMs: Date.now(), state: 'starting' };
+    return { pid: process.pid, host: hostname(), socketPath: this.socketPath(), startedAtMs: Date.now(), state: 'starting' };
   }
 
   private createExclusive(): boolean {
@@ -111,6 +108,16 @@ export class OwnerLock {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** The lock's contents, or null when it is missing, being replaced or unreadable. */
+export function readLock(lockPath: string): LockInfo | null {
+  try {
+    const info = JSON.parse(readFileSync(lockPath, 'utf8')) as LockInfo;
+    return Number.isInteger(info.pid) && typeof info.socketPath === 'string' ? info : null;
+  } catch {
+    return null;
   }
 }
 

@@ -2,30 +2,77 @@
 // socket. openEmbedded() makes this process the owner when the lock is free or stale, and a
 // client of the owner otherwise. A client keeps watching the owner and takes over (serving on
 // the same socket path) if the owner dies, so its postgres.js connections simply reconnect.
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { RuntimeFailure } from '@cqt/config';
-import { OwnerLock, isAlive } from './ownerLock.js';
+import { OwnerLock, isAlive, readLock } from './ownerLock.js';
 import { WireServer } from './wireServer.js';
 
 /** Longest Unix socket path the kernel accepts is 107 bytes; keep a margin. */
 const MAX_SOCKET_PATH = 100;
+const SOCKET_NAME = '.s.PGSQL.5432';
+/** Prefix of the private socket directories made in the temp folder. */
+const PRIVATE_DIR_PREFIX = 'cqt-';
 
-export function socketPathFor(dataDir: string): string {
-  const inDir = join(dataDir, '.s.PGSQL.5432');
-  if (inDir.length <= MAX_SOCKET_PATH) return inDir;
-  const digest = createHash('sha1').update(dataDir).digest('hex').slice(0, 16);
-  return join(tmpdir(), `cqt-${digest}.sock`);
+const lockPathOf = (dataDir: string) => join(dataDir, 'owner.lock');
+
+/**
+ * Where this process serves the store if it becomes the owner: in the data dir when the path
+ * fits a socket address, else in a fresh private directory (mkdtemp: mode 0700, a random name
+ * nobody can create first). Clients learn the path from the lock.
+ */
+class SocketPlace {
+  private dir: string | null = null;
+  constructor(private readonly dataDir: string) {}
+
+  path(): string {
+    const inDataDir = join(this.dataDir, SOCKET_NAME);
+    if (inDataDir.length <= MAX_SOCKET_PATH) return inDataDir;
+    this.dir ??= mkdtempSync(join(tmpdir(), PRIVATE_DIR_PREFIX));
+    return join(this.dir, SOCKET_NAME);
+  }
+
+  remove(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+}
+
+/** A dead owner's private socket directory (never the data dir itself) goes with its lock. */
+function removeStaleSocketDir(socketPath: string, dataDir: string): void {
+  const dir = dirname(socketPath);
+  if (dir !== dataDir && dirname(dir) === tmpdir() && basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A connection to the store's socket, wherever its current owner serves it (the lock says;
+ * an owner that took over may serve elsewhere). Returned at once, still connecting, so a
+ * refused or missing socket fails the way a socket path does: 'error', then 'close'.
+ */
+export function connectToStore(dataDir: string): Socket {
+  const info = readLock(lockPathOf(dataDir));
+  return connect(info?.socketPath ?? join(dataDir, SOCKET_NAME));
+}
+
+/** The data dir holds the lock that tells clients where the socket is: only its user may write it. */
+function makePrivateDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if (statSync(dataDir).mode & 0o077) chmodSync(dataDir, 0o700);
+  } catch (err) {
+    throw new RuntimeFailure(`cannot create a private data dir ${dataDir}: ${(err as Error).message}`, 'set CQT_DATA_DIR to a folder of your own', err);
+  }
 }
 
 export type EmbeddedRole = 'owner' | 'client';
 
 export interface EmbeddedHandle {
   dataDir: string;
-  socketPath: string;
   lockPath: string;
   role(): EmbeddedRole;
   close(): Promise<void>;
@@ -53,14 +100,10 @@ const ownedHere = new Map<string, number>();
 
 export async function openEmbedded(dataDirInput: string, options: EmbeddedOptions = {}): Promise<EmbeddedHandle> {
   const dataDir = resolve(dataDirInput);
-  try {
-    mkdirSync(dataDir, { recursive: true });
-  } catch (err) {
-    throw new RuntimeFailure(`cannot create data dir ${dataDir}: ${(err as Error).message}`, 'set CQT_DATA_DIR to a writable folder', err);
-  }
-  const socketPath = socketPathFor(dataDir);
-  const lockPath = join(dataDir, 'owner.lock');
-  const lock = new OwnerLock(lockPath, socketPath);
+  makePrivateDir(dataDir);
+  const lockPath = lockPathOf(dataDir);
+  const place = new SocketPlace(dataDir);
+  const lock = new OwnerLock(lockPath, () => place.path());
   const waitMs = options.waitMs ?? 60_000;
   const watchMs = options.watchMs ?? 500;
 
@@ -70,11 +113,18 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
   /** A client's takeover in progress: close() waits for it, so it never leaves an owner behind. */
   let takeover: Promise<void> | null = null;
 
+  /** One attempt to take the lock; a dead owner's private socket directory goes with its lock. */
+  const acquire = () => {
+    const attempt = lock.tryAcquire();
+    if (attempt.kind === 'acquired' && attempt.replaced) removeStaleSocketDir(attempt.replaced.socketPath, dataDir);
+    return attempt;
+  };
+
   const becomeOwner = async (): Promise<void> => {
     ownedHere.set(lockPath, (ownedHere.get(lockPath) ?? 0) + 1);
     try {
       const db = await PGlite.create(join(dataDir, 'pgdata'));
-      const server = new WireServer({ db, socketPath });
+      const server = new WireServer({ db, socketPath: place.path() });
       await server.start();
       owned = { db, server };
       await options.prepare?.();
@@ -88,6 +138,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
       }
       owned = null;
       lock.release();
+      place.remove();
       throw new RuntimeFailure(
         `cannot open the embedded store in ${dataDir}: ${(err as Error).message}`,
         'check the folder is writable and not damaged; `cqt db status` shows its state',
@@ -100,7 +151,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
   const deadline = Date.now() + waitMs;
   for (;;) {
     const sameProcess = ownedHere.has(lockPath);
-    const attempt = sameProcess ? { kind: 'held' as const, info: lock.read() } : lock.tryAcquire();
+    const attempt = sameProcess ? { kind: 'held' as const, info: lock.read() } : acquire();
     if (attempt.kind === 'acquired') {
       await becomeOwner();
       break;
@@ -118,7 +169,6 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
 
   const handle: EmbeddedHandle = {
     dataDir,
-    socketPath,
     lockPath,
     role: () => (owned ? 'owner' : 'client'),
     async close() {
@@ -134,6 +184,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
         if (left > 0) ownedHere.set(lockPath, left);
         else ownedHere.delete(lockPath);
         lock.release();
+        place.remove();
       }
     },
   };
@@ -147,7 +198,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
       if (info && info.pid === process.pid && ownedHere.has(lockPath)) return;
       const attempt = (async () => {
         try {
-          if (lock.tryAcquire().kind === 'acquired') await becomeOwner();
+          if (acquire().kind === 'acquired') await becomeOwner();
         } catch {
           // Another process won the takeover or the open failed; look again next tick.
         }

@@ -7,7 +7,7 @@
 // client's extended-protocol messages land inside another's; hence this small server.)
 // Every frame is checked (wireFrames.ts) before PGlite sees it: a bad one ends only its sender.
 import { createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { cutFrame, protocolViolation } from './wireFrames.js';
 
@@ -65,6 +65,9 @@ export class WireServer {
         resolve();
       });
     });
+    // Whoever can connect is superuser (trust authentication): only this user may. The socket's
+    // folder is private too, so nobody else could connect before this.
+    chmodSync(this.options.socketPath, 0o600);
   }
 
   async stop(): Promise<void> {

@@ -64,19 +64,22 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
   const storeSocket = { socket: () => connectToStore(storeDir) } as Options<Record<string, never>>;
   const connect = (max: number) => postgres({ ...quiet, ...storeSocket, max, connect_timeout: 10 });
   const sql = connect(options.maxConnections ?? 4);
-  let handle: EmbeddedHandle;
+  let handle: EmbeddedHandle | undefined;
   try {
     handle = await openEmbedded(dataDir, {
       ...options.embedded,
       prepare: options.skipMigrations ? undefined : () => runMigrations(() => connect(1)),
     });
-    await reachable(sql, options.embedded?.waitMs ?? 60_000);
+    await reachable(sql, options.embedded?.waitMs ?? 60_000, handle);
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
+    // Stop watching the owner (and serve nothing, should this process have taken over meanwhile).
+    await handle?.close().catch(() => {});
     throw err;
   }
-  const db = makeDb('embedded', handle.dataDir, sql, () => handle.close());
-  db.role = () => handle.role();
+  const opened = handle;
+  const db = makeDb('embedded', opened.dataDir, sql, () => opened.close());
+  db.role = () => opened.role();
   return db;
 }
 
@@ -85,7 +88,7 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
  * (a short-lived `cqt db status` owning a new store, say); meanwhile this process's watcher takes
  * the store over, so a refused or vanished socket is retried rather than fatal.
  */
-async function reachable(sql: Sql, waitMs: number): Promise<void> {
+async function reachable(sql: Sql, waitMs: number, handle: EmbeddedHandle): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -93,7 +96,12 @@ async function reachable(sql: Sql, waitMs: number): Promise<void> {
       return;
     } catch (err) {
       if (isDataError(err) || Date.now() > deadline) {
-        throw new RuntimeFailure(`the embedded store is not answering: ${(err as Error).message}`, 'check that the data dir is writable; `cqt db status` shows its owner', err);
+        const owner = handle.lockInfo();
+        throw new RuntimeFailure(
+          `the embedded store in ${handle.dataDir} is not answering${owner ? ` (owner: pid ${owner.pid} on ${owner.host})` : ''}: ${(err as Error).message}`,
+          `if no cqt process is running, delete ${handle.lockPath}`,
+          err,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { RuntimeFailure } from '@cqt/config';
-import { OwnerLock, isAlive, readLock } from './ownerLock.js';
+import { OwnerLock, readLock, type LockInfo } from './ownerLock.js';
 import { WireServer } from './wireServer.js';
 
 /** Longest Unix socket path the kernel accepts is 107 bytes; keep a margin. */
@@ -74,6 +74,8 @@ export type EmbeddedRole = 'owner' | 'client';
 export interface EmbeddedHandle {
   dataDir: string;
   lockPath: string;
+  /** The lock as it is now (who owns the store, where it serves). */
+  lockInfo(): LockInfo | null;
   role(): EmbeddedRole;
   close(): Promise<void>;
 }
@@ -103,7 +105,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
   makePrivateDir(dataDir);
   const lockPath = lockPathOf(dataDir);
   const place = new SocketPlace(dataDir);
-  const lock = new OwnerLock(lockPath, () => place.path());
+  const lock = new OwnerLock(lockPath, () => place.path(), () => ownedHere.has(lockPath));
   const waitMs = options.waitMs ?? 60_000;
   const watchMs = options.watchMs ?? 500;
 
@@ -170,6 +172,7 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
   const handle: EmbeddedHandle = {
     dataDir,
     lockPath,
+    lockInfo: () => lock.read(),
     role: () => (owned ? 'owner' : 'client'),
     async close() {
       closed = true;
@@ -193,9 +196,9 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
     // Client: take the store over if its owner dies (kill -9 included).
     watcher = setInterval(() => {
       if (takeover || closed || owned) return;
+      if (ownedHere.has(lockPath)) return; // another handle of this process owns the store
       const info = lock.read();
-      if (info && isAlive(info) && info.pid !== process.pid) return;
-      if (info && info.pid === process.pid && ownedHere.has(lockPath)) return;
+      if (info && lock.holderAlive(info)) return;
       const attempt = (async () => {
         try {
           if (acquire().kind === 'acquired') await becomeOwner();

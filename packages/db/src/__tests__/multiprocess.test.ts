@@ -2,74 +2,21 @@
 // a killed owner (kill -9) is replaced by a surviving client, an owner that closes while clients
 // are opening is replaced by one of them, a stale lock is taken over, and in every case no
 // committed row is lost or duplicated.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../index.js';
 import { tempDir } from '@cqt/test-support/tmp';
+import { killChildren, startChild, type Child as Worker } from './fixtures/children.js';
 
-const workerPath = fileURLToPath(new URL('./fixtures/storeWorker.mjs', import.meta.url));
-
-interface Worker {
-  proc: ChildProcess;
-  events: Array<Record<string, unknown>>;
-  waitFor(pred: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-const workers: Worker[] = [];
 const dirs: Array<{ remove(): void }> = [];
 
-function startWorker(args: Record<string, unknown>): Worker {
-  const proc = spawn(process.execPath, [workerPath, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Array<Record<string, unknown>> = [];
-  const listeners = new Set<() => void>();
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-      for (const l of listeners) l();
-    }
-  });
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const w: Worker = {
-    proc,
-    events,
-    exited,
-    waitFor(pred, timeoutMs = 45_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = events.find(pred);
-          if (hit) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            resolve(hit);
-          }
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`worker ${JSON.stringify(args)} timed out; events ${JSON.stringify(events.slice(-3))}; stderr ${stderr.slice(-500)}`));
-        }, timeoutMs);
-        listeners.add(check);
-        void exited.then(() => setTimeout(() => { if (listeners.has(check)) { listeners.delete(check); clearTimeout(timer); reject(new Error(`worker exited; stderr ${stderr.slice(-800)}`)); } }, 50));
-        check();
-      });
-    },
-  };
-  workers.push(w);
-  return w;
-}
+const startWorker = (args: Record<string, unknown>): Worker => startChild('storeWorker.mjs', args);
 
-afterEach(async () => {
-  for (const w of workers.splice(0)) if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
+afterEach(() => {
+  killChildren();
   for (const d of dirs.splice(0)) d.remove();
 });
 

@@ -1,15 +1,17 @@
 // The embedded store: PGlite in <dataDir>/pgdata, owned by one process that serves it on a Unix
-// socket. openEmbedded() makes this process the owner when the lock is free or stale, and a
-// client of the owner otherwise. A client keeps watching the owner and takes over (serving on
-// the same socket path) if the owner dies, so its postgres.js connections simply reconnect.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+// socket from a worker thread (storeThread.ts). openEmbedded() makes this process the owner when
+// the lock is free or stale, and a client of the owner otherwise. A client keeps watching the
+// owner and takes over if the owner dies; every postgres.js connection asks the lock where the
+// store is served, so connections simply reconnect.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { RuntimeFailure } from '@cqt/config';
 import { OwnerLock, readLock, type LockInfo } from './ownerLock.js';
-import { WireServer } from './wireServer.js';
+import type { StoreThreadCommand, StoreThreadData, StoreThreadEvent } from './storeThread.js';
 
 /** Longest Unix socket path the kernel accepts is 107 bytes; keep a margin. */
 const MAX_SOCKET_PATH = 100;
@@ -90,9 +92,54 @@ export interface EmbeddedOptions {
   prepare?: () => Promise<void>;
 }
 
+/** The store thread's module. Under the test runner this file is TypeScript in src/, which a
+ * worker cannot load: the built thread in dist/ serves then (the tests build first). */
+function storeThreadUrl(): URL {
+  const beside = new URL('./storeThread.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../../dist/embedded/storeThread.js', import.meta.url);
+}
+
+/** The owner's store thread, serving PGlite on the socket until stopped. */
+class StoreThread {
+  private stopping = false;
+  private constructor(
+    private readonly worker: Worker,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  /** Resolves once the thread serves; `onLost` runs if it ends later without being stopped. */
+  static start(data: StoreThreadData, onLost: (reason: string) => void): Promise<StoreThread> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(storeThreadUrl(), { workerData: data });
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      const thread = new StoreThread(worker, exited);
+      let serving = false;
+      let failure = '';
+      worker.on('message', (event: StoreThreadEvent) => {
+        if (event.kind === 'serving') {
+          serving = true;
+          resolve(thread);
+        } else if (event.kind === 'failed') {
+          failure = event.message;
+        }
+      });
+      worker.on('error', (err) => (failure = err.message));
+      worker.once('exit', (code) => {
+        if (!serving) reject(new Error(failure || `the store thread ended (code ${code}) before serving`));
+        else if (!thread.stopping) onLost(failure || `the store thread ended (code ${code})`);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.worker.postMessage({ kind: 'stop' } satisfies StoreThreadCommand);
+    await this.exited;
+  }
+}
+
 interface Owned {
-  db: PGlite;
-  server: WireServer;
+  thread: StoreThread;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,31 +169,46 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
     return attempt;
   };
 
+  /** This process no longer owns the store: the lock and the private socket folder go. */
+  const giveUp = () => {
+    const left = (ownedHere.get(lockPath) ?? 1) - 1;
+    if (left > 0) ownedHere.set(lockPath, left);
+    else ownedHere.delete(lockPath);
+    lock.release();
+    place.remove();
+  };
+
   const becomeOwner = async (): Promise<void> => {
     ownedHere.set(lockPath, (ownedHere.get(lockPath) ?? 0) + 1);
+    let thread: StoreThread | undefined;
     try {
-      const db = await PGlite.create(join(dataDir, 'pgdata'));
-      const server = new WireServer({ db, socketPath: place.path() });
-      await server.start();
-      owned = { db, server };
+      thread = await StoreThread.start({ pgdataDir: join(dataDir, 'pgdata'), socketPath: place.path() }, () => lost(thread));
+      owned = { thread };
       await options.prepare?.();
+      if ((owned as Owned | null)?.thread !== thread) throw new Error('the store thread ended while the store was being prepared');
       lock.markReady();
     } catch (err) {
-      ownedHere.delete(lockPath);
-      const o = owned as Owned | null;
-      if (o) {
-        await o.server.stop().catch(() => {});
-        await o.db.close().catch(() => {});
+      // Undo unless lost() already gave the store up.
+      if (!thread || owned?.thread === thread) {
+        owned = null;
+        await thread?.stop().catch(() => {});
+        giveUp();
       }
-      owned = null;
-      lock.release();
-      place.remove();
       throw new RuntimeFailure(
         `cannot open the embedded store in ${dataDir}: ${(err as Error).message}`,
         'check the folder is writable and not damaged; `cqt db status` shows its state',
         err,
       );
     }
+  };
+
+  /** The store thread ended by itself (it crashed): give the store up, so that a watcher — this
+   * process's or another's — takes it over with a fresh PGlite. */
+  const lost = (thread: StoreThread | undefined) => {
+    if (!thread || owned?.thread !== thread) return;
+    owned = null;
+    giveUp();
+    if (!closed) watch();
   };
 
   // Become owner, or wait until an owner is ready to serve us.
@@ -181,19 +243,15 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
       const o = owned as Owned | null;
       if (o) {
         owned = null;
-        await o.server.stop();
-        await o.db.close();
-        const left = (ownedHere.get(lockPath) ?? 1) - 1;
-        if (left > 0) ownedHere.set(lockPath, left);
-        else ownedHere.delete(lockPath);
-        lock.release();
-        place.remove();
+        await o.thread.stop();
+        giveUp();
       }
     },
   };
 
-  if (!owned) {
-    // Client: take the store over if its owner dies (kill -9 included).
+  // A client takes the store over if its owner dies (kill -9 included).
+  function watch(): void {
+    if (watcher) return;
     watcher = setInterval(() => {
       if (takeover || closed || owned) return;
       if (ownedHere.has(lockPath)) return; // another handle of this process owns the store
@@ -215,5 +273,6 @@ export async function openEmbedded(dataDirInput: string, options: EmbeddedOption
     }, watchMs);
     watcher.unref();
   }
+  if (!owned) watch();
   return handle;
 }

@@ -1,10 +1,12 @@
 // Soak: two collectors (one on PostgreSQL, one on the embedded store, with `cqt predict` beside it)
 // run against the fake exchange for CQT_BENCH_SOAK_MIN minutes (default 20) with a fault every
-// minute. Judged against the fake's own synthetic market, not against anything the collector says:
+// minute (drop, stall with pongs, refused upgrades, REST 429/418, malformed frames and garbage,
+// invalid UTF-8, a PostgreSQL restart, an export from another process). Judged against the fake's
+// own synthetic market, not against anything the collector says:
 // - invented bars: market_1s rows for seconds when no frame arrived (inside an injected stall or a
 //   recorded gap);
 // - lost rows: in every whole minute that no recorded gap touches, 60 rows must exist and their
-//   trade counts and volumes must add up to the market's own minute bar;
+//   trade counts must add up to the market's own minute bar;
 // - RSS growth from minutes 2-3 to the last three samples (< 10 %);
 // - late trades outside injected stalls and drops (0).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -182,10 +184,12 @@ export const suite: BenchSuite = {
         await sleep(16_000);
       },
       async () => {
+        // Upgrades refused for 20 s (429 with Retry-After, Connection: close on Upbit, keep-alive on Binance).
         const t = Date.now();
-        fx.faults.rejectConnections('all', 3, 429);
+        fx.faults.rejectConnections('upbit', { status: 429, durationMs: 20_000, retryAfter: 5 });
+        fx.faults.rejectConnections('binance', { status: 503, durationMs: 20_000, retryAfter: 5, keepAlive: true, body: 'maintenance' });
         fx.faults.dropConnections('all');
-        faults.push({ name: 'rejected upgrades 429', fromMs: t, toMs: t + 30_000, silent: false });
+        faults.push({ name: 'rejected upgrades 429/503', fromMs: t, toMs: t + 40_000, silent: false });
       },
       async () => {
         const t = Date.now();
@@ -196,8 +200,14 @@ export const suite: BenchSuite = {
       },
       async () => {
         const t = Date.now();
-        for (const kind of ['truncated-json', 'not-json', 'unexpected-shape'] as const) fx.faults.injectMalformedFrame('all', kind);
-        faults.push({ name: 'malformed frames', fromMs: t, toMs: t + 2000, silent: false });
+        for (const kind of ['truncated-json', 'not-json', 'unexpected-shape', 'binary-frame', 'random-bytes'] as const) fx.faults.injectMalformedFrame('all', kind);
+        faults.push({ name: 'malformed frames and garbage', fromMs: t, toMs: t + 2000, silent: false });
+      },
+      async () => {
+        // Invalid UTF-8 makes the socket library drop the connection: a reconnect and a recorded gap.
+        const t = Date.now();
+        fx.faults.injectMalformedFrame('all', 'invalid-utf8');
+        faults.push({ name: 'invalid UTF-8', fromMs: t, toMs: t + 10_000, silent: false });
       },
       async () => {
         const t = Date.now();

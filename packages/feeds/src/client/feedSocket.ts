@@ -14,14 +14,12 @@
 // Lifecycle events are reported to the caller, who records them (feed_events).
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { readBannedUntilMs, readRetryAfterSec, resumeAtMs } from './pollTiming.js';
+import { MAX_TIMER_STEP_MS, readBannedUntilMs, readRetryAfterSec, resumeAtMs } from './pollTiming.js';
 
 /** How much of a refusal's body is read (the rest is never waited for) and how much is kept. */
 const REFUSAL_BODY_MAX_BYTES = 4096;
 const REFUSAL_BODY_TIMEOUT_MS = 2000;
 const REFUSAL_EXCERPT_CHARS = 200;
-/** setTimeout fires at once beyond 2^31 - 1 ms; a longer wait (a days-long ban) is taken in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface FeedSocketOptions {
   name: string;
@@ -250,7 +248,7 @@ export class FeedSocket {
       this.timers.delete(t);
       if (Date.now() < this.notBeforeMs) this.laterNotBefore(0, fn);
       else fn();
-    }, Math.min(waitMs, MAX_TIMER_MS));
+    }, Math.min(waitMs, MAX_TIMER_STEP_MS)); // a days-long ban is waited out in steps
     this.timers.add(t);
   }
 

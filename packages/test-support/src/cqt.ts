@@ -1,5 +1,5 @@
 // The built `cqt` binary as an operator runs it (build first: `node scripts/setup.mjs`).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const cqtBin = fileURLToPath(new URL('../../../apps/cqt/dist/bin.js', import.meta.url));
@@ -8,7 +8,7 @@ export const cqtBin = fileURLToPath(new URL('../../../apps/cqt/dist/bin.js', imp
 const CQT_VARIABLES = /^(DATABASE_URL|COINGLASS_|BINANCE_|UPBIT_|CQT_)/;
 
 /** This process's environment without cqt's variables, plus NO_COLOR and `env`: only `env` configures cqt. */
-export function operatorEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function operatorEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CQT_VARIABLES.test(name)));
   return { ...clean, NO_COLOR: '1', ...env };
 }
@@ -32,4 +32,28 @@ export function runCqt(
     timeout: options.timeoutMs ?? 60_000,
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+export interface CqtChild {
+  child: ChildProcess;
+  /** Everything written so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** undefined while it runs. */
+  readonly exitCode: number | null | undefined;
+  exited: Promise<void>;
+}
+
+/**
+ * Starts `cqt args…` with operatorEnv(env) and keeps its output; `wrap` runs it under another
+ * command (e.g. a shell that sets a ulimit first and ends in `exec "$@"`).
+ */
+export function startCqt(args: string[], env: NodeJS.ProcessEnv = {}, options: { wrap?: string[] } = {}): CqtChild {
+  const [cmd, ...pre] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(cmd, [...pre, cqtBin, ...args], { env: operatorEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, stdout: '', stderr: '', exitCode: undefined as number | null | undefined, exited: Promise.resolve() };
+  child.stdout!.on('data', (d) => (run.stdout += d));
+  child.stderr!.on('data', (d) => (run.stderr += d));
+  run.exited = new Promise<void>((r) => child.on('exit', (code) => ((run.exitCode = code), r())));
+  return run;
 }

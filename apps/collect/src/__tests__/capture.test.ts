@@ -1,6 +1,5 @@
 // --capture under disk trouble: a write error stops the capture, is recorded, and never stops the
 // collection; a burst faster than the disk is dropped and counted instead of queued without bound.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
 import postgres from 'postgres';
 import type { FakeExchange } from '@cqt/testkit';
-import { cqtBin, operatorEnv } from '@cqt/test-support/cqt';
+import { startCqt } from '@cqt/test-support/cqt';
 import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { tempDir } from '@cqt/test-support/tmp';
 import { FrameCapture } from '../capture.js';
@@ -37,38 +36,30 @@ it('a capture file that cannot be written stops the capture, is recorded, and th
   // A full disk, for real: the child may write at most 1 KiB to any file (RLIMIT_FSIZE), so the
   // capture's first larger write fails (EFBIG, as ENOSPC would on a full volume). The collector
   // writes no other file: its store is PostgreSQL.
-  const env = operatorEnv({ ...collectorEnv(fx), DATABASE_URL: pg.url });
-  const child = spawn('bash', ['-c', 'ulimit -f 1 && exec "$@"', 'bash', process.execPath, cqtBin, 'collect', '--capture', captureDir, '--json', '--status-interval', '1'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = startCqt(['collect', '--capture', captureDir, '--json', '--status-interval', '1'], collectorEnv(fx, { DATABASE_URL: pg.url }), {
+    wrap: ['bash', '-c', 'ulimit -f 1 && exec "$@"', 'bash'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  let exitCode: number | null | undefined;
-  const exited = new Promise<void>((r) => child.on('exit', (code) => ((exitCode = code), r())));
   cleanups.push(async () => {
-    if (exitCode === undefined) child.kill('SIGKILL');
-    await exited;
+    if (run.exitCode === undefined) run.child.kill('SIGKILL');
+    await run.exited;
   });
   const rows = async () => Number((await sql`select count(*)::int as n from market_1s`)[0].n);
 
   // The capture fills its first file to the limit; its next write fails.
-  await waitUntil(() => exitCode !== undefined || /capture stopped/.test(stderr), 'the capture to fail', 60_000);
-  expect(exitCode, `the collector died with the capture: ${stderr.slice(-800)}`).toBeUndefined();
-  expect(stderr).toMatch(/collect: capture stopped \(EFBIG[^)]*\); collection continues/);
+  await waitUntil(() => run.exitCode !== undefined || /capture stopped/.test(run.stderr), 'the capture to fail', 60_000);
+  expect(run.exitCode, `the collector died with the capture: ${run.stderr.slice(-800)}`).toBeUndefined();
+  expect(run.stderr).toMatch(/collect: capture stopped \(EFBIG[^)]*\); collection continues/);
   expect(readdirSync(captureDir).some((f) => statSync(join(captureDir, f)).size === 1024)).toBe(true);
 
   // Still collecting afterwards.
   const before = await rows();
   await waitUntil(async () => (await rows()) >= before + 3, 'market_1s rows after the capture failed', 30_000);
-  expect(stderr, 'the status line shows the capture off').toMatch(/capture off/);
+  expect(run.stderr, 'the status line shows the capture off').toMatch(/capture off/);
 
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  expect(exitCode, stderr.slice(-800)).toBe(0);
-  const summary = JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1));
+  run.child.kill('SIGTERM');
+  await Promise.race([run.exited, new Promise((r) => setTimeout(r, 30_000))]);
+  expect(run.exitCode, run.stderr.slice(-800)).toBe(0);
+  const summary = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n{') + 1));
   expect(summary.capture.error).toMatch(/^EFBIG/);
   expect(summary.capture.framesDropped).toBeGreaterThan(0);
   expect(Object.values(summary.rowsUnwritten).every((n) => n === 0)).toBe(true);

@@ -1,10 +1,9 @@
 // `cqt collect --duration` longer than a timer can hold (2^31−1 ms ≈ 24.8 days) runs; absurd
 // durations and status intervals are refused with one line and exit 2.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { FakeExchange } from '@cqt/testkit';
-import { cqtBin, operatorEnv, runCqt } from '@cqt/test-support/cqt';
+import { runCqt, startCqt } from '@cqt/test-support/cqt';
 import { tempDir } from '@cqt/test-support/tmp';
 import { collectorEnv, fakeExchange, sleep, waitUntil } from './support.js';
 
@@ -17,26 +16,19 @@ afterAll(async () => {
 
 it('--duration 30d keeps collecting (no stop at once), and SIGINT still stops it cleanly', async () => {
   fx = await fakeExchange({ seed: 3 });
-  const env = operatorEnv({ ...collectorEnv(fx), CQT_DATA_DIR: join(dir.path, 'store') });
-  const child = spawn(process.execPath, [cqtBin, 'collect', '--duration', '30d', '--json', '--status-interval', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  let exitCode: number | null | undefined;
-  const exited = new Promise<void>((r) => child.on('exit', (code) => ((exitCode = code), r())));
+  const run = startCqt(['collect', '--duration', '30d', '--json', '--status-interval', '1'], collectorEnv(fx, { CQT_DATA_DIR: join(dir.path, 'store') }));
   try {
     // Collecting (status lines with Upbit frames), or already gone.
-    await waitUntil(() => exitCode !== undefined || /upbit [1-9][\d.]* msg\/s/.test(stderr), 'the collector to collect', 45_000);
+    await waitUntil(() => run.exitCode !== undefined || /upbit [1-9][\d.]* msg\/s/.test(run.stderr), 'the collector to collect', 45_000);
     await sleep(3000);
-    expect(exitCode, `stopped on its own: ${stderr.slice(-800)}`).toBeUndefined();
-    expect(stderr).not.toMatch(/TimeoutOverflowWarning/);
-    child.kill('SIGINT');
-    await Promise.race([exited, sleep(30_000)]);
-    expect(exitCode, stderr.slice(-800)).toBe(0);
-    expect(JSON.parse(stdout).rowsWritten.market_1s).toBeGreaterThanOrEqual(2);
+    expect(run.exitCode, `stopped on its own: ${run.stderr.slice(-800)}`).toBeUndefined();
+    expect(run.stderr).not.toMatch(/TimeoutOverflowWarning/);
+    run.child.kill('SIGINT');
+    await Promise.race([run.exited, sleep(30_000)]);
+    expect(run.exitCode, run.stderr.slice(-800)).toBe(0);
+    expect(JSON.parse(run.stdout).rowsWritten.market_1s).toBeGreaterThanOrEqual(2);
   } finally {
-    if (exitCode === undefined) child.kill('SIGKILL');
+    if (run.exitCode === undefined) run.child.kill('SIGKILL');
   }
 });
 

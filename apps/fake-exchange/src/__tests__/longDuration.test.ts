@@ -1,33 +1,26 @@
 // `cqt fake-exchange --duration` longer than a timer can hold (2^31−1 ms ≈ 24.8 days) keeps
 // serving; more than a year is refused with one line and exit 2.
-import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { cqtBin, runCqt } from '@cqt/test-support/cqt';
+import { runCqt, startCqt } from '@cqt/test-support/cqt';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('--duration 30d keeps serving (no stop at once), and SIGINT still stops it with exit 0', async () => {
-  const child = spawn(process.execPath, [cqtBin, 'fake-exchange', '--duration', '30d', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  let exitCode: number | null | undefined;
-  const exited = new Promise<void>((r) => child.on('exit', (code) => ((exitCode = code), r())));
+  const run = startCqt(['fake-exchange', '--duration', '30d', '--json']);
   try {
     const deadline = Date.now() + 30_000;
-    while (!stdout.includes('}') && exitCode === undefined && Date.now() < deadline) await sleep(50);
-    const { urls } = JSON.parse(stdout);
+    while (!run.stdout.includes('}') && run.exitCode === undefined && Date.now() < deadline) await sleep(50);
+    const { urls } = JSON.parse(run.stdout);
     await sleep(3000);
-    expect(exitCode, `stopped on its own: ${stderr.slice(-500)}`).toBeUndefined();
-    expect(stderr).not.toMatch(/TimeoutOverflowWarning/);
+    expect(run.exitCode, `stopped on its own: ${run.stderr.slice(-500)}`).toBeUndefined();
+    expect(run.stderr).not.toMatch(/TimeoutOverflowWarning/);
     // Still serving.
     expect((await fetch(`${urls.BINANCE_REST_URL}/fapi/v1/openInterest?symbol=BTCUSDT`)).status).toBe(200);
-    child.kill('SIGINT');
-    await Promise.race([exited, sleep(20_000)]);
-    expect(exitCode).toBe(0);
+    run.child.kill('SIGINT');
+    await Promise.race([run.exited, sleep(20_000)]);
+    expect(run.exitCode).toBe(0);
   } finally {
-    if (exitCode === undefined) child.kill('SIGKILL');
+    if (run.exitCode === undefined) run.child.kill('SIGKILL');
   }
 });
 

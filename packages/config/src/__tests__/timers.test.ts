@@ -1,7 +1,8 @@
 // Timers for durations a user gives: Node's setTimeout holds at most 2^31−1 ms (≈ 24.8 days) and
 // fires a longer one after 1 ms. Real timers; nothing here waits longer than a few seconds.
 import { tmpdir } from 'node:os';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { countTimerOverflows } from '@cqt/test-support/timerOverflow';
 import { loadConfig } from '../load.js';
 import { longTimeout, MAX_RUN_SEC, parseRunDurationSec, sleepMs } from '../timers.js';
 import { UsageError } from '../errors.js';
@@ -9,17 +10,7 @@ import { UsageError } from '../errors.js';
 const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let overflowWarnings = 0;
-const onWarning = (w: Error) => {
-  if (w.name === 'TimeoutOverflowWarning') overflowWarnings++;
-};
-beforeEach(() => {
-  overflowWarnings = 0;
-  process.on('warning', onWarning);
-});
-afterEach(() => {
-  process.off('warning', onWarning);
-});
+const overflows = countTimerOverflows();
 
 describe('longTimeout', () => {
   it('does not fire a 30-day timer early, and cancel() stops it', async () => {
@@ -28,7 +19,7 @@ describe('longTimeout', () => {
     await sleep(300);
     t.cancel();
     expect(fired).toBe(0);
-    expect(overflowWarnings).toBe(0);
+    expect(overflows.count).toBe(0);
   });
 
   it('fires a short timer once, after its delay', async () => {
@@ -65,7 +56,7 @@ describe('sleepMs', () => {
     await sleep(200);
     later.abort();
     expect(await slept).toBe(false);
-    expect(overflowWarnings).toBe(0);
+    expect(overflows.count).toBe(0);
   });
 });
 

@@ -35,6 +35,8 @@ export interface UpbitOptions {
   /** REST "candle" group budget per second and the block after ignoring a 429. */
   candleRequestsPerSec: number;
   blockMs: number;
+  /** Recorded bodies of /v1/candles/minutes/1 served instead of the synthetic market over their span. */
+  candleFiles: string[];
 }
 
 export interface BinanceOptions {
@@ -62,6 +64,8 @@ export interface BinanceOptions {
   banMs: number;
   /** /futures/data/* history depth. */
   futuresDataHistoryMs: number;
+  /** Exchange-side holes (maintenance): no klines open in [fromMs, toMs), for one symbol or all. */
+  klineHoles: Array<{ symbol?: string; fromMs: number; toMs: number }>;
 }
 
 export interface CoinglassOptions {
@@ -112,12 +116,13 @@ export const defaultFakeExchangeOptions: FakeExchangeOptions = {
   upbit: {
     idleTimeoutMs: 120 * SECOND_MS, statusIntervalMs: 10 * SECOND_MS, controlFrames: 'binary', closeOnError: false,
     subscribeLimitPerSec: 5, subscribeLimitPerMin: 100, connectLimitPerSec: 5, candleRequestsPerSec: 10, blockMs: MINUTE_MS,
+    candleFiles: [],
   },
   binance: {
     pingIntervalMs: 3 * MINUTE_MS, pongTimeoutMs: 10 * MINUTE_MS, maxConnectionMs: DAY_MS, maxIncomingPerSec: 10, maxStreams: 1024,
     legacyRoutes: 'silent', enforceRoutes: true, weightLimitPerMinute: 2400, weightWindowMs: MINUTE_MS,
     futuresDataLimit: 1000, futuresDataWindowMs: 5 * MINUTE_MS, fundingRateLimit: 500, fundingRateWindowMs: 5 * MINUTE_MS,
-    banMs: 2 * MINUTE_MS, futuresDataHistoryMs: 30 * DAY_MS,
+    banMs: 2 * MINUTE_MS, futuresDataHistoryMs: 30 * DAY_MS, klineHoles: [],
   },
   coinglass: { apiKeys: ['cg-test-key'], plan: 'Professional', windowMs: MINUTE_MS, retryAfterOn429: false },
 };

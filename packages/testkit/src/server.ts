@@ -16,7 +16,7 @@ import { loadRecordings } from './replay/recordings.js';
 import { ReplayFeed } from './replay/source.js';
 import { jsonResponse, type RestRequest, type RestResponse } from './rest/http.js';
 import { countRest, createStats, type FakeExchangeStats } from './stats.js';
-import { UpbitRest } from './upbit/rest.js';
+import { UpbitRest, loadUpbitCandleFiles } from './upbit/rest.js';
 import { UpbitWsServer } from './upbit/ws.js';
 import { rejectUpgrade } from './ws/limits.js';
 
@@ -82,7 +82,7 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
   const binanceWs = new BinanceWsServer({ options: options.binance, maxBufferedBytes: options.maxBufferedBytes, faults, stats: stats.binance });
   const rest = {
     binance: new BinanceRest(market, options.binance),
-    upbit: new UpbitRest(market, options.upbit),
+    upbit: new UpbitRest(market, options.upbit, loadUpbitCandleFiles(options.upbit.candleFiles)),
     coinglass: new CoinglassRest(market, options.coinglass),
   };
   const pendingDelays = new Set<NodeJS.Timeout>();
@@ -102,8 +102,9 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
     const url = new URL(req.url ?? '/', 'http://fake');
     const venue = restVenueOf(url.pathname);
     const send = (response: RestResponse): void => {
-      if (venue) countRest(stats.rest[venue], url.pathname, response.status);
-      res.writeHead(response.status, response.headers).end(response.body);
+      if (venue) countRest(stats.rest[venue], url.pathname, response.status, response.violation);
+      // The Date header is the exchange's clock (clients decide which candle is closed by it).
+      res.writeHead(response.status, { Date: new Date(nowMs()).toUTCString(), ...response.headers }).end(response.body);
     };
     if (!venue) {
       send(jsonResponse(404, { error: 'not found' }));

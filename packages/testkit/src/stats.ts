@@ -17,6 +17,8 @@ export interface WsVenueStats {
 
 export interface RestVenueStats {
   requests: number;
+  /** 429/418 answers to a client that exceeded a rate limit (injected faults are not counted). */
+  rateLimitViolations: number;
   /** path → HTTP status → count. */
   byPath: Record<string, Record<number, number>>;
 }
@@ -33,16 +35,19 @@ const wsStats = (): WsVenueStats => ({
   closedByServer: { idle: 0, 'no-pong': 0, lifetime: 0, 'rate-limit': 0, 'slow-consumer': 0, fault: 0, error: 0 },
 });
 
+const restStats = (): RestVenueStats => ({ requests: 0, rateLimitViolations: 0, byPath: {} });
+
 export function createStats(): FakeExchangeStats {
   return {
     upbit: wsStats(),
     binance: wsStats(),
-    rest: { binance: { requests: 0, byPath: {} }, upbit: { requests: 0, byPath: {} }, coinglass: { requests: 0, byPath: {} } },
+    rest: { binance: restStats(), upbit: restStats(), coinglass: restStats() },
   };
 }
 
-export function countRest(stats: RestVenueStats, path: string, status: number): void {
+export function countRest(stats: RestVenueStats, path: string, status: number, violation = false): void {
   stats.requests++;
+  if (violation) stats.rateLimitViolations++;
   const byStatus = (stats.byPath[path] ??= {});
   byStatus[status] = (byStatus[status] ?? 0) + 1;
 }

@@ -133,5 +133,41 @@ describe.concurrent('Binance USD-M REST fake (synthetic data)', () => {
     expect(banned.body.msg).toMatch(/IP banned until \d{13}/);
     expect(Number(banned.headers.get('retry-after'))).toBe(120);
     expect(ex.stats.rest.binance.byPath['/fapi/v1/openInterest']).toMatchObject({ 200: 1, 429: 1, 418: 1 });
+    // Both answers were earned by the client; an injected 429 is a fault, not a violation.
+    expect(ex.stats.rest.binance.rateLimitViolations).toBe(2);
+    const clean = await t.exchange({});
+    clean.faults.rateLimitRest('binance', { calls: 1 });
+    expect((await get(clean.urls.BINANCE_REST_URL, '/fapi/v1/time')).status).toBe(429);
+    expect(clean.stats.rest.binance.rateLimitViolations).toBe(0);
+  });
+
+  test('klines for backfill: ascending, open last kline, limit ≤ 1500 weighing 10, a maintenance hole, the exchange clock', async ({ t }) => {
+    const skewMs = 3 * 3_600_000;
+    const holeFromMs = Date.UTC(2026, 0, 15, 10, 0);
+    const holeToMs = holeFromMs + 3_600_000;
+    const ex = await t.exchange({ seed: 33, clockSkewMs: skewMs, binance: { weightWindowMs: 3_600_000, klineHoles: [{ symbol: 'BTCUSDT', fromMs: holeFromMs, toMs: holeToMs }] } });
+    const base = ex.urls.BINANCE_REST_URL;
+    const time = await get(base, '/fapi/v1/time');
+    // Server time and the Date header run on the exchange clock, 3 h ahead of ours.
+    expect(time.body.serverTime - Date.now()).toBeGreaterThan(skewMs - 60_000);
+    expect(Date.parse(time.headers.get('date')!) - Date.now()).toBeGreaterThan(skewMs - 60_000);
+
+    const big = await get(base, `/fapi/v1/klines?symbol=BTCUSDT&interval=1m&startTime=${holeFromMs - 30 * 60_000}&limit=1500`);
+    // Weight is cumulative in the minute: /time cost 1, a 1500-kline page 10.
+    expect(Number(big.headers.get('x-mbx-used-weight-1m')) - Number(time.headers.get('x-mbx-used-weight-1m'))).toBe(10);
+    expect(big.body).toHaveLength(1500);
+    const opens = big.body.map((k: unknown[]) => k[0] as number);
+    expect(opens.filter((t: number) => t >= holeFromMs && t < holeToMs)).toEqual([]);
+    expect(opens[29]).toBe(holeFromMs - 60_000);
+    expect(opens[30]).toBe(holeToMs);
+    for (let i = 1; i < opens.length; i++) expect(opens[i]).toBeGreaterThan(opens[i - 1]);
+    expect((await get(base, `/fapi/v1/klines?symbol=ETHUSDT&interval=1m&startTime=${holeFromMs}&limit=5`)).body[0][0]).toBe(holeFromMs);
+
+    const latest = await get(base, '/fapi/v1/klines?symbol=BTCUSDT&interval=1h&limit=2');
+    const serverNow = (await get(base, '/fapi/v1/time')).body.serverTime as number;
+    const [closedKline, openKline] = latest.body as Array<[number, string, string, string, string, string, number]>;
+    expect(closedKline[6]).toBeLessThan(serverNow);
+    expect(openKline[6]).toBeGreaterThanOrEqual(serverNow);
+    expect(openKline[6]).toBe(openKline[0] + 3_600_000 - 1);
   });
 });

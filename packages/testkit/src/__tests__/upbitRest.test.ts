@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect } from 'vitest';
+import { realFixturesDir } from '@cqt/test-support/realFixtures';
 import { test } from './support.js';
 
 interface Candle {
@@ -75,5 +77,40 @@ describe.concurrent('Upbit REST candles fake', () => {
     expect(limited.headers.get('remaining-req')).toMatch(/sec=0$/);
     const blocked = responses[statuses.indexOf(418)];
     expect(((await blocked.json()) as { error: { message: string } }).error.message).toMatch(/Blocked for \d+ seconds/);
+    expect(ex.stats.rest.upbit.rateLimitViolations).toBe(statuses.filter((s) => s === 429 || s === 418).length);
+  });
+
+  test('day, week and month candles newest first, the forming one included, on the exchange clock', async ({ t }) => {
+    const skewMs = -2 * 3_600_000;
+    const ex = await t.exchange({ seed: 43, clockSkewMs: skewMs });
+    const base = ex.urls.UPBIT_REST_URL;
+    const res = await fetch(`${base}/v1/candles/days?market=KRW-BTC&to=2026-01-15T00:00:00Z&count=3`);
+    expect(Date.parse(res.headers.get('date')!) - Date.now()).toBeLessThan(skewMs + 60_000);
+    const days = (await res.json()) as Array<Candle & { prev_closing_price: number; change_price: number }>;
+    expect(days.map((c) => c.candle_date_time_utc)).toEqual(['2026-01-14T00:00:00', '2026-01-13T00:00:00', '2026-01-12T00:00:00']);
+    expect(days[0].candle_date_time_kst).toBe('2026-01-14T09:00:00');
+    expect(days[0].prev_closing_price).toBe(days[1].trade_price);
+    expect(days[0].change_price).toBeCloseTo(days[0].trade_price - days[1].trade_price, 6);
+    expect('unit' in days[0]).toBe(false);
+    const weeks = (await (await fetch(`${base}/v1/candles/weeks?market=KRW-BTC&to=2026-01-15T00:00:00Z&count=2`)).json()) as Array<Candle & { first_day_of_period: string }>;
+    // 2026-01-12 is a Monday.
+    expect(weeks.map((c) => c.candle_date_time_utc)).toEqual(['2026-01-12T00:00:00', '2026-01-05T00:00:00']);
+    expect(weeks[0].first_day_of_period).toBe('2026-01-12');
+    const months = (await (await fetch(`${base}/v1/candles/months?market=KRW-BTC&to=2026-03-01T00:00:00Z&count=2`)).json()) as Candle[];
+    expect(months.map((c) => c.candle_date_time_utc)).toEqual(['2026-02-01T00:00:00', '2026-01-01T00:00:00']);
+    const [today] = (await (await fetch(`${base}/v1/candles/days?market=KRW-BTC`)).json()) as Candle[];
+    expect(utcMs(today)).toBe(Math.floor(ex.nowMs() / 86_400_000) * 86_400_000);
+  });
+
+  test('serves recorded 1-minute candle bodies over their span, newest first, `to` exclusive', async ({ t }) => {
+    const dir = `${realFixturesDir()}/smtm/commit-1706193f`;
+    const ex = await t.exchange({ upbit: { candleFiles: [`${dir}/data20.json`, `${dir}/data200.json`] } });
+    const recorded = JSON.parse(readFileSync(`${dir}/data200.json`, 'utf8')) as Candle[];
+    const page = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-BTC&to=2021-01-30T13:48:00Z&count=200`)).json()) as Candle[];
+    // data20 caught 13:47 while it was forming; the later state from data200 is served.
+    expect(page).toEqual(recorded);
+    const older = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-BTC&to=2021-01-30T10:30:00Z&count=3`)).json()) as Candle[];
+    expect(older.map((c) => c.candle_date_time_utc)).toEqual(['2021-01-30T10:29:00', '2021-01-30T10:28:00', '2021-01-30T10:27:00']);
+    expect(older.slice(0, 2)).toEqual(recorded.slice(-2));
   });
 });

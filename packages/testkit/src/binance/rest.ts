@@ -77,10 +77,10 @@ export class BinanceRest {
     const checks: Array<[Limiter, LimitOutcome]> = [['weight', this.limiters.weight.consume(req.ip, endpoint.weight(req.query), req.nowMs)]];
     if (endpoint.limiter) checks.push([endpoint.limiter, this.limiters[endpoint.limiter].consume(req.ip, 1, req.nowMs)]);
     for (const [, outcome] of checks) {
-      if (outcome.kind === 'banned') return this.rateLimited(418, outcome.retryAfterSec, usedHeader(), outcome.bannedUntilMs);
+      if (outcome.kind === 'banned') return { ...this.rateLimited(418, outcome.retryAfterSec, usedHeader(), outcome.bannedUntilMs), violation: true };
     }
     for (const [limiter, outcome] of checks) {
-      if (outcome.kind === 'limited') return this.rateLimited(429, outcome.retryAfterSec, usedHeader(), undefined, limiter);
+      if (outcome.kind === 'limited') return { ...this.rateLimited(429, outcome.retryAfterSec, usedHeader(), undefined, limiter), violation: true };
     }
     try {
       return jsonResponse(200, endpoint.run(req), usedHeader());
@@ -232,13 +232,16 @@ export class BinanceRest {
     const limit = this.limitParam(req, 500, 1500);
     const { startMs, endMs } = this.timeParams(req);
     const lastOpenMs = intervalStart(Math.min(endMs ?? req.nowMs, req.nowMs), interval);
+    const holes = this.options.klineHoles.filter((h) => h.symbol === undefined || h.symbol === inst.symbol);
+    // A maintenance hole has no klines at all: pages skip over it rather than return empty rows.
+    const inHole = (t: number): boolean => holes.some((h) => t >= h.fromMs && t < h.toMs);
     const opens: number[] = [];
     if (startMs !== undefined) {
       let t = intervalStart(startMs, interval);
       if (t < startMs) t = intervalEnd(t, interval);
-      for (; t <= lastOpenMs && opens.length < limit; t = intervalEnd(t, interval)) opens.push(t);
+      for (; t <= lastOpenMs && opens.length < limit; t = intervalEnd(t, interval)) if (!inHole(t)) opens.push(t);
     } else {
-      for (let t = lastOpenMs; opens.length < limit && t >= ONBOARD_MS; t = intervalStart(t - 1, interval)) opens.unshift(t);
+      for (let t = lastOpenMs; opens.length < limit && t >= ONBOARD_MS; t = intervalStart(t - 1, interval)) if (!inHole(t)) opens.unshift(t);
     }
     return opens.map((openMs) => {
       const closeMs = intervalEnd(openMs, interval);

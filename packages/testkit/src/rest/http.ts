@@ -16,6 +16,8 @@ export interface RestResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** A 429/418 the client earned by exceeding a limit (not an injected fault): counted in stats. */
+  violation?: boolean;
 }
 
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): RestResponse {

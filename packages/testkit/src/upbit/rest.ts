@@ -1,13 +1,62 @@
-// Upbit quotation REST, as Upbit documents it: minute candles newest first, `to` exclusive,
-// count ≤ 200, no candle for minutes without trades, Remaining-Req on every response, 10 req/s
-// for the candle group with 429 and then a 418 block for clients that keep going.
+// Upbit quotation REST, as Upbit documents it: minute, day, week and month candles newest first,
+// `to` exclusive, count ≤ 200, the newest candle still forming, no candle for minutes without
+// trades, Remaining-Req on every response, 10 req/s for the candle group with 429 and then a 418
+// block for clients that keep going. Recorded 1-minute candle bodies (see loadUpbitCandleFiles)
+// replace the synthetic market over the span they cover.
+import { readFileSync } from 'node:fs';
 import type { SyntheticMarket } from '../market/synthetic.js';
 import type { UpbitOptions } from '../options.js';
 import { RateLimiter, intParam, jsonResponse, type RestRequest, type RestResponse } from '../rest/http.js';
-import { MINUTE_MS, floorTo, kstDateTime, utcDateTime } from '../time.js';
+import { DAY_MS, MINUTE_MS, floorTo, kstDateTime, utcDateTime } from '../time.js';
 
 const MINUTE_UNITS = new Set([1, 3, 5, 10, 15, 30, 60, 240]);
 const MAX_COUNT = 200;
+
+type Period = 'days' | 'weeks' | 'months';
+
+/** A recorded candle as Upbit sent it (keys as in the body). */
+export type RecordedCandle = Record<string, unknown> & { market: string; candle_date_time_utc: string };
+
+/** Recorded 1-minute candles per market, keyed by candle start (ms). */
+export type RecordedCandles = Map<string, Map<number, RecordedCandle>>;
+
+/**
+ * Reads bodies of `GET /v1/candles/minutes/1` (JSON arrays). Where files overlap, the row with
+ * the later `timestamp` wins: an earlier file caught that candle while it was still forming.
+ */
+export function loadUpbitCandleFiles(paths: readonly string[]): RecordedCandles {
+  const out: RecordedCandles = new Map();
+  for (const path of paths) {
+    const rows = JSON.parse(readFileSync(path, 'utf8')) as RecordedCandle[];
+    for (const row of rows) {
+      if (row.unit !== 1) continue;
+      const byStart = out.get(row.market) ?? new Map<number, RecordedCandle>();
+      out.set(row.market, byStart);
+      const startMs = Date.parse(`${row.candle_date_time_utc}Z`);
+      const seen = byStart.get(startMs);
+      if (!seen || Number(row.timestamp) > Number(seen.timestamp)) byStart.set(startMs, row);
+    }
+  }
+  return out;
+}
+
+/** Start of the period holding tsMs: UTC day, week from Monday, calendar month. */
+function periodStart(period: Period, tsMs: number): number {
+  if (period === 'days') return floorTo(tsMs, DAY_MS);
+  if (period === 'weeks') {
+    const day = floorTo(tsMs, DAY_MS);
+    return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS;
+  }
+  const d = new Date(tsMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+function periodNext(period: Period, startMs: number): number {
+  if (period === 'days') return startMs + DAY_MS;
+  if (period === 'weeks') return startMs + 7 * DAY_MS;
+  const d = new Date(startMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
 
 const upbitError = (status: number, name: string | number, message: string, headers: Record<string, string> = {}): RestResponse =>
   jsonResponse(status, { error: { name, message } }, headers);
@@ -25,6 +74,7 @@ export class UpbitRest {
   constructor(
     private readonly market: SyntheticMarket,
     private readonly options: UpbitOptions,
+    private readonly recorded: RecordedCandles = new Map(),
   ) {
     const group = (): RateLimiter => new RateLimiter({ limit: options.candleRequestsPerSec, windowMs: 1000, banMs: options.blockMs });
     this.limiters = { candle: group(), market: group() };
@@ -32,15 +82,17 @@ export class UpbitRest {
 
   handle(req: RestRequest): RestResponse {
     const candles = /^\/v1\/candles\/minutes\/([^/]+)$/.exec(req.path);
-    const groupName = candles ? 'candle' : req.path === '/v1/market/all' ? 'market' : undefined;
+    const period = /^\/v1\/candles\/(days|weeks|months)$/.exec(req.path)?.[1] as Period | undefined;
+    const groupName = candles || period ? 'candle' : req.path === '/v1/market/all' ? 'market' : undefined;
     if (!groupName || req.method !== 'GET') return upbitError(404, 404, 'Not found');
     const limiter = this.limiters[groupName];
     const outcome = limiter.consume(req.ip, 1, req.nowMs);
     const remaining = { 'Remaining-Req': `group=${groupName}; min=${limiter.limit * 60}; sec=${Math.max(0, limiter.limit - outcome.used)}` };
-    if (outcome.kind !== 'ok') return UpbitRest.rateLimited(outcome.kind === 'banned' ? 418 : 429, outcome.retryAfterSec, remaining);
+    if (outcome.kind !== 'ok') return { ...UpbitRest.rateLimited(outcome.kind === 'banned' ? 418 : 429, outcome.retryAfterSec, remaining), violation: true };
     if (groupName === 'market') {
       return jsonResponse(200, this.market.instruments('upbit').map((i) => ({ market: i.symbol, korean_name: i.base, english_name: i.base })), remaining);
     }
+    if (period) return this.periodCandles(req, period, remaining);
     return this.minuteCandles(req, Number(candles![1]), remaining);
   }
 
@@ -55,23 +107,70 @@ export class UpbitRest {
     return JSON.stringify({ error: { name: status >= 500 ? 'server_error' : 'bad_request', message: `HTTP ${status}` } });
   }
 
-  private minuteCandles(req: RestRequest, unit: number, headers: Record<string, string>): RestResponse {
-    if (!MINUTE_UNITS.has(unit)) return upbitError(400, 'invalid_parameter', `unit must be one of ${[...MINUTE_UNITS].join(', ')}`, headers);
+  /** market, count and `to` (exclusive, capped just past now), or the 400/404 to answer. */
+  private window(req: RestRequest, headers: Record<string, string>): { market: string; count: number; toMs: number } | RestResponse {
     const market = req.query.get('market');
     if (!market) return upbitError(400, 'invalid_parameter', 'market is required', headers);
-    const inst = this.market.instrument('upbit', market);
-    if (!inst) return upbitError(404, 404, 'Code not found', headers);
+    if (!this.market.instrument('upbit', market)) return upbitError(404, 404, 'Code not found', headers);
     const count = intParam(req.query, 'count') ?? 1;
     if (!(count >= 1 && count <= MAX_COUNT)) return upbitError(400, 'invalid_parameter', `count must be between 1 and ${MAX_COUNT}`, headers);
     const toParam = req.query.get('to');
     const toMs = toParam ? parseUpbitTime(toParam) : req.nowMs + 1;
     if (Number.isNaN(toMs)) return upbitError(400, 'invalid_parameter', `invalid to: ${toParam}`, headers);
+    return { market, count, toMs: Math.min(toMs, req.nowMs + 1) };
+  }
+
+  private periodCandles(req: RestRequest, period: Period, headers: Record<string, string>): RestResponse {
+    const w = this.window(req, headers);
+    if ('status' in w) return w;
+    const converting = req.query.get('converting_price_unit') ?? req.query.get('convertingPriceUnit');
+    const rows: unknown[] = [];
+    // `count` period slots back from `to`; the forming period is cut at now.
+    for (let i = 0, startMs = periodStart(period, w.toMs - 1); i < w.count; i++, startMs = periodStart(period, startMs - 1)) {
+      const bar = this.market.bar('upbit', w.market, startMs, Math.min(periodNext(period, startMs), req.nowMs + 1));
+      if (!bar) continue;
+      const row: Record<string, unknown> = {
+        market: w.market, candle_date_time_utc: utcDateTime(startMs), candle_date_time_kst: kstDateTime(startMs),
+        opening_price: bar.open, high_price: bar.high, low_price: bar.low, trade_price: bar.close,
+        timestamp: bar.lastTradeMs, candle_acc_trade_price: Number(bar.quoteVolume.toFixed(8)),
+        candle_acc_trade_volume: Number(bar.volume.toFixed(8)),
+      };
+      if (period === 'days') {
+        // UTC midnight is Upbit's day boundary: the previous close is the price just before it.
+        const prev = this.market.priceAt('upbit', w.market, startMs - 1);
+        const inst = this.market.instrument('upbit', w.market)!;
+        const prevClose = Math.round(prev / inst.tickSize(prev)) * inst.tickSize(prev);
+        Object.assign(row, {
+          prev_closing_price: prevClose, change_price: bar.close - prevClose, change_rate: Number(((bar.close - prevClose) / prevClose).toFixed(8)),
+          converted_trade_price: converting === 'KRW' ? bar.close : null,
+        });
+      } else {
+        row.first_day_of_period = utcDateTime(startMs).slice(0, 10);
+      }
+      rows.push(row);
+    }
+    return jsonResponse(200, rows, headers);
+  }
+
+  private minuteCandles(req: RestRequest, unit: number, headers: Record<string, string>): RestResponse {
+    if (!MINUTE_UNITS.has(unit)) return upbitError(400, 'invalid_parameter', `unit must be one of ${[...MINUTE_UNITS].join(', ')}`, headers);
+    const w = this.window(req, headers);
+    if ('status' in w) return w;
+    const { market, count } = w;
     const unitMs = unit * MINUTE_MS;
     const rows: unknown[] = [];
+    const recorded = unit === 1 ? this.recorded.get(market) : undefined;
+    const recordedStarts = recorded ? [...recorded.keys()] : [];
+    const recordedSpan = recorded ? { fromMs: Math.min(...recordedStarts), toMs: Math.max(...recordedStarts) } : undefined;
     // `to` is exclusive; the window is `count` candle slots and empty slots are simply missing.
-    const newestStart = floorTo(Math.min(toMs, req.nowMs + 1) - 1, unitMs);
+    const newestStart = floorTo(w.toMs - 1, unitMs);
     for (let i = 0; i < count; i++) {
       const startMs = newestStart - i * unitMs;
+      if (recordedSpan && startMs >= recordedSpan.fromMs && startMs <= recordedSpan.toMs) {
+        const row = recorded!.get(startMs);
+        if (row) rows.push(row);
+        continue;
+      }
       const bar = this.market.bar('upbit', market, startMs, startMs + unitMs);
       if (!bar) continue;
       rows.push({

@@ -2,7 +2,8 @@
 // collector is never blocked for long, one prune at a time (see lock.ts). Each batch is one
 // statement on the table's primary key — an equality on the key columns before ts, a ts range,
 // at most batchRows rows — so it neither scans the table nor holds locks for long.
-// ingest_state is never pruned: it holds the ingest cursors, not history.
+// ingest_state is never pruned: it holds the ingest cursors, not history; nor is candle_coverage:
+// deleted candles keep their coverage record, so pruned history is not mistaken for a gap.
 import { distinctPrefixes, withHandle, type SqlClient } from '@cqt/checks';
 import { UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { parseFlagText } from '@cqt/config/command';
@@ -11,7 +12,8 @@ import { pruneFlags } from './command.js';
 import { withPruneLock } from './lock.js';
 
 export const NEVER_PRUNED = 'ingest_state';
-export const prunableTables = tableNames.filter((t) => t !== NEVER_PRUNED);
+const COVERAGE = 'candle_coverage';
+export const prunableTables = tableNames.filter((t) => t !== NEVER_PRUNED && t !== COVERAGE);
 const DAY_MS = 86_400_000;
 
 export interface PruneOptions {
@@ -86,6 +88,7 @@ export function resolveRetention(table: string, daysFlag: number | undefined, en
 export function selectTables(values: readonly string[] | undefined): TableName[] {
   const names = (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   if (names.includes(NEVER_PRUNED)) throw new UsageError(`${NEVER_PRUNED} is never pruned`, 'it holds the ingest cursors, not history');
+  if (names.includes(COVERAGE)) throw new UsageError(`${COVERAGE} is never pruned`, 'it records which candle ranges were queried, even after their candles are deleted');
   const unknown = names.filter((n) => !(prunableTables as string[]).includes(n));
   if (unknown.length) throw new UsageError(`unknown --table ${unknown.join(', ')}`, `choose from ${prunableTables.join(', ')}`);
   return names.length ? [...new Set(names as TableName[])] : prunableTables;

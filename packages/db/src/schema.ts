@@ -230,6 +230,27 @@ export const candles = pgTable(
   (t) => [primaryKey({ columns: [t.venue, t.symbol, t.timeframe, t.ts] })],
 );
 
+/**
+ * Ranges of a candle series that were actually asked of the venue, [from_ts, to_ts) in candle
+ * open times: 'queried' (an absent candle inside means nothing traded), 'exchange_hole' (the venue
+ * answered and has no candles there, e.g. Binance maintenance: not fetched again), 'pruned'
+ * (candles deleted by retention). Outside every range a series is unknown. Adjacent or
+ * overlapping ranges of one kind are merged, so a series has a handful of rows.
+ */
+export const candleCoverage = pgTable(
+  'candle_coverage',
+  {
+    venue: text('venue').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    kind: text('kind').notNull(),
+    fromTs: tsCol('from_ts').notNull(),
+    toTs: tsCol('to_ts').notNull(),
+    updatedAt: tsCol('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.venue, t.symbol, t.timeframe, t.kind, t.fromTs] })],
+);
+
 /** Every table, keyed by its SQL name: the writer, `cqt db status` and prune iterate this. */
 export const tables = {
   market_1s: market1s,
@@ -243,6 +264,7 @@ export const tables = {
   feature_snapshots: featureSnapshots,
   ingest_state: ingestState,
   candles,
+  candle_coverage: candleCoverage,
 } as const;
 
 export type TableName = keyof typeof tables;

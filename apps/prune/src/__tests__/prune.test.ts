@@ -33,6 +33,7 @@ const seeded: Record<TableName, number> = {
   feature_snapshots: 240,
   candles: 240,
   ingest_state: 2,
+  candle_coverage: 0,
 };
 
 async function seed(db: Db): Promise<void> {

@@ -152,9 +152,12 @@ describe.concurrent('Binance USD-M REST fake (synthetic data)', () => {
     expect(time.body.serverTime - Date.now()).toBeGreaterThan(skewMs - 60_000);
     expect(Date.parse(time.headers.get('date')!) - Date.now()).toBeGreaterThan(skewMs - 60_000);
 
+    // exchangeInfo states the weight window the fake enforces (shrunk or stretched in tests).
+    expect((await get(base, '/fapi/v1/exchangeInfo')).body.rateLimits[0]).toEqual({ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 60, limit: 2400 });
+    const sinceTime = Number((await get(base, '/fapi/v1/time')).headers.get('x-mbx-used-weight-1m'));
     const big = await get(base, `/fapi/v1/klines?symbol=BTCUSDT&interval=1m&startTime=${holeFromMs - 30 * 60_000}&limit=1500`);
     // Weight is cumulative in the minute: /time cost 1, a 1500-kline page 10.
-    expect(Number(big.headers.get('x-mbx-used-weight-1m')) - Number(time.headers.get('x-mbx-used-weight-1m'))).toBe(10);
+    expect(Number(big.headers.get('x-mbx-used-weight-1m')) - sinceTime).toBe(10);
     expect(big.body).toHaveLength(1500);
     const opens = big.body.map((k: unknown[]) => k[0] as number);
     expect(opens.filter((t: number) => t >= holeFromMs && t < holeToMs)).toEqual([]);

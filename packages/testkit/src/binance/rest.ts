@@ -261,7 +261,8 @@ export class BinanceRest {
       serverTime: nowMs,
       futuresType: 'U_MARGINED',
       rateLimits: [
-        { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: this.options.weightLimitPerMinute },
+        // The weight window actually enforced (tests shrink it), so a client that reads it keeps to it.
+        { rateLimitType: 'REQUEST_WEIGHT', ...windowSpec(this.options.weightWindowMs), limit: this.options.weightLimitPerMinute },
         { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
         { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
       ],
@@ -291,6 +292,10 @@ export class BinanceRest {
       }),
     };
   }
+}
+
+function windowSpec(windowMs: number): { interval: 'MINUTE' | 'SECOND'; intervalNum: number } {
+  return windowMs % 60_000 === 0 ? { interval: 'MINUTE', intervalNum: windowMs / 60_000 } : { interval: 'SECOND', intervalNum: Math.max(1, Math.round(windowMs / 1000)) };
 }
 
 /** Kline weight by limit: [1,100) → 1, [100,500) → 2, [500,1000] → 5, > 1000 → 10. */

@@ -101,10 +101,12 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
   const handleRest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const venue = restVenueOf(url.pathname);
+    let answeredAtMs = nowMs();
     const send = (response: RestResponse): void => {
       if (venue) countRest(stats.rest[venue], url.pathname, response.status, response.violation);
-      // The Date header is the exchange's clock (clients decide which candle is closed by it).
-      res.writeHead(response.status, { Date: new Date(nowMs()).toUTCString(), ...response.headers }).end(response.body);
+      // The Date header is the exchange's clock when it computed the answer (clients decide by
+      // it which candle is closed, so it must not run ahead of the body).
+      res.writeHead(response.status, { Date: new Date(answeredAtMs).toUTCString(), ...response.headers }).end(response.body);
     };
     if (!venue) {
       send(jsonResponse(404, { error: 'not found' }));
@@ -129,7 +131,7 @@ export async function startFakeExchange(input: FakeExchangeInput = {}): Promise<
     const request: RestRequest = {
       method: req.method ?? 'GET', path: url.pathname, query: url.searchParams,
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
-      ip: req.socket.remoteAddress ?? '', nowMs: nowMs(),
+      ip: req.socket.remoteAddress ?? '', nowMs: (answeredAtMs = nowMs()),
     };
     send(rest[venue].handle(request));
   };

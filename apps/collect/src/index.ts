@@ -181,6 +181,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
 
   // Stop: sources first (closing emits the last complete seconds), then flush every writer.
   clearInterval(statusTimer);
+  await upbit.drain();
   await Promise.all([upbit.stop(), binance.stop(), metrics.stop(), coinglass.stop()]);
   upbit.tick(Date.now());
   clearInterval(ticker);

@@ -4,7 +4,7 @@
 // time) mean frames were lost while the socket stayed open (a stall): the silence is a gap, as a
 // disconnect would be.
 import { randomUUID } from 'node:crypto';
-import { BarBuilder, FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
+import { BAR_GRACE_MS, BarBuilder, FeedParseError, FeedSocket, buildUpbitSubscribe, parseUpbitFrame } from '@cqt/feeds';
 import type { BulkWriter } from '@cqt/db';
 import { ConnectErrors } from './connectErrors.js';
 import { RecentIds } from './dedupe.js';
@@ -85,6 +85,19 @@ export class UpbitFeed {
 
   async stop(): Promise<void> {
     await this.socket.stop();
+  }
+
+  /**
+   * Before a planned stop: keep receiving (the collector's ticker keeps closing seconds) until
+   * every second that ended by now is written, for at most the grace plus 2 s. Closing at once
+   * would have to drop the seconds still inside the grace (see BarBuilder.disconnected).
+   */
+  async drain(): Promise<void> {
+    const stopAtMs = Date.now();
+    const deadlineMs = stopAtMs + (this.o.graceMs ?? BAR_GRACE_MS) + 2_000;
+    const pending = () =>
+      this.covering && [...this.builders.values()].some((b) => b.pendingFromMs !== null && b.pendingFromMs < Math.floor(b.exchangeNow(stopAtMs) / 1000) * 1000);
+    while (pending() && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 50));
   }
 
   /** Emits closed seconds (called on a timer). */

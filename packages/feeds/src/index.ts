@@ -128,7 +128,7 @@ export {
 } from './coinglass/liquidation.js';
 
 // Derived data (pure): Upbit trades and order books → 1 s bars.
-export { BarBuilder, type BarBuilderOptions } from './derived/bars.js';
+export { BAR_GRACE_MS, BarBuilder, type BarBuilderOptions } from './derived/bars.js';
 
 // Clients (I/O): a reconnecting WebSocket with watchdog and rotation, a REST call with timeout, and
 // a REST poller base owning schedule, rate-limit pauses and stop.

@@ -65,6 +65,24 @@ describe('BarBuilder', () => {
     expect(b.close(S + 9000, S + 9000).map((x) => x.ts.getTime() - S)).toEqual([7000, 8000]);
   });
 
+  it('a disconnect writes no second still inside the grace: a trade of it may have been in flight', () => {
+    // Upbit frames are not delivered in exchange-time order across trades and books (recordings:
+    // 41-491 ms of lag each, trade times whole seconds in 2021), so a book stamped after a second's
+    // end does not prove that second's trades all arrived; only the grace does.
+    const b = new BarBuilder('X', { graceMs: 1500 });
+    b.connected(S - 300); // coverage starts at S
+    b.book({ tsMs: S - 100, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S - 50);
+    b.trade(trade(S + 200, 1, 1), S + 250);
+    b.book({ tsMs: S + 1050, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S + 1100);
+    expect(b.disconnected(S + 1050, S + 1100)).toEqual([]);
+    // Past the grace, the proven seconds are written as before.
+    b.connected(S + 4700); // coverage from S+5 s
+    b.book({ tsMs: S + 4900, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S + 4900);
+    b.trade(trade(S + 5200, 1, 1), S + 5200);
+    b.book({ tsMs: S + 7600, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S + 7600);
+    expect(b.disconnected(S + 7600, S + 7600).map((x) => x.ts.getTime() - S)).toEqual([5000]);
+  });
+
   it('writes a second only once a data frame stamped after its end arrived: a silent feed closes nothing', () => {
     const b = new BarBuilder('X', { graceMs: 500 });
     b.connected(S - 300); // coverage starts at S

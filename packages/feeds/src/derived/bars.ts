@@ -66,6 +66,9 @@ export interface BarBuilderOptions {
   graceMs?: number;
 }
 
+/** How long after a second ends its trades are still waited for (the 2021 Upbit recording: the last trade of a second arrived up to 1.42 s after the second's end). */
+export const BAR_GRACE_MS = 1500;
+
 export class BarBuilder {
   private buckets = new Map<number, Bucket>();
   /**
@@ -87,7 +90,7 @@ export class BarBuilder {
     readonly symbol: string,
     options: BarBuilderOptions = {},
   ) {
-    this.graceMs = options.graceMs ?? 1500;
+    this.graceMs = options.graceMs ?? BAR_GRACE_MS;
   }
 
   /** The feed's subscription is live as of local time recvTsMs: coverage starts at the next whole second. */
@@ -167,19 +170,24 @@ export class BarBuilder {
    */
   close(nowMs: number, provenUntilMs: number | null): Bar[] {
     if (this.nextSecMs === null || provenUntilMs === null) return [];
-    // Seconds < closedBefore are closed: past the grace and ended by a delivered frame.
-    const closedBefore = Math.min(floorSec(this.exchangeNow(nowMs) - this.graceMs), floorSec(provenUntilMs));
-    return this.emitUntil(closedBefore, nowMs);
+    return this.emitUntil(this.closedBefore(nowMs, provenUntilMs), nowMs);
+  }
+
+  /** Seconds before this are closed: past the grace and ended by a delivered frame. */
+  private closedBefore(nowMs: number, provenUntilMs: number): number {
+    return Math.min(floorSec(this.exchangeNow(nowMs) - this.graceMs), floorSec(provenUntilMs));
   }
 
   /**
-   * The feed went down (or fell silent): emit the seconds it proved complete (those ended by
-   * provenUntilMs, the exchange time of its last data frame), drop the partial one, and stop
-   * until reconnected. The book is dropped too: it must not be carried across the gap.
+   * The feed went down (or fell silent): emit the seconds it proved complete, drop the rest, and
+   * stop until reconnected. Complete means what `close` means — ended by a delivered frame and
+   * past the grace: frames are not delivered in exchange-time order, so a second still inside
+   * the grace may have had a trade in flight when the socket went. The book is dropped too: it
+   * must not be carried across the gap.
    */
   disconnected(provenUntilMs: number | null, nowMs: number): Bar[] {
     if (this.nextSecMs === null) return [];
-    const coveredUntil = provenUntilMs === null ? this.nextSecMs : floorSec(provenUntilMs);
+    const coveredUntil = provenUntilMs === null ? this.nextSecMs : this.closedBefore(nowMs, provenUntilMs);
     const bars = this.emitUntil(coveredUntil, nowMs);
     this.nextSecMs = null;
     this.coverageStartMs = null;

@@ -17,8 +17,8 @@ type Period = 'days' | 'weeks' | 'months';
 /** A recorded candle as Upbit sent it (keys as in the body). */
 export type RecordedCandle = Record<string, unknown> & { market: string; candle_date_time_utc: string };
 
-/** Recorded 1-minute candles per market, keyed by candle start (ms). */
-export type RecordedCandles = Map<string, Map<number, RecordedCandle>>;
+/** Recorded 1-minute candles per market: rows by candle start (ms), and the spans the files cover. */
+export type RecordedCandles = Map<string, { rows: Map<number, RecordedCandle>; spans: Array<{ fromMs: number; toMs: number }> }>;
 
 /**
  * Reads bodies of `GET /v1/candles/minutes/1` (JSON arrays). Where files overlap, the row with
@@ -27,14 +27,18 @@ export type RecordedCandles = Map<string, Map<number, RecordedCandle>>;
 export function loadUpbitCandleFiles(paths: readonly string[]): RecordedCandles {
   const out: RecordedCandles = new Map();
   for (const path of paths) {
-    const rows = JSON.parse(readFileSync(path, 'utf8')) as RecordedCandle[];
+    const rows = (JSON.parse(readFileSync(path, 'utf8')) as RecordedCandle[]).filter((row) => row.unit === 1);
     for (const row of rows) {
-      if (row.unit !== 1) continue;
-      const byStart = out.get(row.market) ?? new Map<number, RecordedCandle>();
-      out.set(row.market, byStart);
+      const market = out.get(row.market) ?? { rows: new Map<number, RecordedCandle>(), spans: [] };
+      out.set(row.market, market);
       const startMs = Date.parse(`${row.candle_date_time_utc}Z`);
-      const seen = byStart.get(startMs);
-      if (!seen || Number(row.timestamp) > Number(seen.timestamp)) byStart.set(startMs, row);
+      const seen = market.rows.get(startMs);
+      if (!seen || Number(row.timestamp) > Number(seen.timestamp)) market.rows.set(startMs, row);
+    }
+    // A file covers the minutes from its oldest to its newest row: a gap inside it had no trades.
+    for (const market of new Set(rows.map((r) => r.market))) {
+      const starts = rows.filter((r) => r.market === market).map((r) => Date.parse(`${r.candle_date_time_utc}Z`));
+      out.get(market)!.spans.push({ fromMs: Math.min(...starts), toMs: Math.max(...starts) + MINUTE_MS });
     }
   }
   return out;
@@ -160,14 +164,12 @@ export class UpbitRest {
     const unitMs = unit * MINUTE_MS;
     const rows: unknown[] = [];
     const recorded = unit === 1 ? this.recorded.get(market) : undefined;
-    const recordedStarts = recorded ? [...recorded.keys()] : [];
-    const recordedSpan = recorded ? { fromMs: Math.min(...recordedStarts), toMs: Math.max(...recordedStarts) } : undefined;
     // `to` is exclusive; the window is `count` candle slots and empty slots are simply missing.
     const newestStart = floorTo(w.toMs - 1, unitMs);
     for (let i = 0; i < count; i++) {
       const startMs = newestStart - i * unitMs;
-      if (recordedSpan && startMs >= recordedSpan.fromMs && startMs <= recordedSpan.toMs) {
-        const row = recorded!.get(startMs);
+      if (recorded?.spans.some((span) => startMs >= span.fromMs && startMs < span.toMs)) {
+        const row = recorded.rows.get(startMs);
         if (row) rows.push(row);
         continue;
       }

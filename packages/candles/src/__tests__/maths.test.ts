@@ -1,0 +1,38 @@
+// The pure parts: timeframe grid, closed-candle rule, page ends, coverage arithmetic.
+import { describe, expect, it } from 'vitest';
+import { CLOSE_GRACE_MS, candleOpen, closedEnd, isClosed, missingRuns, openTimes, pageEnd, stepCandles, subtractRanges } from '../index.js';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('timeframes', () => {
+  it('weeks open on Monday, months on the 1st, both step by the calendar', () => {
+    expect(candleOpen('1w', at('2026-01-15T10:00:00Z'))).toBe(at('2026-01-12T00:00:00Z'));
+    expect(candleOpen('1M', at('2026-02-28T23:59:59Z'))).toBe(at('2026-02-01T00:00:00Z'));
+    expect(stepCandles('1M', at('2026-01-01T00:00:00Z'), 13)).toBe(at('2027-02-01T00:00:00Z'));
+    expect(openTimes('1d', at('2026-01-01T12:00:00Z'), at('2026-01-04T00:00:00Z'))).toEqual([at('2026-01-02T00:00:00Z'), at('2026-01-03T00:00:00Z')]);
+  });
+
+  it('a candle is closed once its end has passed on the venue clock, with the grace for whole-second Date headers', () => {
+    const open = at('2026-01-15T10:04:00Z');
+    expect(isClosed('1m', open, at('2026-01-15T10:05:00Z'))).toBe(true);
+    expect(isClosed('1m', open, at('2026-01-15T10:04:59.999Z'))).toBe(false);
+    expect(closedEnd('1m', at('2026-01-15T10:05:00Z'))).toBe(open);
+    expect(closedEnd('1m', at('2026-01-15T10:05:00Z') + CLOSE_GRACE_MS)).toBe(at('2026-01-15T10:05:00Z'));
+    expect(pageEnd('1m', open, 200, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)).toBe(open + 200 * 60_000);
+    expect(pageEnd('1m', open, 200, open + 5 * 60_000, open + 3 * 60_000)).toBe(open + 3 * 60_000);
+  });
+});
+
+describe('coverage', () => {
+  it('unknown = window minus covered ranges, touching ranges merged', () => {
+    const covered = [{ fromMs: 20, toMs: 30 }, { fromMs: 30, toMs: 40 }, { fromMs: 60, toMs: 200 }, { fromMs: 0, toMs: 5 }];
+    expect(subtractRanges({ fromMs: 10, toMs: 100 }, covered)).toEqual([{ fromMs: 10, toMs: 20 }, { fromMs: 40, toMs: 60 }]);
+    expect(subtractRanges({ fromMs: 60, toMs: 100 }, covered)).toEqual([]);
+    expect(subtractRanges({ fromMs: 50, toMs: Number.POSITIVE_INFINITY }, [{ fromMs: 0, toMs: 70 }])).toEqual([{ fromMs: 70, toMs: Number.POSITIVE_INFINITY }]);
+  });
+
+  it('missing runs inside an answered page, to the next present candle or the page end', () => {
+    expect(missingRuns([1, 2, 3, 4, 5, 6], new Set([1, 4, 5]), 7)).toEqual([{ fromMs: 2, toMs: 4 }, { fromMs: 6, toMs: 7 }]);
+    expect(missingRuns([1, 2], new Set([1, 2]), 3)).toEqual([]);
+  });
+});

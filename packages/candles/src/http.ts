@@ -1,0 +1,143 @@
+// HTTP at the edge: GET with a timeout, the venue's clock from the Date header, and the retry
+// policy every venue shares — wait as told on 429/418 (Retry-After, or the ban time in the body),
+// back off on 5xx and network errors, give up with a one-line cause on anything else.
+import { RuntimeFailure, UsageError } from '@cqt/config';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  /** Local receive time. */
+  recvMs: number;
+  /** The venue's clock from the Date header (second precision, rounded down), if sent. */
+  dateMs: number | undefined;
+}
+
+export interface CallStats {
+  requests: number;
+  /** 429/418 answers received (should stay 0: the pacers keep under the limits). */
+  rateLimited: number;
+  retries: number;
+  waitedMs: number;
+}
+
+export interface HttpOptions {
+  /** Longest single wait (ban, Retry-After) before giving up; default 10 min. */
+  maxWaitMs?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MAX_ATTEMPTS = 8;
+
+export class HttpCaller {
+  readonly stats: CallStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxWaitMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly venue: string,
+    options: HttpOptions = {},
+  ) {
+    this.sleep = options.sleep ?? sleepMs;
+    this.maxWaitMs = options.maxWaitMs ?? 10 * 60_000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async wait(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    if (ms > this.maxWaitMs) {
+      throw new RuntimeFailure(`${this.venue} asks to wait ${Math.ceil(ms / 1000)} s (rate limit or ban)`, 'run again later; another client on this IP may be using the budget');
+    }
+    this.stats.waitedMs += ms;
+    await this.sleep(ms);
+  }
+
+  /**
+   * GET with retries. `beforeEach` paces the request (called before every attempt);
+   * `rateLimitWaitMs` reads how long a 429/418 asks us to stay away.
+   */
+  async get(url: string, hooks: { beforeEach: () => Promise<void>; afterEach: (answer: HttpAnswer) => void; rateLimitWaitMs: (answer: HttpAnswer) => number }): Promise<HttpAnswer> {
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await hooks.beforeEach();
+      let answer: HttpAnswer;
+      try {
+        this.stats.requests++;
+        const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+        const text = await res.text();
+        const date = res.headers.get('date');
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // Not JSON (a proxy's error page): kept as text for the message.
+        }
+        answer = { status: res.status, headers: res.headers, body, recvMs: Date.now(), dateMs: date ? Date.parse(date) || undefined : undefined };
+      } catch (err) {
+        lastProblem = (err as Error).message;
+        this.stats.retries++;
+        await this.wait(Math.min(30_000, 500 * 2 ** attempt));
+        continue;
+      }
+      hooks.afterEach(answer);
+      if (answer.status === 200) return answer;
+      if (answer.status === 429 || answer.status === 418) {
+        this.stats.rateLimited++;
+        this.stats.retries++;
+        await this.wait(hooks.rateLimitWaitMs(answer));
+        continue;
+      }
+      lastProblem = `HTTP ${answer.status} ${describeBody(answer.body)}`;
+      if (answer.status >= 500 || answer.status === 408) {
+        this.stats.retries++;
+        await this.wait(Math.min(30_000, 500 * 2 ** attempt));
+        continue;
+      }
+      if (answer.status === 400 || answer.status === 404) throw new UsageError(`${this.venue} refused ${new URL(url).pathname}: ${lastProblem}`, 'check --symbol and --timeframe for this venue');
+      throw new RuntimeFailure(`${this.venue} answered ${lastProblem} for ${new URL(url).pathname}`, 'check the REST URL in the configuration');
+    }
+    throw new RuntimeFailure(`${this.venue} kept failing after ${MAX_ATTEMPTS} attempts: ${lastProblem}`, 'check the network and the REST URL; the cursor keeps what was committed, so run again to resume');
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return body.slice(0, 120);
+  const b = body as { msg?: string; error?: { message?: string } };
+  return b?.msg ?? b?.error?.message ?? JSON.stringify(body).slice(0, 120);
+}
+
+/**
+ * At most `limit` requests in any `windowMs` of local time. A fixed window on the server is one
+ * of those windows, so no server-side window sees more than `limit`; `marginMs` absorbs jitter in
+ * when requests arrive.
+ */
+export class SlidingPacer {
+  private readonly sent: number[] = [];
+  private notBeforeMs = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly marginMs = 50,
+  ) {}
+
+  /** Milliseconds to wait before the next request may go. */
+  delayMs(nowMs: number): number {
+    while (this.sent.length > 0 && this.sent[0] <= nowMs - this.windowMs - this.marginMs) this.sent.shift();
+    const windowWait = this.sent.length < this.limit ? 0 : this.sent[0] + this.windowMs + this.marginMs - nowMs;
+    return Math.max(0, windowWait, this.notBeforeMs - nowMs);
+  }
+
+  record(nowMs: number): void {
+    this.sent.push(nowMs);
+  }
+
+  /** The server says the budget is spent (e.g. Remaining-Req sec=0): nothing before `untilMs`. */
+  holdUntil(untilMs: number): void {
+    this.notBeforeMs = Math.max(this.notBeforeMs, untilMs);
+  }
+}

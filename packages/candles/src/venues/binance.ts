@@ -1,0 +1,139 @@
+// Binance USD-M klines: GET /fapi/v1/klines with symbol, interval, startTime, endTime (inclusive)
+// and limit ≤ 1500, ascending. Request weight by limit ([1,100) 1, [100,500) 2, [500,1000] 5,
+// > 1000 10) against the REQUEST_WEIGHT budget of /fapi/v1/exchangeInfo, which every answer
+// reports as X-MBX-USED-WEIGHT-1M. The weight window is aligned to the exchange clock, which
+// /fapi/v1/time gives.
+import { RuntimeFailure } from '@cqt/config';
+import { HttpCaller, sleepMs, type HttpAnswer, type HttpOptions } from '../http.js';
+import { openTimes } from '../timeframes.js';
+import type { Candle, CandleClient, Page } from './types.js';
+
+/** Kline request weight by limit. */
+export function klinesWeight(limit: number): number {
+  if (limit < 100) return 1;
+  if (limit < 500) return 2;
+  if (limit <= 1000) return 5;
+  return 10;
+}
+
+type KlineRow = [number, string, string, string, string, string, number, string, number, ...unknown[]];
+
+export function parseKline(row: KlineRow): Candle {
+  return {
+    openMs: Number(row[0]),
+    open: Number(row[1]), high: Number(row[2]), low: Number(row[3]), close: Number(row[4]),
+    volume: Number(row[5]), quoteVolume: Number(row[7]), tradeCount: Number(row[8]),
+  };
+}
+
+const UNIT_MS: Record<string, number> = { SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+// Wait this long past the exchange's window boundary: our estimate of its clock is off by up to
+// half a round trip.
+const WINDOW_MARGIN_MS = 250;
+
+export class BinanceKlines implements CandleClient {
+  readonly venue = 'binance' as const;
+  readonly maxPerPage = 1500;
+  readonly missingIsHole = true;
+  private readonly http: HttpCaller;
+  private weightLimit = 2400;
+  private windowMs = 60_000;
+  /** Exchange clock minus local clock. */
+  private offsetMs = 0;
+  private usedWeight = 0;
+  private usedWindowStartMs = 0;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    options: HttpOptions = {},
+  ) {
+    this.http = new HttpCaller('binance', options);
+  }
+
+  get stats() {
+    return this.http.stats;
+  }
+
+  private serverNowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  private url(path: string, query?: URLSearchParams): string {
+    return `${this.baseUrl.replace(/\/$/, '')}${path}${query ? `?${query}` : ''}`;
+  }
+
+  private get(path: string, weight: number, query?: URLSearchParams): Promise<HttpAnswer> {
+    return this.http.get(this.url(path, query), {
+      beforeEach: () => this.spend(weight),
+      afterEach: (a) => {
+        const used = Number(a.headers.get('x-mbx-used-weight-1m'));
+        if (a.headers.has('x-mbx-used-weight-1m') && Number.isFinite(used)) {
+          const windowStartMs = this.windowStart(a.recvMs + this.offsetMs);
+          // The exchange's count includes other clients on this IP (a collector's polling).
+          if (windowStartMs === this.usedWindowStartMs) this.usedWeight = Math.max(this.usedWeight, used);
+        }
+      },
+      rateLimitWaitMs: (a) => this.rateLimitWaitMs(a),
+    });
+  }
+
+  private windowStart(serverMs: number): number {
+    return Math.floor(serverMs / this.windowMs) * this.windowMs;
+  }
+
+  /** Waits until `weight` fits in the current weight window, then counts it. */
+  private async spend(weight: number): Promise<void> {
+    for (;;) {
+      const nowMs = this.serverNowMs();
+      const windowStartMs = this.windowStart(nowMs);
+      if (windowStartMs !== this.usedWindowStartMs) {
+        this.usedWindowStartMs = windowStartMs;
+        this.usedWeight = 0;
+      }
+      if (this.usedWeight + weight <= this.weightLimit) {
+        this.usedWeight += weight;
+        return;
+      }
+      await sleepMs(windowStartMs + this.windowMs + WINDOW_MARGIN_MS - nowMs);
+    }
+  }
+
+  private rateLimitWaitMs(answer: HttpAnswer): number {
+    const retryAfter = Number(answer.headers.get('retry-after'));
+    if (retryAfter > 0) return retryAfter * 1000;
+    const until = /banned until (\d{13})/.exec((answer.body as { msg?: string })?.msg ?? '');
+    if (until) return Math.max(1000, Number(until[1]) - this.serverNowMs());
+    return this.windowStart(this.serverNowMs()) + this.windowMs + WINDOW_MARGIN_MS - this.serverNowMs();
+  }
+
+  /** Reads the weight budget and the exchange clock once. */
+  private init(): Promise<void> {
+    return (this.ready ??= (async () => {
+      const info = await this.get('/fapi/v1/exchangeInfo', 1);
+      const limits = (info.body as { rateLimits?: Array<{ rateLimitType: string; interval: string; intervalNum: number; limit: number }> }).rateLimits ?? [];
+      const weight = limits.find((l) => l.rateLimitType === 'REQUEST_WEIGHT' && UNIT_MS[l.interval]);
+      if (weight) {
+        this.weightLimit = weight.limit;
+        this.windowMs = weight.intervalNum * UNIT_MS[weight.interval];
+      }
+      const sentMs = Date.now();
+      const time = await this.get('/fapi/v1/time', 1);
+      const serverTime = Number((time.body as { serverTime?: number }).serverTime);
+      if (!Number.isFinite(serverTime)) throw new RuntimeFailure('binance /fapi/v1/time gave no serverTime', 'check BINANCE_REST_URL');
+      this.offsetMs = serverTime - (sentMs + time.recvMs) / 2;
+    })());
+  }
+
+  async fetchPage(symbol: string, timeframe: string, fromMs: number, toMs: number): Promise<Page> {
+    await this.init();
+    const limit = openTimes(timeframe, fromMs, toMs).length;
+    if (limit < 1 || limit > this.maxPerPage) throw new Error(`binance page of ${limit} klines`);
+    const query = new URLSearchParams({ symbol, interval: timeframe, startTime: String(fromMs), endTime: String(toMs - 1), limit: String(limit) });
+    const answer = await this.get('/fapi/v1/klines', klinesWeight(limit), query);
+    if (!Array.isArray(answer.body)) throw new RuntimeFailure(`binance klines: expected a JSON array, got ${String(answer.body).slice(0, 80)}`, 'check BINANCE_REST_URL');
+    // The Date header when sent, else the clock /fapi/v1/time gave us: never the local clock alone.
+    const serverNowMs = answer.dateMs ?? answer.recvMs + this.offsetMs;
+    return { candles: (answer.body as KlineRow[]).map(parseKline), serverNowMs, recvMs: answer.recvMs };
+  }
+}

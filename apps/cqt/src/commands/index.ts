@@ -2,6 +2,7 @@
 // when it runs, so `cqt --help` never loads drizzle, postgres.js, PGlite or DuckDB.
 import { Command, Option } from 'commander';
 import { declareCommand, jsonFlag, storeFlags, type FlagTable } from '@cqt/config/command';
+import { register as registerBackfill } from '@cqt/backfill/command';
 import { register as registerCollect } from '@cqt/collect/command';
 import { register as registerDemo } from '@cqt/demo/command';
 import { register as registerExport } from '@cqt/export/command';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerStatus(program, cli);
   registerPrune(program, cli);
   registerExport(program, cli);
+  registerBackfill(program, cli);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);
   declareCommand<ConfigCommandOptions>(program, cli, {

@@ -1,0 +1,54 @@
+// `cqt backfill` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
+// implementation is imported when the command runs.
+import type { Command } from 'commander';
+import { settings, type CliContext } from '@cqt/config';
+import { declareCommand, durationFlag, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
+import type { BackfillOptions } from './index.js';
+
+type Flags = CliOptions<BackfillOptions, 'nowMs' | 'env' | 'db' | 'onPage'>;
+
+const list = (text: string) => {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+};
+
+export const backfillFlags = {
+  venue: { flag: '--venue', arg: '<venue>', describe: 'upbit (KRW spot) or binance (USD-M)', expected: 'upbit or binance', parse: (t: string) => (t === 'upbit' || t === 'binance' ? t : undefined) },
+  symbols: { flag: '--symbol', arg: '<symbols>', describe: 'markets, comma separated or repeated: KRW-BTC,KRW-ETH (upbit), BTCUSDT (binance)', repeatable: true },
+  timeframes: { flag: '--timeframe', arg: '<tfs>', describe: 'timeframes, comma separated: 1m,1h,1d (upbit: 1m 3m 5m 10m 15m 30m 1h 4h 1d 1w 1M)', default: ['1m'], expected: 'a comma list such as 1m,1h,1d', parse: list },
+  from: timeFlag('--from', 'start (candle open time): ISO 8601 with a zone, a UTC date or epoch ms', { defaultText: "each series' cursor" }),
+  since: durationFlag('--since', 'start this long before now: 90d, 12h', { expected: 'a duration such as 90d or 12h' }),
+  to: timeFlag('--to', 'end, exclusive (candles opening before it)', { defaultText: 'the newest closed candle by the venue clock' }),
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<Flags>;
+
+export function register(program: Command, cli: CliContext): void {
+  declareCommand<Flags>(program, cli, {
+    name: 'backfill',
+    description: 'fetch closed candles from the venue REST API into candles, within its rate limits; incremental from each series\' cursor; resumable',
+    flags: backfillFlags,
+    help: `
+Incremental by default: each (venue, symbol, timeframe) continues one candle after its cursor
+(ingest_state.last_closed_ts) up to the newest candle closed by the venue's clock. A first run
+needs --from or --since. Ranges already queried (candle_coverage) are never fetched again, so a
+run killed at any moment is simply run again. Endpoints: ${settings.upbitRestUrl.env}, ${settings.binanceRestUrl.env}.
+
+Examples:
+  $ cqt backfill --venue upbit --symbol KRW-BTC,KRW-ETH --timeframe 1m,1h,1d --since 90d
+  $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d          # cron: continue from the cursors
+  $ cqt backfill --venue binance --symbol BTCUSDT --timeframe 1m --from 2026-01-01 --to 2026-02-01 --json
+
+Exit codes: 0 done, 2 usage error or runtime failure (what was committed stays; run again to resume).`,
+    async action(flags, context) {
+      const { run, output } = await import('./index.js');
+      // Progress only for a person watching: never in cron mail or pipes.
+      const onPage = process.stderr.isTTY && !flags.json
+        ? (line: string) => process.stderr.write(`\r${line}\u001b[K`)
+        : undefined;
+      const result = await run({ ...flags, onPage });
+      if (onPage) process.stderr.write('\r\u001b[K');
+      await context.emit(output(result), flags);
+    },
+  });
+}

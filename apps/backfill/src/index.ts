@@ -1,0 +1,103 @@
+// `cqt backfill`: for each (symbol, timeframe) of one venue, the candles not yet covered from
+// --from/--since (or the series' cursor) to --to (or the newest closed candle), fetched page by
+// page within the venue's rate limits and committed page by page (packages/candles).
+import { withHandle } from '@cqt/checks';
+import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { BinanceKlines, UpbitCandles, VENUE_TIMEFRAMES, backfillSeries, isTimeframe, type CandleClient, type SeriesResult, type Venue } from '@cqt/candles';
+import { openDb, type Db } from '@cqt/db';
+
+export interface BackfillOptions {
+  venue?: string;
+  /** Comma lists or repeats. */
+  symbols?: string[];
+  timeframes?: string[];
+  /** Start, epoch ms. */
+  from?: number;
+  /** Start as seconds before now. */
+  since?: number;
+  /** End (exclusive), epoch ms. */
+  to?: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  db?: Db;
+  /** "Now" for --since; default the local clock (closed candles are judged by the venue's). */
+  nowMs?: number;
+  /** A progress line after every page. */
+  onPage?: (line: string) => void;
+}
+
+export interface BackfillResult {
+  venue: Venue;
+  series: SeriesResult[];
+  candles: number;
+  pages: number;
+  requests: number;
+  /** 429/418 answers received (0 unless another client spends the same IP's budget). */
+  rateLimited: number;
+  elapsedMs: number;
+}
+
+const SYMBOL_FORM: Record<Venue, { re: RegExp; example: string }> = {
+  upbit: { re: /^[A-Z]+-[A-Z0-9]+$/, example: 'KRW-BTC' },
+  binance: { re: /^[A-Z0-9]+$/, example: 'BTCUSDT' },
+};
+
+/** Checks the flags; returns the venue, symbols, timeframes and window. */
+export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; timeframes: string[]; fromMs?: number; toMs?: number } {
+  const venue = options.venue;
+  if (venue === undefined) throw new UsageError('missing --venue', 'give --venue upbit or --venue binance');
+  if (venue !== 'upbit' && venue !== 'binance') throw new UsageError(`invalid --venue ${JSON.stringify(venue)}`, 'expected upbit or binance');
+  const symbols = [...new Set((options.symbols ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+  if (symbols.length === 0) throw new UsageError('missing --symbol', `give the markets to backfill, e.g. --symbol ${SYMBOL_FORM[venue].example}`);
+  const bad = symbols.filter((s) => !SYMBOL_FORM[venue].re.test(s));
+  if (bad.length) throw new UsageError(`invalid --symbol ${bad.join(', ')} for ${venue}`, `${venue} symbols look like ${SYMBOL_FORM[venue].example}`);
+  const timeframes = [...new Set((options.timeframes ?? ['1m']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+  const unknown = timeframes.filter((tf) => !isTimeframe(venue, tf));
+  if (unknown.length) throw new UsageError(`invalid --timeframe ${unknown.join(', ')} for ${venue}`, `choose from ${VENUE_TIMEFRAMES[venue].join(' ')}`);
+  if (options.from !== undefined && options.since !== undefined) throw new UsageError('--from and --since both given', 'give one start: --from TIME or --since DURATION');
+  const fromMs = options.from ?? (options.since !== undefined ? nowMs - options.since * 1000 : undefined);
+  if (options.to !== undefined && fromMs !== undefined && options.to <= fromMs) {
+    throw new UsageError(`--to ${new Date(options.to).toISOString()} is not after the start ${new Date(fromMs).toISOString()}`, 'give a --to later than --from/--since');
+  }
+  return { venue, symbols, timeframes, fromMs, toMs: options.to };
+}
+
+export async function run(options: BackfillOptions = {}): Promise<BackfillResult> {
+  const env = options.env ?? process.env;
+  const startedMs = Date.now();
+  const p = plan(options, options.nowMs ?? startedMs);
+  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
+  const client: CandleClient = p.venue === 'upbit' ? new UpbitCandles(config.upbitRestUrl) : new BinanceKlines(config.binanceRestUrl);
+  return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
+    const series: SeriesResult[] = [];
+    let candles = 0;
+    let pages = 0;
+    for (const symbol of p.symbols) {
+      for (const timeframe of p.timeframes) {
+        const done = await backfillSeries(db.sql, client, { venue: p.venue, symbol, timeframe }, {
+          fromMs: p.fromMs,
+          toMs: p.toMs,
+          onPage: (_, page) => {
+            candles += page.candles;
+            pages++;
+            options.onPage?.(`backfill ${p.venue} ${symbol} ${timeframe}: ${candles} candles, ${pages} pages, at ${new Date(page.queried.toMs).toISOString()}`);
+          },
+        });
+        series.push(done);
+      }
+    }
+    return { venue: p.venue, series, candles, pages, requests: client.stats.requests, rateLimited: client.stats.rateLimited, elapsedMs: Date.now() - startedMs };
+  });
+}
+
+export function output(result: BackfillResult): CommandOutput {
+  return {
+    exitCode: 0,
+    json: result,
+    human: () => {
+      const cursors = result.series.map((s) => `${s.symbol} ${s.timeframe} → ${s.cursor ?? 'none'}`).join(', ');
+      return `backfill ${result.venue}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s; cursors: ${cursors}`;
+    },
+  };
+}

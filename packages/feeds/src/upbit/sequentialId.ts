@@ -48,7 +48,9 @@ export class SequentialIds {
       this.frame.fail(`${path}: expected an unsigned integer sequential id, got ${token || 'nothing'}`);
     }
     if (Number(token) !== parsed) this.frame.fail(`${path}: sequential id ${token} in the text does not match ${parsed}`);
-    return token;
+    // A copy, not the slice: V8 keeps a slice's whole parent string alive, and a collector
+    // remembers thousands of ids (its dedupe ring), so each would hold its frame's text.
+    return BigInt(token).toString();
   }
 
   /** Fails when the text holds more sequential ids than trades were parsed. */

@@ -193,6 +193,21 @@ describe('FeedSocket: a refused WebSocket upgrade', () => {
     expect(socket.stats.reconnects).toBe(0);
   });
 
+  it('a rotation refused without Retry-After backs off like a reconnect instead of retrying every watchdog tick', async () => {
+    // Every upgrade after the first is refused with a bare 503; the first socket keeps delivering.
+    const server = await UpgradeServer.start((n) => (n === 0 ? 'accept' : { status: 503, body: 'maintenance' }));
+    // staleAfterMs 400: the watchdog ticks every 100 ms; backoff 200 ms doubling to 5 s.
+    const { socket } = feedSocket(server.url, { maxAgeMs: 200, staleAfterMs: 400, backoffBaseMs: 200, backoffMaxMs: 5000 });
+    await sleep(3000);
+    await socket.stop();
+    const refused = server.attempts.slice(1);
+    expect(refused.length).toBeGreaterThan(0);
+    // One attempt per tick would be ~28 in 3 s; a doubling backoff from 200 ms allows at most 5.
+    expect(refused.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < refused.length; i++) expect(refused[i].atMs - refused[i - 1].atMs).toBeGreaterThanOrEqual(100 * 2 ** (i - 1));
+    expect(socket.stats.reconnects).toBe(0);
+  });
+
   it('stop() during the wait: no further attempt', async () => {
     const server = await UpgradeServer.start(() => ({ status: 429, headers: { 'Retry-After': '1' } }));
     const { socket, seen } = feedSocket(server.url);

@@ -102,6 +102,9 @@ export class FeedSocket {
   private handshakes = new Set<WebSocket>();
   /** No connection attempt (reconnect or rotation) before this time: what a refusal asked for. */
   private notBeforeMs = 0;
+  /** Rotations that failed in a row, and the time the next may start (their own backoff). */
+  private rotationFailures = 0;
+  private rotationNotBeforeMs = 0;
   readonly stats = { frames: 0, connects: 0, reconnects: 0, staleReconnects: 0, rotations: 0 };
   private readonly o: Required<Omit<FeedSocketOptions, 'subscribe'>> & Pick<FeedSocketOptions, 'subscribe'>;
 
@@ -179,7 +182,13 @@ export class FeedSocket {
     });
     ws.on('close', (code, reasonBuf) => {
       this.handshakes.delete(ws);
-      if (this.successor === conn) this.successor = null;
+      if (this.successor === conn) {
+        // A rotation that failed (refused, cut, or closed before its first frame): the old socket
+        // still delivers, but the next try waits a backoff, as a reconnect would.
+        this.successor = null;
+        const delayMs = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(this.rotationFailures++, 16));
+        this.rotationNotBeforeMs = Date.now() + delayMs * (0.5 + Math.random() / 2);
+      }
       if (this.active !== conn) return;
       this.active = null;
       const lived = opened ? Date.now() - conn.openedAtMs : 0;
@@ -223,6 +232,7 @@ export class FeedSocket {
     const old = this.active;
     this.active = this.successor;
     this.successor = null;
+    this.rotationFailures = 0;
     this.stats.rotations++;
     if (old) void closeGracefully(old.ws);
   }
@@ -265,7 +275,7 @@ export class FeedSocket {
       this.scheduleReconnect();
       return;
     }
-    if (now - conn.openedAtMs > this.o.maxAgeMs && !this.successor && now >= this.notBeforeMs) this.connect(true);
+    if (now - conn.openedAtMs > this.o.maxAgeMs && !this.successor && now >= Math.max(this.notBeforeMs, this.rotationNotBeforeMs)) this.connect(true);
     if (conn.ws.readyState === WebSocket.OPEN && now - conn.lastFrameAtMs >= this.o.pingIntervalMs) conn.ws.ping();
   }
 }

@@ -109,7 +109,34 @@ describeBackends('candle backfill', ({ db }) => {
     expect(ex.stats.rest.binance.rateLimitViolations).toBe(0);
   });
 
+  it('Upbit 1d and 1h: exactly the candles served, the forming day left out', async () => {
+    for (const [timeframe, back] of [['1d', 30 * 24 * HOUR], ['1h', 24 * HOUR]] as const) {
+      const series = { venue: 'upbit' as const, symbol: 'KRW-BTC', timeframe };
+      const fromMs = candleOpen(timeframe, ex.nowMs()) - back;
+      const result = await backfillSeries(db().sql, upbit(), series, { fromMs });
+      expect(Date.parse(result.to)).toBe(candleOpen(timeframe, ex.nowMs()));
+      await new Promise((r) => setTimeout(r, 1100));
+      const path = timeframe === '1d' ? 'days' : 'minutes/60';
+      const page = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/candles/${path}?market=KRW-BTC&to=${result.to}&count=${back / (timeframe === '1d' ? 24 * HOUR : HOUR)}`)).json()) as never[];
+      expect(await stored(db().sql, 'upbit', 'KRW-BTC', timeframe)).toEqual(page.map(parseUpbitCandle).reverse());
+    }
+  });
+
+  it('waits out a 429 and a 418 block as told, then completes exactly', async () => {
+    const series = { venue: 'upbit' as const, symbol: 'KRW-BTC', timeframe: '5m' };
+    const fromMs = candleOpen('5m', ex.nowMs()) - 24 * HOUR;
+    const toMs = fromMs + 20 * HOUR;
+    ex.faults.rateLimitRest('upbit', { calls: 2, retryAfterSec: 1 });
+    const client = upbit();
+    const result = await backfillSeries(db().sql, client, series, { fromMs, toMs });
+    expect(client.stats.rateLimited).toBe(2);
+    // The 418 said "Blocked for 1 seconds": at least that long was waited, plus 1 s after the 429.
+    expect(client.stats.waitedMs).toBeGreaterThanOrEqual(2000);
+    expect(result.candles).toBe(240);
+    expect(await readCoverage(db().sql, series)).toEqual([{ kind: 'queried', fromMs, toMs }]);
+  });
+
   it('a new series without --from is a usage error naming it', async () => {
-    await expect(backfillSeries(db().sql, upbit(), { venue: 'upbit', symbol: 'KRW-BTC', timeframe: '1h' })).rejects.toThrow('no history yet for upbit KRW-BTC 1h');
+    await expect(backfillSeries(db().sql, upbit(), { venue: 'upbit', symbol: 'KRW-BTC', timeframe: '4h' })).rejects.toThrow('no history yet for upbit KRW-BTC 4h');
   });
 });

@@ -44,7 +44,7 @@ export class BinanceFeed {
           o.events.record({ source: 'binance.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail, streams: this.streams, lastFrameTsMs } });
         },
         onFrame: (data, recvTsMs) => this.onFrame(data, recvTsMs),
-        onError: (err) => this.connectErrors.report(err),
+        onError: (err, phase) => this.connectErrors.report(err, phase),
       },
     );
   }

@@ -65,7 +65,7 @@ export class UpbitFeed {
           this.o.events.record({ source: 'upbit.ws', kind: reason === 'stale' ? 'stale' : 'disconnect', detail: { reason, code, detail } });
         },
         onFrame: (data, recvTsMs) => this.onFrame(data, recvTsMs),
-        onError: (err) => this.connectErrors.report(err),
+        onError: (err, phase) => this.connectErrors.report(err, phase),
       },
     );
   }

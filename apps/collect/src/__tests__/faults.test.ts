@@ -118,12 +118,16 @@ describe('collect under faults', () => {
     expect(await count(sql, 'binance_futures_metrics', `recv_ts > '${banned.ts.toISOString()}' and recv_ts < '${new Date(bannedUntil).toISOString()}'`)).toBe(0);
   });
 
-  it('malformed frames are counted and skipped; collection continues', async () => {
+  it('malformed frames are counted and skipped; collection continues; a frame that is not UTF-8 is an error of the open socket, not a failed connect', async () => {
     const { fx, sql, collect } = await setUp();
     for (const kind of ['truncated-json', 'not-json', 'unexpected-shape'] as const) {
       fx.faults.injectMalformedFrame('all', kind);
       await sleep(300);
     }
+    // A text frame that is not UTF-8 (Binance frames are text; Upbit's are binary and decoded by
+    // the parser): the socket closes with 1007 and reconnects.
+    fx.faults.injectMalformedFrame('binance', 'invalid-utf8');
+    await waitUntil(async () => (await eventsOf(sql, 'binance.ws')).some((e) => e.kind === 'reconnect'), 'the reconnect after the invalid frame');
     const after = Date.now();
     await waitUntil(async () => (await count(sql, 'market_1s', `ts > '${new Date(after).toISOString()}'`)) >= 2, 'bars after the bad frames');
     const result = await collect.stop();
@@ -137,6 +141,12 @@ describe('collect under faults', () => {
     const raws = await sql`select detail->'samples'->0->>'raw' as raw from feed_events where kind = 'parse_error' and source = 'upbit.ws'`;
     expect(raws.map((r) => r.raw)).toContain('\\x00\\x01not json at all {');
     expect(result.rowsRejected.feed_events).toBe(0);
+    const binanceEvents = await eventsOf(sql, 'binance.ws');
+    expect(binanceEvents.filter((e) => e.kind === 'connect_error')).toEqual([]);
+    expect(binanceEvents.filter((e) => e.kind === 'error').map((e) => e.detail)).toEqual([expect.objectContaining({ message: expect.stringMatching(/UTF-8/), code: 'WS_ERR_INVALID_UTF8' })]);
+    // The socket sent close 1007 and was cut: the disconnect that follows names no cause of its own.
+    const errorTs = binanceEvents.find((e) => e.kind === 'error')!.ts.getTime();
+    expect(binanceEvents.filter((e) => e.ts.getTime() >= errorTs).map((e) => e.kind)).toEqual(expect.arrayContaining(['disconnect', 'reconnect']));
   });
 
   it('the database going away: rows are buffered and written when it returns, none lost', async () => {

@@ -78,7 +78,8 @@ export interface FeedSocketHandlers {
   onOpen?(info: { attempt: number; rotation: boolean }): void;
   /** The socket that was delivering data went away (not called for the old socket of a rotation). */
   onDown?(info: { reason: SocketCloseReason; code?: number; detail?: string; lastFrameTsMs: number | null }): void;
-  onError?(err: Error): void;
+  /** `connect`: the attempt failed (refused, unreachable, timed out); `open`: an established socket failed (e.g. a frame that is not UTF-8, closed with 1007). */
+  onError?(err: Error, phase: 'connect' | 'open'): void;
 }
 
 interface Conn {
@@ -178,7 +179,7 @@ export class FeedSocket {
     });
     // A refusal is reported once, by onRefused, not as the abort's "closed before established".
     ws.on('error', (err) => {
-      if (!conn.refused) this.handlers.onError?.(err);
+      if (!conn.refused) this.handlers.onError?.(err, opened ? 'open' : 'connect');
     });
     ws.on('close', (code, reasonBuf) => {
       this.handshakes.delete(ws);
@@ -225,7 +226,7 @@ export class FeedSocket {
     conn.ws.terminate();
     if (this.stopped) return;
     const excerpt = bodyStart.trim().slice(0, REFUSAL_EXCERPT_CHARS);
-    this.handlers.onError?.(new HandshakeRejectedError(httpStatus, retryAfterSec, bannedUntilMs, resumeAtMs, excerpt));
+    this.handlers.onError?.(new HandshakeRejectedError(httpStatus, retryAfterSec, bannedUntilMs, resumeAtMs, excerpt), 'connect');
   }
 
   private promoteSuccessor(): void {

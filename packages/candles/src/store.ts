@@ -5,6 +5,9 @@ import { mergeRanges, type Range } from './coverage.js';
 import { stepCandles, type Venue } from './timeframes.js';
 import type { Candle } from './venues/types.js';
 
+/** Arbitrary constant: the advisory-lock class of "writing a candle series". */
+const SERIES_LOCK_ID = 7_357_002;
+
 export interface Series {
   venue: Venue;
   symbol: string;
@@ -54,6 +57,9 @@ async function addCoverage(tx: TransactionSql, s: Series, kind: CoverageKind, ra
 /** One page, all or nothing: candles upserted on their key, coverage merged, cursor advanced. */
 export async function commitPage(sql: Sql, s: Series, page: CommittedPage): Promise<void> {
   await sql.begin(async (tx) => {
+    // Two runs on one series (PostgreSQL) merge coverage one after the other; the embedded store
+    // runs one transaction at a time anyway.
+    await tx`select pg_advisory_xact_lock(${SERIES_LOCK_ID}, hashtext(${`${s.venue}/${s.symbol}/${s.timeframe}`}))`;
     if (page.candles.length > 0) {
       const recvTs = new Date(page.recvMs);
       const rows = page.candles.map((c) => ({

@@ -12,7 +12,10 @@ import { binanceServed, stored, upbitServed } from './support.js';
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const recordings = `${realFixturesDir()}/smtm/commit-1706193f`;
-const recordedFiles = ['data.json', 'data20.json', 'data50.json', 'data200.json', 'test_record.json'].map((f) => `${recordings}/${f}`);
+const recordedFiles = [
+  ...['data.json', 'data20.json', 'data50.json', 'data200.json', 'test_record.json'].map((f) => `${recordings}/${f}`),
+  ...['upbit_1m_20200220_170000-20200220_202000.json', 'upbit_1m_20200220_202000-20200220_210000.json'].map((f) => `${realFixturesDir()}/smtm/${f}`),
+];
 // A Binance maintenance hole of 45 minutes, 20 hours before the fake starts.
 const holeFromMs = candleOpen('1h', Date.now()) - 20 * HOUR;
 const holeToMs = holeFromMs + 45 * MIN;
@@ -59,10 +62,14 @@ describeBackends('candle backfill', ({ db }) => {
     expect(ex.stats.rest.upbit.rateLimitViolations).toBe(0);
   });
 
-  it('Upbit real recordings round-trip exactly (KRW-BTC 2021-01-30 10:10–13:48 UTC)', async () => {
+  it.each([
+    ['2021-01-30T10:10:00Z', '2021-01-30T13:48:00Z', 218, 2],
+    ['2020-02-20T08:00:00Z', '2020-02-20T12:00:00Z', 240, 2],
+    ['2020-03-10T12:13:00Z', '2020-03-10T13:53:00Z', 100, 1],
+  ])('Upbit real recordings round-trip exactly (KRW-BTC %s → %s)', async (from, to, rowCount, pageCount) => {
     const series = { venue: 'upbit' as const, symbol: 'KRW-BTC', timeframe: '1m' };
-    const fromMs = Date.parse('2021-01-30T10:10:00Z');
-    const toMs = Date.parse('2021-01-30T13:48:00Z');
+    const fromMs = Date.parse(from);
+    const toMs = Date.parse(to);
     const result = await backfillSeries(db().sql, upbit(), series, { fromMs, toMs });
     // The union of the files, the later state of a candle two files caught (13:47) kept.
     const byOpen = new Map<number, ReturnType<typeof parseUpbitCandle> & { lastTradeMs: number }>();
@@ -74,9 +81,10 @@ describeBackends('candle backfill', ({ db }) => {
       }
     }
     const expected = [...byOpen.values()].sort((a, b) => a.openMs - b.openMs).map(({ lastTradeMs: _, ...c }) => c);
-    expect(expected).toHaveLength(218);
-    expect(await stored(db().sql, 'upbit', 'KRW-BTC', '1m')).toEqual(expected);
-    expect(result.pages).toBe(2);
+    expect(expected).toHaveLength(rowCount);
+    const inWindow = (await stored(db().sql, 'upbit', 'KRW-BTC', '1m')).filter((c) => c.openMs >= fromMs && c.openMs < toMs);
+    expect(inWindow).toEqual(expected);
+    expect(result.pages).toBe(pageCount);
   });
 
   it('Binance 1m: exactly the klines served, the maintenance hole recorded and not fetched again', async () => {
@@ -134,6 +142,10 @@ describeBackends('candle backfill', ({ db }) => {
     expect(client.stats.waitedMs).toBeGreaterThanOrEqual(2000);
     expect(result.candles).toBe(240);
     expect(await readCoverage(db().sql, series)).toEqual([{ kind: 'queried', fromMs, toMs }]);
+  });
+
+  it('an unknown market is a usage error with the venue\'s answer', async () => {
+    await expect(backfillSeries(db().sql, upbit(), { venue: 'upbit', symbol: 'KRW-NOPE', timeframe: '1m' }, { fromMs: Date.now() - HOUR })).rejects.toThrow('upbit refused /v1/candles/minutes/1: HTTP 404 Code not found');
   });
 
   it('a new series without --from is a usage error naming it', async () => {

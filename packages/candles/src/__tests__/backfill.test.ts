@@ -144,6 +144,18 @@ describeBackends('candle backfill', ({ db }) => {
     expect(await readCoverage(db().sql, series)).toEqual([{ kind: 'queried', fromMs, toMs }]);
   });
 
+  it('Binance without exchangeInfo keeps the documented budget and still pages exactly', async () => {
+    ex.faults.failRest('binance', { status: 404, pathPrefix: '/fapi/v1/exchangeInfo' });
+    const series = { venue: 'binance' as const, symbol: 'ETHUSDT', timeframe: '5m' };
+    const fromMs = candleOpen('1h', ex.nowMs()) - 30 * HOUR;
+    const toMs = fromMs + 24 * HOUR;
+    const client = binance();
+    const result = await backfillSeries(db().sql, client, series, { fromMs, toMs });
+    expect(ex.stats.rest.binance.byPath['/fapi/v1/exchangeInfo']?.[404]).toBeGreaterThan(0);
+    expect(result.candles).toBe(288);
+    expect(await stored(db().sql, 'binance', 'ETHUSDT', '5m')).toEqual(await binanceServed(ex.urls.BINANCE_REST_URL, 'ETHUSDT', '5m', fromMs, toMs));
+  });
+
   it('an unknown market is a usage error with the venue\'s answer', async () => {
     await expect(backfillSeries(db().sql, upbit(), { venue: 'upbit', symbol: 'KRW-NOPE', timeframe: '1m' }, { fromMs: Date.now() - HOUR })).rejects.toThrow('upbit refused /v1/candles/minutes/1: HTTP 404 Code not found');
   });

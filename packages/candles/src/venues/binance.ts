@@ -3,7 +3,7 @@
 // > 1000 10) against the REQUEST_WEIGHT budget of /fapi/v1/exchangeInfo, which every answer
 // reports as X-MBX-USED-WEIGHT-1M. The weight window is aligned to the exchange clock, which
 // /fapi/v1/time gives.
-import { RuntimeFailure } from '@cqt/config';
+import { RuntimeFailure, UsageError } from '@cqt/config';
 import { HttpCaller, sleepMs, type HttpAnswer, type HttpOptions } from '../http.js';
 import { openTimes } from '../timeframes.js';
 import type { Candle, CandleClient, Page } from './types.js';
@@ -107,22 +107,36 @@ export class BinanceKlines implements CandleClient {
     return this.windowStart(this.serverNowMs()) + this.windowMs + WINDOW_MARGIN_MS - this.serverNowMs();
   }
 
-  /** Reads the weight budget and the exchange clock once. */
+  /**
+   * Reads the weight budget and the exchange clock once. Without exchangeInfo the documented
+   * 2,400 per minute stands; without /fapi/v1/time the Date header gives the clock to the second.
+   */
   private init(): Promise<void> {
     return (this.ready ??= (async () => {
-      const info = await this.get('/fapi/v1/exchangeInfo', 1);
-      const limits = (info.body as { rateLimits?: Array<{ rateLimitType: string; interval: string; intervalNum: number; limit: number }> }).rateLimits ?? [];
-      const weight = limits.find((l) => l.rateLimitType === 'REQUEST_WEIGHT' && UNIT_MS[l.interval]);
+      const info = await this.optional('/fapi/v1/exchangeInfo');
+      const limits = (info?.body as { rateLimits?: Array<{ rateLimitType: string; interval: string; intervalNum: number; limit: number }> } | undefined)?.rateLimits ?? [];
+      const weight = limits.find((l) => l.rateLimitType === 'REQUEST_WEIGHT' && UNIT_MS[l.interval] && l.limit > 0 && l.intervalNum > 0);
       if (weight) {
         this.weightLimit = weight.limit;
         this.windowMs = weight.intervalNum * UNIT_MS[weight.interval];
       }
       const sentMs = Date.now();
-      const time = await this.get('/fapi/v1/time', 1);
-      const serverTime = Number((time.body as { serverTime?: number }).serverTime);
-      if (!Number.isFinite(serverTime)) throw new RuntimeFailure('binance /fapi/v1/time gave no serverTime', 'check BINANCE_REST_URL');
-      this.offsetMs = serverTime - (sentMs + time.recvMs) / 2;
+      const time = await this.optional('/fapi/v1/time');
+      const serverTime = Number((time?.body as { serverTime?: number } | undefined)?.serverTime);
+      if (time && Number.isFinite(serverTime)) this.offsetMs = serverTime - (sentMs + time.recvMs) / 2;
+      else if (info?.dateMs !== undefined) this.offsetMs = info.dateMs + 500 - info.recvMs;
+      else throw new RuntimeFailure('binance gave neither /fapi/v1/time nor a Date header: no exchange clock to tell closed klines by', 'check BINANCE_REST_URL');
     })());
+  }
+
+  /** A weight-1 call whose refusal (4xx) is not fatal. */
+  private async optional(path: string): Promise<HttpAnswer | undefined> {
+    try {
+      return await this.get(path, 1);
+    } catch (err) {
+      if (err instanceof UsageError) return undefined;
+      throw err;
+    }
   }
 
   async fetchPage(symbol: string, timeframe: string, fromMs: number, toMs: number): Promise<Page> {

@@ -80,6 +80,20 @@ describe.concurrent('Upbit REST candles fake', () => {
     expect(ex.stats.rest.upbit.rateLimitViolations).toBe(statuses.filter((s) => s === 429 || s === 418).length);
   });
 
+  test('a repeat offender is blocked twice as long', async ({ t }) => {
+    const ex = await t.exchange({ upbit: { candleRequestsPerSec: 2, blockMs: 1000 } });
+    const url = `${ex.urls.UPBIT_REST_URL}/v1/candles/minutes/1?market=KRW-BTC`;
+    const blockSec = async (): Promise<number> => {
+      for (;;) {
+        const res = await fetch(url);
+        if (res.status === 418) return Number(/Blocked for (\d+) seconds/.exec(((await res.json()) as { error: { message: string } }).error.message)![1]);
+      }
+    };
+    expect(await blockSec()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await blockSec()).toBe(2);
+  });
+
   test('day, week and month candles newest first, the forming one included, on the exchange clock', async ({ t }) => {
     const skewMs = -2 * 3_600_000;
     const ex = await t.exchange({ seed: 43, clockSkewMs: skewMs });

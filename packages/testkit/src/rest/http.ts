@@ -24,6 +24,8 @@ export function jsonResponse(status: number, value: unknown, headers: Record<str
   return { status, headers: { 'Content-Type': 'application/json', ...headers }, body: typeof value === 'string' ? value : JSON.stringify(value) };
 }
 
+const MAX_BAN_MS = 3 * 86_400_000;
+
 export type LimitOutcome =
   | { kind: 'ok'; used: number }
   | { kind: 'limited'; used: number; retryAfterSec: number }
@@ -33,10 +35,12 @@ export type LimitOutcome =
  * Weight per key in fixed windows aligned to the clock (Binance resets its 1-minute weight at
  * the minute). Over the limit → 'limited' (429). If `banMs` is set, a request that arrives while
  * the key is already limited — the client ignored Retry-After — bans the key ('banned', 418).
+ * Bans escalate for repeat offenders, as both venues document: each doubles the last, up to 3 days.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { startMs: number; used: number; warned: boolean }>();
   private readonly bans = new Map<string, number>();
+  private readonly banCounts = new Map<string, number>();
 
   constructor(private readonly config: { limit: number; windowMs: number; banMs?: number }) {}
 
@@ -64,9 +68,12 @@ export class RateLimiter {
     if (w.used <= this.config.limit) return { kind: 'ok', used: w.used };
     const retryAfterSec = Math.max(1, Math.ceil((startMs + this.config.windowMs - nowMs) / 1000));
     if (w.warned && this.config.banMs !== undefined) {
-      const until = nowMs + this.config.banMs;
+      const count = (this.banCounts.get(key) ?? 0) + 1;
+      this.banCounts.set(key, count);
+      const banMs = Math.min(this.config.banMs * 2 ** (count - 1), MAX_BAN_MS);
+      const until = nowMs + banMs;
       this.bans.set(key, until);
-      return { kind: 'banned', used: w.used, retryAfterSec: Math.ceil(this.config.banMs / 1000), bannedUntilMs: until };
+      return { kind: 'banned', used: w.used, retryAfterSec: Math.ceil(banMs / 1000), bannedUntilMs: until };
     }
     w.warned = true;
     return { kind: 'limited', used: w.used, retryAfterSec };

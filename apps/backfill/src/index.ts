@@ -81,7 +81,8 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
           onPage: (_, page) => {
             candles += page.candles;
             pages++;
-            options.onPage?.(`backfill ${p.venue} ${symbol} ${timeframe}: ${candles} candles, ${pages} pages, at ${new Date(page.queried.toMs).toISOString()}`);
+            const perSec = candles / Math.max(0.001, (Date.now() - startedMs) / 1000);
+            options.onPage?.(`backfill ${p.venue} ${symbol} ${timeframe}: ${candles} candles, ${pages} pages, ${perSec.toFixed(0)} candles/s, at ${new Date(page.queried.toMs).toISOString()}`);
           },
         });
         series.push(done);

@@ -70,7 +70,10 @@ const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
 /** Every import and dependency from one workspace to another. */
 function uses(root: string): Use[] {
   const all = workspaces(root);
-  const byName = (specifier: string) => all.find((w) => w.names.some((n) => specifier === n || specifier.startsWith(`${n}/`)));
+  // A package name wins over a folder alias (packages/backtest is @cqt/backtest; apps/backtest is
+  // @cqt/backtest-app), as the test runner's aliases try packages before apps.
+  const matches = (n: string, specifier: string) => specifier === n || specifier.startsWith(`${n}/`);
+  const byName = (specifier: string) => all.find((w) => matches(w.names[0], specifier)) ?? all.find((w) => w.names.some((n) => matches(n, specifier)));
   const byPath = (path: string) => all.find((w) => path === join(root, w.dir) || path.startsWith(join(root, w.dir) + sep));
   const found: Use[] = [];
   for (const w of all) {

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { declareCommand, jsonFlag, storeFlags, type FlagTable } from '@cqt/config/command';
 import { register as registerBackfill } from '@cqt/backfill/command';
+import { register as registerBacktest } from '@cqt/backtest-app/command';
 import { register as registerCollect } from '@cqt/collect/command';
 import { register as registerDemo } from '@cqt/demo/command';
 import { register as registerExport } from '@cqt/export/command';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerPrune(program, cli);
   registerExport(program, cli);
   registerBackfill(program, cli);
+  registerBacktest(program, cli);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);
   declareCommand<ConfigCommandOptions>(program, cli, {

@@ -1,0 +1,85 @@
+// `cqt backtest` declaration (loaded by `cqt` at start-up): its subcommands' flags, help and
+// examples; DuckDB and the store load only when a subcommand runs.
+import type { Command } from 'commander';
+import { strategyNames } from '@cqt/backtest';
+import type { CliContext } from '@cqt/config';
+import { declareCommand, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
+import type { RunOptions } from './index.js';
+
+// The package is pure TypeScript (no DuckDB, no store): cheap enough for the start-up path.
+const STRATEGIES: readonly string[] = strategyNames;
+
+type RunFlags = CliOptions<RunOptions, 'env' | 'db'>;
+
+const number = (min: number, max = Infinity) => (text: string) => {
+  const v = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  return v >= min && v <= max ? v : undefined;
+};
+const percent = (text: string) => {
+  const v = number(0)(text.replace(/%$/, ''));
+  return v !== undefined && v > 0 && v < 100 ? v : undefined;
+};
+
+export const runFlags = {
+  strategy: {
+    flag: '--strategy',
+    arg: '<name>',
+    describe: `the strategy: ${STRATEGIES.join(', ')}`,
+    required: true,
+    expected: `one of ${STRATEGIES.join(', ')}`,
+    parse: (text: string) => (STRATEGIES.includes(text) ? text : undefined),
+  },
+  params: { flag: '--param', arg: '<name=value>', describe: 'a strategy parameter, repeatable (cqt backtest strategies lists each table)', repeatable: true },
+  candlesFile: { flag: '--candles', arg: '<file>', describe: 'OHLCV Parquet file: ts (timestamp or epoch ms), open, high, low, close, volume' },
+  venue: { flag: '--venue', arg: '<venue>', describe: 'candles from the store: upbit or binance', expected: 'upbit or binance', parse: (t: string) => (t === 'upbit' || t === 'binance' ? t : undefined) },
+  symbol: { flag: '--symbol', arg: '<market>', describe: 'candles from the store: the market, e.g. KRW-BTC, BTCUSDT' },
+  timeframe: { flag: '--timeframe', arg: '<tf>', describe: 'timeframe: 1m 3m 5m 10m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w 1M', defaultText: 'store: required; file: inferred from the spacing' },
+  fromMs: timeFlag('--from', 'store: first candle open time (inclusive), ISO 8601 with a zone, a UTC date or epoch ms', { defaultText: 'the oldest' }),
+  toMs: timeFlag('--to', 'store: end (exclusive: candles opening before it)', { defaultText: 'the newest closed' }),
+  feeBps: { flag: '--fee-bps', arg: '<bps>', describe: 'fee per side, basis points of notional', default: 10, expected: 'basis points ≥ 0, e.g. 10 (= 0.1 %)', parse: number(0, 10_000) },
+  slippageBps: { flag: '--slippage-bps', arg: '<bps>', describe: 'slippage per fill, basis points of price', default: 2, expected: 'basis points ≥ 0, e.g. 2 (= 0.02 %)', parse: number(0, 10_000) },
+  cash: { flag: '--cash', arg: '<amount>', describe: 'starting cash (quote currency)', default: 1_000_000, expected: 'an amount > 0, e.g. 1000000', parse: (t: string) => { const v = number(0)(t); return v !== undefined && v > 0 ? v : undefined; } },
+  stopLossPct: { flag: '--stop-loss', arg: '<pct>', describe: 'stop-loss, percent below the entry fill (intrabar, tested before take-profit)', expected: 'a percentage between 0 and 100, e.g. 5 for 5 %', parse: percent },
+  takeProfitPct: { flag: '--take-profit', arg: '<pct>', describe: 'take-profit, percent above the entry fill (intrabar)', expected: 'a percentage between 0 and 100, e.g. 10 for 10 %', parse: percent },
+  allowGaps: { flag: '--allow-gaps', describe: 'run over missing candles (counted in the summary) instead of refusing them' },
+  out: { flag: '--out', arg: '<dir>', describe: 'write trades.parquet, equity.parquet and summary.json into this folder (each file atomically)' },
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<RunFlags>;
+
+export function register(program: Command, cli: CliContext): void {
+  const backtest = program.command('backtest').description('backtest a strategy on candles: signals on closed candles, fills at the next open with fees and slippage');
+  declareCommand<RunFlags>(backtest, cli, {
+    name: 'run',
+    description: 'run one backtest on candles from a Parquet file or the store; prints the metrics against buy & hold',
+    flags: runFlags,
+    help: `
+Input: --candles FILE, or --venue --symbol --timeframe [--from] [--to] (the candles table, closed
+candles only). Holes, duplicates and corrupt rows are refused; --allow-gaps runs over holes and
+says how many candles were missing. Execution: a signal on closed candle t fills at the open of
+t + 1 with slippage, a fee on each side, one position at a time (docs/backtest.md).
+
+Strategy parameters (--param name=value): \`cqt backtest strategies\` lists every table.
+
+Examples:
+  $ cqt backtest run --strategy volume-zone-breakout --candles btc_1m.parquet
+  $ cqt backtest run --strategy volume-zone-breakout --param volume_window=30 --param top_percentile=0.1 \\
+      --venue upbit --symbol KRW-BTC --timeframe 1h --from 2026-01-01 --out runs/vzb --json
+  $ cqt backtest run --strategy sma-cross --param fast=20 --param slow=50 --candles eth_1h.parquet --stop-loss 3
+
+Exit codes: 0 done, 2 usage error, bad input or runtime failure.`,
+    async action(flags, context) {
+      const { run, output } = await import('./index.js');
+      await context.emit(output(await run(flags)), flags);
+    },
+  });
+  declareCommand<{ json?: boolean }>(backtest, cli, {
+    name: 'strategies',
+    description: 'list the strategies and their parameters (name, type, default, range)',
+    flags: { ...jsonFlag },
+    async action(flags, context) {
+      const { strategiesOutput } = await import('./index.js');
+      await context.emit(strategiesOutput(), flags);
+    },
+  });
+}

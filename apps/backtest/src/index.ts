@@ -1,0 +1,191 @@
+// `cqt backtest run`: candles (Parquet file or store) → checks → strategy signals → engine and the
+// buy-and-hold baseline → metrics; a summary table, one JSON object, and optionally --out files.
+import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type StrategyName } from '@cqt/backtest';
+import { stepCandles, type Venue } from '@cqt/candles';
+import { withHandle } from '@cqt/checks';
+import { UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
+import { openDb, type Db } from '@cqt/db';
+import { runFlags } from './command.js';
+import { writeOutDir } from './files.js';
+import { barsPerYear, checkTimeframe, inferTimeframe, readParquetCandles, readStoreCandles } from './input.js';
+
+export interface RunOptions {
+  strategy: string;
+  /** `name=value` texts. */
+  params?: string[];
+  candlesFile?: string;
+  venue?: Venue;
+  symbol?: string;
+  timeframe?: string;
+  fromMs?: number;
+  toMs?: number;
+  feeBps?: number;
+  slippageBps?: number;
+  cash?: number;
+  stopLossPct?: number;
+  takeProfitPct?: number;
+  allowGaps?: boolean;
+  out?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** An open store (tests, callers that hold one); otherwise opened from databaseUrl / dataDir. */
+  db?: Db;
+}
+
+export type InputSummary =
+  | { source: 'parquet'; file: string }
+  | { source: 'store'; venue: Venue; symbol: string };
+
+export interface RunSummary {
+  strategy: StrategyName;
+  params: Record<string, number | boolean>;
+  execution: { cash: number; feeBps: number; slippageBps: number; stopLossPct: number | null; takeProfitPct: number | null };
+  input: InputSummary & { timeframe: string; from: string; to: string; candles: number; missingBars: number; holes: number; sha256: string };
+  metrics: Metrics;
+  timingsMs: { read: number; signals: number; engine: number; metrics: number; total: number };
+}
+
+export interface RunResult extends RunSummary {
+  /** Files written with --out. */
+  files: string[];
+}
+
+async function loadCandles(options: RunOptions): Promise<{ candles: Candles; input: InputSummary; timeframe: string }> {
+  const storeGiven = (['venue', 'symbol', 'fromMs', 'toMs'] as const).filter((k) => options[k] !== undefined);
+  if (options.candlesFile !== undefined) {
+    if (storeGiven.length) {
+      throw new UsageError(`--candles and ${storeGiven.map((k) => runFlags[k].flag).join(', ')} exclude each other`, 'read candles from a file (--candles) or from the store (--venue --symbol --timeframe)');
+    }
+    const candles = await readParquetCandles(options.candlesFile);
+    const timeframe = options.timeframe !== undefined ? checkTimeframe(options.timeframe) : candles.length > 1 ? inferTimeframe(candles) : checkTimeframe('1m');
+    return { candles, input: { source: 'parquet', file: options.candlesFile }, timeframe };
+  }
+  const missing = (['venue', 'symbol', 'timeframe'] as const).filter((k) => options[k] === undefined);
+  if (missing.length) {
+    throw new UsageError(
+      `no candles: give --candles FILE, or the store's series (missing ${missing.map((k) => runFlags[k].flag).join(', ')})`,
+      'e.g. --candles btc_1m.parquet, or --venue upbit --symbol KRW-BTC --timeframe 1m',
+    );
+  }
+  const timeframe = checkTimeframe(options.timeframe!);
+  if (options.fromMs !== undefined && options.toMs !== undefined && options.toMs <= options.fromMs) throw new UsageError('--to must be after --from', 'give a range with --from before --to');
+  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
+  const series = { venue: options.venue!, symbol: options.symbol!, timeframe, fromMs: options.fromMs, toMs: options.toMs };
+  const candles = await withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), (db) => readStoreCandles(db.sql, series));
+  return { candles, input: { source: 'store', venue: series.venue, symbol: series.symbol }, timeframe };
+}
+
+export async function run(options: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  if (!strategyNames.includes(options.strategy as StrategyName)) {
+    throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
+  }
+  const name = options.strategy as StrategyName;
+  const strategy = strategies[name];
+  // Parameters are checked before any input is read: a typo costs no I/O.
+  const params = parseParams(strategy as never, options.params ?? []) as Record<string, number | boolean>;
+  const execution = {
+    cash: options.cash ?? runFlags.cash.default,
+    feeBps: options.feeBps ?? runFlags.feeBps.default,
+    slippageBps: options.slippageBps ?? runFlags.slippageBps.default,
+    stopLossPct: options.stopLossPct ?? null,
+    takeProfitPct: options.takeProfitPct ?? null,
+  };
+
+  const { candles, input, timeframe } = await loadCandles(options);
+  const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
+  const read = performance.now() - started;
+
+  const result = backtest(candles, strategy as never, params as never, {
+    cash: execution.cash,
+    feeRate: execution.feeBps / 10_000,
+    slippageRate: execution.slippageBps / 10_000,
+    stopLoss: execution.stopLossPct === null ? undefined : execution.stopLossPct / 100,
+    takeProfit: execution.takeProfitPct === null ? undefined : execution.takeProfitPct / 100,
+    barsPerYear: barsPerYear(timeframe),
+  });
+  const summary: RunSummary = {
+    strategy: name,
+    params,
+    execution,
+    input: {
+      ...input,
+      timeframe,
+      from: new Date(candles.tsMs[0]).toISOString(),
+      to: new Date(candles.tsMs[candles.length - 1]).toISOString(),
+      candles: candles.length,
+      missingBars,
+      holes,
+      sha256: hashCandles(candles),
+    },
+    metrics: result.metrics,
+    timingsMs: { read, ...result.timingsMs, total: performance.now() - started },
+  };
+  const files = options.out ? await writeOutDir(options.out, candles, result, summary) : [];
+  return { ...summary, files };
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`);
+const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
+
+export function output(r: RunResult): CommandOutput {
+  return {
+    exitCode: 0,
+    json: r,
+    human: ({ colour }) => {
+      const m = r.metrics;
+      const where = r.input.source === 'parquet' ? r.input.file : `${r.input.venue} ${r.input.symbol}`;
+      const tone = (x: number) => (x > 0 ? 'good' : x < 0 ? 'bad' : undefined);
+      const rows: Array<[string, string, ('good' | 'bad')?]> = [
+        ['total return', pct(m.totalReturn), tone(m.totalReturn)],
+        ['buy & hold', pct(m.buyHoldReturn)],
+        ['excess return', pct(m.excessReturn), tone(m.excessReturn)],
+        ['CAGR', pct(m.cagr)],
+        ['max drawdown', `${pct(-m.maxDrawdown)} over ${m.maxDrawdownBars} bars`],
+        ['Sharpe', num(m.sharpe)],
+        ['Sortino', num(m.sortino)],
+        ['trades', String(m.trades)],
+        ['win rate', m.winRate === null ? '-' : `${(m.winRate * 100).toFixed(1)} %`],
+        ['profit factor', num(m.profitFactor)],
+        ['expectancy', m.expectancy === null ? '-' : `${num(m.expectancy)} (${pct(m.expectancyReturn)} per trade)`],
+        ['exposure', `${(m.exposure * 100).toFixed(1)} %`],
+        ['avg bars held', num(m.avgBarsHeld, 1)],
+        ['skipped signals', String(m.skippedSignals)],
+        ['final equity', num(m.finalEquity)],
+      ];
+      const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)';
+      const gaps = r.input.missingBars ? paintText(`, ${r.input.missingBars} missing in ${r.input.holes} holes`, 'warn', colour) : '';
+      return [
+        `${paintText(r.strategy, 'strong', colour)} on ${where} ${r.input.timeframe}: ${r.input.from} → ${r.input.to}, ${r.input.candles} candles${gaps} (sha256 ${r.input.sha256.slice(0, 12)})`,
+        `params ${params}; fee ${r.execution.feeBps} bps, slippage ${r.execution.slippageBps} bps, cash ${r.execution.cash}` +
+          (r.execution.stopLossPct === null ? '' : `, stop-loss ${r.execution.stopLossPct} %`) +
+          (r.execution.takeProfitPct === null ? '' : `, take-profit ${r.execution.takeProfitPct} %`),
+        '',
+        formatTable(['metric', 'value'], rows.map(([k, v, t]) => [k, t ? { text: v, tone: t } : v]), colour),
+        '',
+        `${(r.timingsMs.total / 1000).toFixed(2)} s` + (r.files.length ? `; wrote ${r.files.join(', ')}` : ''),
+      ].join('\n');
+    },
+  };
+}
+
+/** `cqt backtest strategies`: every strategy's parameter table. */
+export function strategiesOutput(): CommandOutput {
+  const list = strategyNames.map((name) => ({
+    name,
+    describe: strategies[name].describe,
+    params: paramRows(strategies[name]).map(([param, type, dflt, range, describe]) => ({ name: param, type, default: dflt, range, describe })),
+  }));
+  return {
+    exitCode: 0,
+    json: { strategies: list },
+    human: ({ colour }) =>
+      list
+        .map((s) => [
+          `${paintText(s.name, 'strong', colour)}: ${s.describe}`,
+          s.params.length ? formatTable(['param', 'type', 'default', 'range', 'description'], paramRows(strategies[s.name]), colour) : '(no parameters)',
+        ].join('\n'))
+        .join('\n\n'),
+  };
+}

@@ -1,7 +1,10 @@
 // `cqt backfill` as an operator runs it (the built binary against the fake exchange over
 // loopback), on both backends: kill -9 at several points and run again — no duplicate, no hole,
 // at most one page fetched twice per kill; zero rate-limit violations; bad flags exit 2.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
 import type { Db } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
@@ -103,8 +106,19 @@ describeBackends('cqt backfill (binary)', ({ db }) => {
     expect(human.stdout).toMatch(/^backfill binance: \d+ candles in \d+ pages \(\d+ requests, 0 rate-limited\)/);
   }, 30_000);
 
+  it('a series with no cursor and no start exits 2 naming it', async () => {
+    const run = await cqt(['backfill', '--venue', 'upbit', '--symbol', 'KRW-ETH'], { ...storeEnv(db()), UPBIT_REST_URL: ex.urls.UPBIT_REST_URL });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe('error: no history yet for upbit KRW-ETH 1m: nothing to continue from');
+    expect(run.stderr).toMatch(/hint: give --from TIME or --since DURATION/);
+  });
+});
+
+describe('cqt backfill flags', () => {
   it('bad flags exit 2 with the problem and a hint, before any request', async () => {
-    const env = { ...storeEnv(db()), UPBIT_REST_URL: ex.urls.UPBIT_REST_URL };
+    // Flags are checked before the store is opened or the venue asked.
+    const dataDir = join(tmpdir(), `cqt-backfill-never-${process.pid}`);
+    const env = { CQT_DATA_DIR: dataDir, UPBIT_REST_URL: ex.urls.UPBIT_REST_URL };
     const requests = ex.stats.rest.upbit.requests;
     const cases: Array<[string[], string]> = [
       [['--symbol', 'KRW-BTC'], 'missing --venue'],
@@ -114,7 +128,6 @@ describeBackends('cqt backfill (binary)', ({ db }) => {
       [['--venue', 'upbit', '--symbol', 'KRW-BTC', '--from', '2026-01-01', '--since', '3d'], '--from and --since both given'],
       [['--venue', 'upbit', '--symbol', 'KRW-BTC', '--from', 'yesterday'], 'invalid --from "yesterday"'],
       [['--venue', 'upbit', '--symbol', 'KRW-BTC', '--from', '2026-01-02', '--to', '2026-01-01'], 'is not after the start'],
-      [['--venue', 'upbit', '--symbol', 'KRW-ETH'], 'no history yet for upbit KRW-ETH 1m'],
     ];
     for (const [flags, message] of cases) {
       const run = runCqt(['backfill', ...flags], env);
@@ -124,5 +137,6 @@ describeBackends('cqt backfill (binary)', ({ db }) => {
       expect(run.stdout).toBe('');
     }
     expect(ex.stats.rest.upbit.requests).toBe(requests);
+    expect(existsSync(dataDir)).toBe(false);
   }, 30_000);
 });

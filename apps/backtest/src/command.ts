@@ -2,14 +2,16 @@
 // examples; DuckDB and the store load only when a subcommand runs.
 import type { Command } from 'commander';
 import { strategyNames } from '@cqt/backtest';
-import type { CliContext } from '@cqt/config';
+import { UsageError, type CliContext } from '@cqt/config';
 import { declareCommand, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
-import type { RunOptions } from './index.js';
+import type { ListOptions, RunOptions } from './index.js';
 
 // The package is pure TypeScript (no DuckDB, no store): cheap enough for the start-up path.
 const STRATEGIES: readonly string[] = strategyNames;
 
 type RunFlags = CliOptions<RunOptions, 'env' | 'db'>;
+type ListFlags = CliOptions<ListOptions, 'env' | 'db'>;
+type ShowFlags = CliOptions<{ databaseUrl?: string; dataDir?: string }>;
 
 const number = (min: number, max = Infinity) => (text: string) => {
   const v = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
@@ -43,9 +45,23 @@ export const runFlags = {
   takeProfitPct: { flag: '--take-profit', arg: '<pct>', describe: 'take-profit, percent above the entry fill (intrabar)', expected: 'a percentage between 0 and 100, e.g. 10 for 10 %', parse: percent },
   allowGaps: { flag: '--allow-gaps', describe: 'run over missing candles (counted in the summary) instead of refusing them' },
   out: { flag: '--out', arg: '<dir>', describe: 'write trades.parquet, equity.parquet and summary.json into this folder (each file atomically)' },
+  store: { flag: '--no-store', describe: 'do not keep the run in the store (backtest_runs, backtest_trades, backtest_equity)' },
   ...jsonFlag,
   ...storeFlags,
 } satisfies FlagTable<RunFlags>;
+
+export const listFlags = {
+  limit: { flag: '--limit', arg: '<n>', describe: 'at most this many runs', default: 20, expected: 'a whole number ≥ 1', parse: (t: string) => (/^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : undefined) },
+  strategy: { flag: '--strategy', arg: '<name>', describe: 'only runs of this strategy', expected: `one of ${STRATEGIES.join(', ')}`, parse: (t: string) => (STRATEGIES.includes(t) ? t : undefined) },
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<ListFlags>;
+
+/** ID is an operand, as FILE is for `check dataset`. */
+function runId(args: readonly string[]): number {
+  if (args.length === 1 && /^\d+$/.test(args[0])) return Number(args[0]);
+  throw new UsageError(args.length === 0 ? 'missing ID: the run to show' : `one run ID expected, got ${JSON.stringify(args.join(' '))}`, 'cqt backtest show ID (cqt backtest list shows the IDs)');
+}
 
 export function register(program: Command, cli: CliContext): void {
   const backtest = program.command('backtest').description('backtest a strategy on candles: signals on closed candles, fills at the next open with fees and slippage');
@@ -67,12 +83,37 @@ Examples:
       --venue upbit --symbol KRW-BTC --timeframe 1h --from 2026-01-01 --out runs/vzb --json
   $ cqt backtest run --strategy sma-cross --param fast=20 --param slow=50 --candles eth_1h.parquet --stop-loss 3
 
+Every run is kept in the store (backtest_runs, backtest_trades, backtest_equity; DATABASE_URL or
+the embedded store) unless --no-store: cqt backtest list, cqt backtest show ID.
+
 Exit codes: 0 done, 2 usage error, bad input or runtime failure.`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       await context.emit(output(await run(flags)), flags);
     },
   });
+  declareCommand<ListFlags>(backtest, cli, {
+    name: 'list',
+    description: 'the stored runs, newest first: strategy, input, return against buy & hold, trades, Sharpe',
+    flags: listFlags,
+    help: 'Examples:\n  $ cqt backtest list\n  $ cqt backtest list --strategy volume-zone-breakout --limit 5 --json',
+    async action(flags, context) {
+      const { list, listOutput } = await import('./index.js');
+      await context.emit(listOutput(await list(flags)), flags);
+    },
+  });
+  const showCmd = declareCommand<ShowFlags>(backtest, cli, {
+    name: 'show',
+    description: 'one stored run: its summary, parameters, input and trades',
+    flags: { ...jsonFlag, ...storeFlags },
+    help: 'Examples:\n  $ cqt backtest show 12\n  $ cqt backtest show 12 --json    # every trade',
+    async action(flags, context) {
+      const id = runId(showCmd.args);
+      const { show, showOutput } = await import('./index.js');
+      await context.emit(showOutput(await show({ ...flags, id })), flags);
+    },
+  });
+  showCmd.usage('[options] ID').allowExcessArguments(true);
   declareCommand<{ json?: boolean }>(backtest, cli, {
     name: 'strategies',
     description: 'list the strategies and their parameters (name, type, default, range)',

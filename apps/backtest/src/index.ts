@@ -2,12 +2,12 @@
 // buy-and-hold baseline → metrics; a summary table, one JSON object, and optionally --out files.
 import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type StrategyName } from '@cqt/backtest';
 import { stepCandles, type Venue } from '@cqt/candles';
-import { withHandle } from '@cqt/checks';
-import { UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
+import { RuntimeFailure, UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { runFlags } from './command.js';
 import { writeOutDir } from './files.js';
 import { barsPerYear, checkTimeframe, inferTimeframe, readParquetCandles, readStoreCandles } from './input.js';
+import { listRuns, readRun, saveRun, type StoredRun, type StoredTrade } from './runs.js';
 
 export interface RunOptions {
   strategy: string;
@@ -26,6 +26,8 @@ export interface RunOptions {
   takeProfitPct?: number;
   allowGaps?: boolean;
   out?: string;
+  /** Keep the run in the store (backtest_runs, _trades, _equity). Default true; `--no-store` turns it off. */
+  store?: boolean;
   databaseUrl?: string;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -38,6 +40,8 @@ export type InputSummary =
   | { source: 'store'; venue: Venue; symbol: string };
 
 export interface RunSummary {
+  /** backtest_runs.id, or null with --no-store. */
+  id: number | null;
   strategy: StrategyName;
   params: Record<string, number | boolean>;
   execution: { cash: number; feeBps: number; slippageBps: number; stopLossPct: number | null; takeProfitPct: number | null };
@@ -51,7 +55,7 @@ export interface RunResult extends RunSummary {
   files: string[];
 }
 
-async function loadCandles(options: RunOptions): Promise<{ candles: Candles; input: InputSummary; timeframe: string }> {
+async function loadCandles(options: RunOptions, store: () => Promise<Db>): Promise<{ candles: Candles; input: InputSummary; timeframe: string }> {
   const storeGiven = (['venue', 'symbol', 'fromMs', 'toMs'] as const).filter((k) => options[k] !== undefined);
   if (options.candlesFile !== undefined) {
     if (storeGiven.length) {
@@ -70,13 +74,36 @@ async function loadCandles(options: RunOptions): Promise<{ candles: Candles; inp
   }
   const timeframe = checkTimeframe(options.timeframe!);
   if (options.fromMs !== undefined && options.toMs !== undefined && options.toMs <= options.fromMs) throw new UsageError('--to must be after --from', 'give a range with --from before --to');
-  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
   const series = { venue: options.venue!, symbol: options.symbol!, timeframe, fromMs: options.fromMs, toMs: options.toMs };
-  const candles = await withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), (db) => readStoreCandles(db.sql, series));
+  const candles = await readStoreCandles((await store()).sql, series);
   return { candles, input: { source: 'store', venue: series.venue, symbol: series.symbol }, timeframe };
 }
 
+/** The store, opened on first use (a file run with --no-store never opens it); `close` only closes what it opened. */
+function lazyStore(options: { db?: Db; databaseUrl?: string; dataDir?: string; env?: NodeJS.ProcessEnv }) {
+  let opened: Promise<Db> | undefined;
+  return {
+    get: () => {
+      if (options.db) return Promise.resolve(options.db);
+      const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
+      return (opened ??= openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    },
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
 export async function run(options: RunOptions): Promise<RunResult> {
+  const store = lazyStore(options);
+  try {
+    return await runWith(options, store.get);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<RunResult> {
   const started = performance.now();
   if (!strategyNames.includes(options.strategy as StrategyName)) {
     throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
@@ -93,7 +120,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     takeProfitPct: options.takeProfitPct ?? null,
   };
 
-  const { candles, input, timeframe } = await loadCandles(options);
+  const { candles, input, timeframe } = await loadCandles(options, store);
   const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
   const read = performance.now() - started;
 
@@ -105,7 +132,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     takeProfit: execution.takeProfitPct === null ? undefined : execution.takeProfitPct / 100,
     barsPerYear: barsPerYear(timeframe),
   });
-  const summary: RunSummary = {
+  const summary: Omit<RunSummary, 'id'> = {
     strategy: name,
     params,
     execution,
@@ -122,50 +149,153 @@ export async function run(options: RunOptions): Promise<RunResult> {
     metrics: result.metrics,
     timingsMs: { read, ...result.timingsMs, total: performance.now() - started },
   };
-  const files = options.out ? await writeOutDir(options.out, candles, result, summary) : [];
-  return { ...summary, files };
+  let id: number | null = null;
+  if (options.store ?? true) {
+    const db = await store();
+    try {
+      id = await saveRun(db.sql, summary, result, candles);
+    } catch (err) {
+      throw new RuntimeFailure(`storing the run failed: ${(err as Error).message}`, 'check the store (cqt db status), or pass --no-store', err);
+    }
+  }
+  const stored = { id, ...summary };
+  const files = options.out ? await writeOutDir(options.out, candles, result, stored) : [];
+  return { ...stored, files };
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`);
 const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
+
+/** The summary as text: what ran on what, the metrics table. Shared by `run` and `show`. */
+function summaryText(r: RunSummary, colour: boolean): string {
+  const m = r.metrics;
+  const where = r.input.source === 'parquet' ? r.input.file : `${r.input.venue} ${r.input.symbol}`;
+  const tone = (x: number) => (x > 0 ? 'good' : x < 0 ? 'bad' : undefined);
+  const rows: Array<[string, string, ('good' | 'bad')?]> = [
+    ['total return', pct(m.totalReturn), tone(m.totalReturn)],
+    ['buy & hold', pct(m.buyHoldReturn)],
+    ['excess return', pct(m.excessReturn), tone(m.excessReturn)],
+    ['CAGR', pct(m.cagr)],
+    ['max drawdown', `${pct(-m.maxDrawdown)} over ${m.maxDrawdownBars} bars`],
+    ['Sharpe', num(m.sharpe)],
+    ['Sortino', num(m.sortino)],
+    ['trades', String(m.trades)],
+    ['win rate', m.winRate === null ? '-' : `${(m.winRate * 100).toFixed(1)} %`],
+    ['profit factor', num(m.profitFactor)],
+    ['expectancy', m.expectancy === null ? '-' : `${num(m.expectancy)} (${pct(m.expectancyReturn)} per trade)`],
+    ['exposure', `${(m.exposure * 100).toFixed(1)} %`],
+    ['avg bars held', num(m.avgBarsHeld, 1)],
+    ['skipped signals', String(m.skippedSignals)],
+    ['final equity', num(m.finalEquity)],
+  ];
+  const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)';
+  const gaps = r.input.missingBars ? paintText(`, ${r.input.missingBars} missing in ${r.input.holes} holes`, 'warn', colour) : '';
+  return [
+    `${paintText(r.strategy, 'strong', colour)} on ${where} ${r.input.timeframe}: ${r.input.from} → ${r.input.to}, ${r.input.candles} candles${gaps} (sha256 ${r.input.sha256.slice(0, 12)})`,
+    `params ${params}; fee ${r.execution.feeBps} bps, slippage ${r.execution.slippageBps} bps, cash ${r.execution.cash}` +
+      (r.execution.stopLossPct === null ? '' : `, stop-loss ${r.execution.stopLossPct} %`) +
+      (r.execution.takeProfitPct === null ? '' : `, take-profit ${r.execution.takeProfitPct} %`),
+    '',
+    formatTable(['metric', 'value'], rows.map(([k, v, t]) => [k, t ? { text: v, tone: t } : v]), colour),
+  ].join('\n');
+}
 
 export function output(r: RunResult): CommandOutput {
   return {
     exitCode: 0,
     json: r,
     human: ({ colour }) => {
-      const m = r.metrics;
-      const where = r.input.source === 'parquet' ? r.input.file : `${r.input.venue} ${r.input.symbol}`;
-      const tone = (x: number) => (x > 0 ? 'good' : x < 0 ? 'bad' : undefined);
-      const rows: Array<[string, string, ('good' | 'bad')?]> = [
-        ['total return', pct(m.totalReturn), tone(m.totalReturn)],
-        ['buy & hold', pct(m.buyHoldReturn)],
-        ['excess return', pct(m.excessReturn), tone(m.excessReturn)],
-        ['CAGR', pct(m.cagr)],
-        ['max drawdown', `${pct(-m.maxDrawdown)} over ${m.maxDrawdownBars} bars`],
-        ['Sharpe', num(m.sharpe)],
-        ['Sortino', num(m.sortino)],
-        ['trades', String(m.trades)],
-        ['win rate', m.winRate === null ? '-' : `${(m.winRate * 100).toFixed(1)} %`],
-        ['profit factor', num(m.profitFactor)],
-        ['expectancy', m.expectancy === null ? '-' : `${num(m.expectancy)} (${pct(m.expectancyReturn)} per trade)`],
-        ['exposure', `${(m.exposure * 100).toFixed(1)} %`],
-        ['avg bars held', num(m.avgBarsHeld, 1)],
-        ['skipped signals', String(m.skippedSignals)],
-        ['final equity', num(m.finalEquity)],
-      ];
-      const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)';
-      const gaps = r.input.missingBars ? paintText(`, ${r.input.missingBars} missing in ${r.input.holes} holes`, 'warn', colour) : '';
-      return [
-        `${paintText(r.strategy, 'strong', colour)} on ${where} ${r.input.timeframe}: ${r.input.from} → ${r.input.to}, ${r.input.candles} candles${gaps} (sha256 ${r.input.sha256.slice(0, 12)})`,
-        `params ${params}; fee ${r.execution.feeBps} bps, slippage ${r.execution.slippageBps} bps, cash ${r.execution.cash}` +
-          (r.execution.stopLossPct === null ? '' : `, stop-loss ${r.execution.stopLossPct} %`) +
-          (r.execution.takeProfitPct === null ? '' : `, take-profit ${r.execution.takeProfitPct} %`),
-        '',
-        formatTable(['metric', 'value'], rows.map(([k, v, t]) => [k, t ? { text: v, tone: t } : v]), colour),
-        '',
-        `${(r.timingsMs.total / 1000).toFixed(2)} s` + (r.files.length ? `; wrote ${r.files.join(', ')}` : ''),
-      ].join('\n');
+      const done = [`${(r.timingsMs.total / 1000).toFixed(2)} s`, r.id === null ? 'not stored' : `stored as run ${r.id} (cqt backtest show ${r.id})`];
+      if (r.files.length) done.push(`wrote ${r.files.join(', ')}`);
+      return `${summaryText(r, colour)}\n\n${done.join('; ')}`;
+    },
+  };
+}
+
+interface StoreOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  db?: Db;
+}
+
+export interface ListOptions extends StoreOptions {
+  limit?: number;
+  strategy?: string;
+}
+
+export async function list(options: ListOptions = {}): Promise<{ runs: StoredRun[] }> {
+  const store = lazyStore(options);
+  try {
+    return { runs: await listRuns((await store.get()).sql, { limit: options.limit ?? 20, strategy: options.strategy }) };
+  } finally {
+    await store.close();
+  }
+}
+
+export function listOutput(r: { runs: StoredRun[] }): CommandOutput {
+  return {
+    exitCode: 0,
+    json: r,
+    human: ({ colour }) => {
+      if (!r.runs.length) return 'no backtest runs stored yet (cqt backtest run … stores each run)';
+      const rows = r.runs.map((run) => [
+        String(run.id),
+        run.createdAt.slice(0, 19) + 'Z',
+        run.strategy,
+        run.input.source === 'parquet' ? run.input.file : `${run.input.venue} ${run.input.symbol}`,
+        run.input.timeframe,
+        String(run.input.candles),
+        pct(run.metrics.totalReturn),
+        pct(run.metrics.buyHoldReturn),
+        String(run.metrics.trades),
+        num(run.metrics.sharpe),
+      ]);
+      return formatTable(['id', 'created', 'strategy', 'input', 'tf', 'candles', 'return', 'buy & hold', 'trades', 'Sharpe'], rows, colour);
+    },
+  };
+}
+
+export interface ShowOptions extends StoreOptions {
+  id: number;
+}
+
+export interface ShowResult {
+  run: StoredRun;
+  trades: StoredTrade[];
+  equityRows: number;
+}
+
+export async function show(options: ShowOptions): Promise<ShowResult> {
+  const store = lazyStore(options);
+  try {
+    const found = await readRun((await store.get()).sql, options.id);
+    if (!found) throw new UsageError(`no backtest run ${options.id} in the store`, 'cqt backtest list shows the stored runs');
+    return found;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Trades shown in the human output of `show` (JSON has them all). */
+const SHOWN_TRADES = 20;
+
+export function showOutput(r: ShowResult): CommandOutput {
+  return {
+    exitCode: 0,
+    json: r,
+    human: ({ colour }) => {
+      const head = `run ${r.run.id}, ${r.run.status}, created ${r.run.createdAt}; ${r.trades.length} trades, ${r.equityRows} equity rows`;
+      const shown = r.trades.slice(-SHOWN_TRADES);
+      const trades = shown.length
+        ? formatTable(
+            ['#', 'entry', 'exit', 'qty', 'entry price', 'exit price', 'fees', 'pnl', 'return', 'reason'],
+            shown.map((t) => [String(t.seq), t.entryTs, t.exitTs, t.qty.toPrecision(6), t.entryPrice.toPrecision(8), t.exitPrice.toPrecision(8), num(t.fees), num(t.pnl), pct(t.return), t.exitReason]),
+            colour,
+          )
+        : '(no trades)';
+      const more = r.trades.length > SHOWN_TRADES ? `\n(the last ${SHOWN_TRADES} of ${r.trades.length} trades; --json lists all)` : '';
+      return `${head}\n${summaryText({ ...r.run, strategy: r.run.strategy as StrategyName }, colour)}\n\n${trades}${more}`;
     },
   };
 }

@@ -2,7 +2,7 @@
 // Table names and key columns are the contract in docs/tables.md; columns may be added freely.
 // Every timestamp is timestamptz with millisecond precision; every ingested row keeps the
 // exchange event time (ts) and the local receive time (recv_ts).
-import { boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 const price = (name: string) => doublePrecision(name);
@@ -249,6 +249,66 @@ export const candleCoverage = pgTable(
     updatedAt: tsCol('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.venue, t.symbol, t.timeframe, t.kind, t.fromTs] })],
+);
+
+/**
+ * One row per `cqt backtest run`: what ran (strategy, params, execution), on what (input range and
+ * the sha256 of the candles), with what result (metrics) and how long it took. Results, not market
+ * data: these three tables are not in `tables` below, so retention never deletes them.
+ */
+export const backtestRuns = pgTable('backtest_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+  status: text('status').notNull(),
+  strategy: text('strategy').notNull(),
+  params: jsonb('params').notNull(),
+  execution: jsonb('execution').notNull(),
+  source: text('source').notNull(),
+  venue: text('venue'),
+  symbol: text('symbol'),
+  file: text('file'),
+  timeframe: text('timeframe').notNull(),
+  fromTs: tsCol('from_ts').notNull(),
+  toTs: tsCol('to_ts').notNull(),
+  candles: integer('candles').notNull(),
+  missingBars: integer('missing_bars').notNull(),
+  holes: integer('holes').notNull(),
+  inputSha256: text('input_sha256').notNull(),
+  metrics: jsonb('metrics').notNull(),
+  timingsMs: jsonb('timings_ms').notNull(),
+});
+
+/** A run's closed trades in order (seq from 0); prices are fills after slippage. */
+export const backtestTrades = pgTable(
+  'backtest_trades',
+  {
+    runId: bigint('run_id', { mode: 'number' }).notNull(),
+    seq: integer('seq').notNull(),
+    entryTs: tsCol('entry_ts').notNull(),
+    exitTs: tsCol('exit_ts').notNull(),
+    side: text('side').notNull(),
+    qty: doublePrecision('qty').notNull(),
+    entryPrice: price('entry_price').notNull(),
+    exitPrice: price('exit_price').notNull(),
+    fees: doublePrecision('fees').notNull(),
+    pnl: doublePrecision('pnl').notNull(),
+    return: doublePrecision('return').notNull(),
+    exitReason: text('exit_reason').notNull(),
+    barsHeld: integer('bars_held').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+/** A run's equity at each candle's close (mark to market) and the quantity held. */
+export const backtestEquity = pgTable(
+  'backtest_equity',
+  {
+    runId: bigint('run_id', { mode: 'number' }).notNull(),
+    ts: tsCol('ts').notNull(),
+    equity: doublePrecision('equity').notNull(),
+    position: doublePrecision('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.ts] })],
 );
 
 /** Every table, keyed by its SQL name: the writer, `cqt db status` and prune iterate this. */

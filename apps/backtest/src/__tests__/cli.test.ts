@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtest, strategies } from '@cqt/backtest';
 import { runCqt } from '@cqt/test-support/cqt';
+import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { tempDir } from '@cqt/test-support/tmp';
 import { MINUTE_MS, T0_MS, candlesOf, parquetColumns, readParquet, wavyRows, writeCandlesParquet } from './fixtures.js';
 
@@ -16,19 +17,26 @@ describe('cqt backtest run (built binary)', () => {
   const corrupt = join(dir.path, 'corrupt.parquet');
   const noVolume = join(dir.path, 'no-volume.parquet');
   const msFile = join(dir.path, 'ms.parquet');
+  let pg: TestDatabase;
+  // Every successful run is stored: in a throwaway PostgreSQL database, never in the working folder.
+  const cqt = (args: string[]) => runCqt(args, { DATABASE_URL: pg.url });
 
   beforeAll(async () => {
+    pg = await createTestDatabase();
     await writeCandlesParquet(file, rows);
     await writeCandlesParquet(holed, [...rows.slice(0, 100), ...rows.slice(103)]);
     await writeCandlesParquet(corrupt, rows.map((r, i) => (i === 50 ? { ...r, high: r.low - 1 } : r)));
     await writeCandlesParquet(noVolume, rows, { omit: 'volume' });
     await writeCandlesParquet(msFile, rows.map((r) => ({ ...r, tsMs: r.tsMs })), { tsAsMs: true });
   });
-  afterAll(() => dir.remove());
+  afterAll(async () => {
+    dir.remove();
+    await pg?.drop();
+  });
 
   it('--json prints the metrics of the in-process engine on the same candles; --out writes trades, equity and summary', async () => {
     const out = join(dir.path, 'run1');
-    const r = runCqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', '--param', 'volume_window=12', '--param', 'top_percentile=0.3', '--candles', file, '--fee-bps', '10', '--slippage-bps', '2', '--cash', '1000000', '--out', out, '--json']);
+    const r = cqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', '--param', 'volume_window=12', '--param', 'top_percentile=0.3', '--candles', file, '--fee-bps', '10', '--slippage-bps', '2', '--cash', '1000000', '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
@@ -70,28 +78,52 @@ describe('cqt backtest run (built binary)', () => {
     expect(equity).toHaveLength(600);
     expect(equity.map((e) => e.equity)).toEqual(Array.from(expected.run.equity));
     expect(equity[599].equity).toBe(json.metrics.finalEquity);
+
+    // The run is in the store: list shows it, show gives back its summary and every trade.
+    expect(json.id).toEqual(expect.any(Number));
+    const listed = JSON.parse(cqt(['backtest', 'list', '--json']).stdout).runs;
+    expect(listed[0]).toMatchObject({ id: json.id, status: 'done', strategy: 'volume-zone-breakout', params, metrics: json.metrics, input: json.input });
+    const shown = cqt(['backtest', 'show', String(json.id), '--json']);
+    expect(shown.code).toBe(0);
+    const stored = JSON.parse(shown.stdout);
+    expect(stored.equityRows).toBe(600);
+    expect(stored.trades.map((t: { pnl: number; exitReason: string }) => [t.pnl, t.exitReason])).toEqual(expected.run.trades.map((t) => [t.pnl, t.exitReason]));
+    const human = cqt(['backtest', 'show', String(json.id)]);
+    expect(human.stdout).toMatch(new RegExp(`^run ${json.id}, done, created \\S+; ${json.metrics.trades} trades, 600 equity rows$`, 'm'));
+    expect(human.stdout).toMatch(/^total return +[-+]\d+\.\d\d %$/m);
+  });
+
+  it('list and show refuse bad input; --no-store keeps a run out of the store', () => {
+    const before = JSON.parse(cqt(['backtest', 'list', '--json']).stdout).runs.length;
+    const r = cqt(['backtest', 'run', '--strategy', 'buy-and-hold', '--candles', file, '--no-store', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).id).toBeNull();
+    expect(JSON.parse(cqt(['backtest', 'list', '--json']).stdout).runs.length).toBe(before);
+    expect(cqt(['backtest', 'show', '999999'])).toMatchObject({ code: 2, stderr: 'error: no backtest run 999999 in the store\nhint: cqt backtest list shows the stored runs\n' });
+    expect(cqt(['backtest', 'show', 'abc'])).toMatchObject({ code: 2, stderr: 'error: one run ID expected, got "abc"\nhint: cqt backtest show ID (cqt backtest list shows the IDs)\n' });
+    expect(cqt(['backtest', 'list', '--limit', '0']).code).toBe(2);
   });
 
   it('prints a summary table; epoch-ms ts columns are read alike; stops and targets change the exits', () => {
-    const r = runCqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', msFile, '--stop-loss', '1', '--take-profit', '2%']);
+    const r = cqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', msFile, '--stop-loss', '1', '--take-profit', '2%']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^sma-cross on .*ms\.parquet 1m: 2026-01-01T00:00:00\.000Z → 2026-01-01T09:59:00\.000Z, 600 candles \(sha256 [0-9a-f]{12}\)$/m);
     expect(r.stdout).toMatch(/^params fast=5 slow=20; fee 10 bps, slippage 2 bps, cash 1000000, stop-loss 1 %, take-profit 2 %$/m);
     expect(r.stdout).toMatch(/^total return +[-+]\d+\.\d\d %$/m);
     expect(r.stdout).toMatch(/^buy & hold +[-+]\d+\.\d\d %$/m);
-    const json = JSON.parse(runCqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', msFile, '--stop-loss', '1', '--take-profit', '2', '--json']).stdout);
-    const plain = JSON.parse(runCqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', file, '--json']).stdout);
+    const json = JSON.parse(cqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', msFile, '--stop-loss', '1', '--take-profit', '2', '--json']).stdout);
+    const plain = JSON.parse(cqt(['backtest', 'run', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--candles', file, '--json']).stdout);
     expect(json.input.sha256).toBe(plain.input.sha256);
     expect(json.metrics.totalReturn).not.toBe(plain.metrics.totalReturn);
   });
 
   it('refuses holes naming the count; --allow-gaps runs and reports the missing candles', () => {
-    const r = runCqt(['backtest', 'run', '--strategy', 'buy-and-hold', '--candles', holed, '--timeframe', '1m']);
+    const r = cqt(['backtest', 'run', '--strategy', 'buy-and-hold', '--candles', holed, '--timeframe', '1m']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('error: 3 candles missing in 1 hole (first: 2026-01-01T01:40:00.000Z … 2026-01-01T01:43:00.000Z)\nhint: backfill the range, or pass --allow-gaps to run over the holes (the engine then treats consecutive rows as consecutive bars)\n');
-    const ok = runCqt(['backtest', 'run', '--strategy', 'buy-and-hold', '--candles', holed, '--allow-gaps', '--json']);
+    const ok = cqt(['backtest', 'run', '--strategy', 'buy-and-hold', '--candles', holed, '--allow-gaps', '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).input).toMatchObject({ candles: 597, missingBars: 3, holes: 1, timeframe: '1m' });
   });
@@ -109,7 +141,7 @@ describe('cqt backtest run (built binary)', () => {
     ['an unknown timeframe', ['--candles', 'FILE', '--timeframe', '7m'], /^error: invalid --timeframe "7m"\nhint: expected one of 1m /],
   ])('refuses %s: one-line error and hint, exit 2', (_name, args, message) => {
     const paths: Record<string, string> = { FILE: file, CORRUPT: corrupt, NOVOLUME: noVolume };
-    const r = runCqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', ...args.map((a) => paths[a] ?? a)]);
+    const r = cqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', ...args.map((a) => paths[a] ?? a)]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
@@ -117,7 +149,7 @@ describe('cqt backtest run (built binary)', () => {
   });
 
   it('lists the strategies with their parameter tables', () => {
-    const r = runCqt(['backtest', 'strategies', '--json']);
+    const r = cqt(['backtest', 'strategies', '--json']);
     expect(r.code).toBe(0);
     const { strategies: list } = JSON.parse(r.stdout);
     expect(list.map((s: { name: string }) => s.name)).toEqual(Object.keys(strategies));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { backtest, strategies } from '@cqt/backtest';
 import { UsageError } from '@cqt/config';
 import { describeBackends } from '@cqt/test-support/backends';
-import { run } from '../index.js';
+import { list, run, show } from '../index.js';
 import { MINUTE_MS, T0_MS, candlesOf, wavyRows } from './fixtures.js';
 
 const HOUR_MS = 60 * MINUTE_MS;
@@ -35,6 +35,19 @@ describeBackends('backtest run from the store', ({ db }) => {
 
     const all = await run({ db: db(), strategy: 'buy-and-hold', venue: 'upbit', symbol: 'KRW-BTC', timeframe: '1h' });
     expect(all.input.candles).toBe(300);
+
+    // Both runs are stored whole: the run row, every trade, one equity row per candle.
+    expect((await list({ db: db() })).runs.map((r) => [r.id, r.strategy, r.metrics])).toEqual([[all.id, 'buy-and-hold', all.metrics], [result.id, 'volume-zone-breakout', result.metrics]]);
+    expect((await list({ db: db(), strategy: 'buy-and-hold', limit: 1 })).runs.map((r) => r.id)).toEqual([all.id]);
+    const stored = await show({ db: db(), id: result.id! });
+    expect(stored.run).toMatchObject({ status: 'done', strategy: 'volume-zone-breakout', params: result.params, execution: result.execution, input: result.input, timingsMs: result.timingsMs });
+    expect(stored.equityRows).toBe(260);
+    expect(stored.trades).toEqual(expected.run.trades.map((t, seq) => ({
+      seq, entryTs: new Date(t.entryTsMs).toISOString(), exitTs: new Date(t.exitTsMs).toISOString(), side: 'long', qty: t.qty, entryPrice: t.entryPrice,
+      exitPrice: t.exitPrice, fees: t.fees, pnl: t.pnl, return: t.return, exitReason: t.exitReason, barsHeld: t.barsHeld,
+    })));
+    const [{ sum }] = await db().sql<{ sum: number }[]>`select sum(equity)::float8 as sum from backtest_equity where run_id = ${result.id}`;
+    expect(sum).toBeCloseTo(Array.from(expected.run.equity).reduce((a, b) => a + b, 0), 2);
   });
 
   it('refuses a hole unless --allow-gaps, and an empty range with a backfill hint', async () => {

@@ -68,7 +68,9 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
   const startedMs = Date.now();
   const p = plan(options, options.nowMs ?? startedMs);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
-  const client: CandleClient = p.venue === 'upbit' ? new UpbitCandles(config.upbitRestUrl) : new BinanceKlines(config.binanceRestUrl);
+  const client: CandleClient = p.venue === 'upbit'
+    ? new UpbitCandles(config.upbitRestUrl, { requestsPerSec: config.backfillUpbitReqPerSec })
+    : new BinanceKlines(config.binanceRestUrl, { weightShare: config.backfillBinanceWeightShare });
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     const series: SeriesResult[] = [];
     let candles = 0;

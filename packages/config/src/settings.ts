@@ -126,6 +126,20 @@ export const settings = {
     schema: z.coerce.number().min(0).max(1000),
     default: '5',
   },
+  backfillUpbitReqPerSec: {
+    env: 'CQT_BACKFILL_UPBIT_REQ_PER_SEC',
+    describe: "Upbit candle requests per second `cqt backfill` may send (Upbit's candle group: 10 per IP; lower it for other candle clients on the IP)",
+    expected: 'a whole number from 1 to 10',
+    schema: z.coerce.number().int().min(1).max(10),
+    default: '10',
+  },
+  backfillBinanceWeightShare: {
+    env: 'CQT_BACKFILL_BINANCE_WEIGHT_SHARE',
+    describe: "share of Binance's request-weight budget `cqt backfill` may use; the rest is left to a collector's REST polling on the same IP",
+    expected: 'a fraction above 0 and at most 1, e.g. 0.9',
+    schema: z.coerce.number().gt(0).max(1),
+    default: '0.9',
+  },
   retentionDays: {
     env: 'CQT_RETENTION_DAYS',
     describe: 'default retention for `cqt prune`, in days',

@@ -31,6 +31,11 @@ const UNIT_MS: Record<string, number> = { SECOND: 1000, MINUTE: 60_000, HOUR: 3_
 // half a round trip.
 const WINDOW_MARGIN_MS = 250;
 
+export interface BinanceClientOptions extends HttpOptions {
+  /** Share of the REQUEST_WEIGHT budget to use (0 < share ≤ 1); the rest is left to other clients on the IP. */
+  weightShare?: number;
+}
+
 export class BinanceKlines implements CandleClient {
   readonly venue = 'binance' as const;
   readonly maxPerPage = 1500;
@@ -43,12 +48,16 @@ export class BinanceKlines implements CandleClient {
   private usedWeight = 0;
   private usedWindowStartMs = 0;
   private ready: Promise<void> | undefined;
+  private readonly weightShare: number;
+  /** Highest X-MBX-USED-WEIGHT-1M seen. */
+  peakUsedWeight = 0;
 
   constructor(
     private readonly baseUrl: string,
-    options: HttpOptions = {},
+    options: BinanceClientOptions = {},
   ) {
     this.http = new HttpCaller('binance', options);
+    this.weightShare = options.weightShare ?? 1;
   }
 
   get stats() {
@@ -69,6 +78,7 @@ export class BinanceKlines implements CandleClient {
       afterEach: (a) => {
         const used = Number(a.headers.get('x-mbx-used-weight-1m'));
         if (a.headers.has('x-mbx-used-weight-1m') && Number.isFinite(used)) {
+          this.peakUsedWeight = Math.max(this.peakUsedWeight, used);
           const windowStartMs = this.windowStart(a.recvMs + this.offsetMs);
           // The exchange's count includes other clients on this IP (a collector's polling).
           if (windowStartMs === this.usedWindowStartMs) this.usedWeight = Math.max(this.usedWeight, used);
@@ -91,7 +101,9 @@ export class BinanceKlines implements CandleClient {
         this.usedWindowStartMs = windowStartMs;
         this.usedWeight = 0;
       }
-      if (this.usedWeight + weight <= this.weightLimit) {
+      // A page always fits an empty window, whatever the share.
+      const budget = Math.max(Math.floor(this.weightLimit * this.weightShare), weight);
+      if (this.usedWeight + weight <= budget) {
         this.usedWeight += weight;
         return;
       }
@@ -119,6 +131,8 @@ export class BinanceKlines implements CandleClient {
       if (weight) {
         this.weightLimit = weight.limit;
         this.windowMs = weight.intervalNum * UNIT_MS[weight.interval];
+        // The weight this answer reported belongs to the window it fell in, measured anew.
+        this.usedWindowStartMs = this.windowStart(info!.recvMs + this.offsetMs);
       }
       const sentMs = Date.now();
       const time = await this.optional('/fapi/v1/time');

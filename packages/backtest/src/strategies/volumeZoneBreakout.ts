@@ -48,49 +48,25 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     }
   }
   const vol = c.volume;
-  const bins = new Float64Array(B);
 
   // Sliding min of lo / max of hi over the window [t − W, t − 1]: ring deques of indexes.
   const minQ = new Int32Array(W + 1), maxQ = new Int32Array(W + 1);
   let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
   const cap = W + 1;
 
-  let gridMin = NaN, gridMax = NaN, width = NaN;
+  const grid = new Grid(B);
   let gridValid = false;
   let steps = 0;
   let total = 0;
   let scale = 0;
   let nonZero = 0;
 
-  const edge = (k: number) => (k === B ? gridMax : gridMin + k * width);
-  const binOf = (price: number) => {
-    let k = Math.floor((price - gridMin) / width);
-    if (!(k >= 0)) k = 0;
-    if (k > B - 1) k = B - 1;
-    while (k > 0 && price < edge(k)) k--;
-    while (k < B - 1 && price >= edge(k + 1)) k++;
-    return k;
-  };
-  const spread = (i: number, sign: number) => {
-    const v = vol[i];
-    if (v === 0) return;
-    const l = lo[i], h = hi[i];
-    if (h === l) {
-      bins[binOf(l)] += sign * v;
-      return;
-    }
-    const k1 = binOf(h);
-    for (let k = binOf(l); k <= k1; k++) {
-      const ov = Math.min(h, edge(k + 1)) - Math.max(l, edge(k));
-      if (ov > 0) bins[k] += sign * ((v * ov) / (h - l));
-    }
-  };
   const rebuild = (from: number, to: number) => {
-    bins.fill(0);
+    grid.bins.fill(0);
     total = 0;
     nonZero = 0;
     for (let i = from; i < to; i++) {
-      spread(i, 1);
+      grid.spread(lo[i], hi[i], vol[i], 1);
       total += vol[i];
       if (vol[i] !== 0) nonZero++;
     }
@@ -100,6 +76,7 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
   // Walk from the top bin down; returns the bin index, or −1 − index when the decision is too
   // close to the threshold for incremental bins to be trusted.
   const walk = (checkTies: boolean) => {
+    const bins = grid.bins;
     const target = p.top_percentile * total;
     let cum = 0, prev = 0, k = B - 1;
     for (; k >= 0; k--) {
@@ -133,9 +110,9 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     }
     const add = t - 1;
     const out = t - W - 1;
-    if (gridValid && wMin === gridMin && wMax === gridMax && steps < REBUILD_EVERY) {
-      spread(out, -1);
-      spread(add, 1);
+    if (gridValid && wMin === grid.min && wMax === grid.max && steps < REBUILD_EVERY) {
+      grid.spread(lo[out], hi[out], vol[out], -1);
+      grid.spread(lo[add], hi[add], vol[add], 1);
       total += vol[add] - vol[out];
       scale += vol[add] + vol[out];
       if (vol[out] !== 0) nonZero--;
@@ -143,9 +120,7 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
       steps++;
       if (stats) stats.incremental++;
     } else {
-      gridMin = wMin;
-      gridMax = wMax;
-      width = (wMax - wMin) / B;
+      grid.set(wMin, wMax);
       gridValid = true;
       rebuild(t - W, t);
       if (stats) stats.rebuilds++;
@@ -157,9 +132,59 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
       rebuild(t - W, t);
       k = walk(false);
     }
-    res[t] = edge(k);
+    res[t] = grid.edge(k);
   }
   return res;
+}
+
+/** The bins of one window's range: edge k = min + k × width (k < bins), the top edge = max. */
+class Grid {
+  min = NaN;
+  max = NaN;
+  width = NaN;
+  readonly bins: Float64Array;
+
+  constructor(readonly count: number) {
+    this.bins = new Float64Array(count);
+  }
+
+  set(min: number, max: number): void {
+    this.min = min;
+    this.max = max;
+    this.width = (max - min) / this.count;
+  }
+
+  edge(k: number): number {
+    return k === this.count ? this.max : this.min + k * this.width;
+  }
+
+  /** The bin holding a price: edge k ≤ price < edge k + 1, the top bin closed. */
+  binOf(price: number): number {
+    const last = this.count - 1;
+    let k = Math.floor((price - this.min) / this.width);
+    if (!(k >= 0)) k = 0;
+    if (k > last) k = last;
+    while (k > 0 && price < this.min + k * this.width) k--;
+    while (k < last && price >= this.min + (k + 1) * this.width) k++;
+    return k;
+  }
+
+  /** Adds (sign 1) or takes out (−1) a candle's volume, spread uniformly over [l, h]. */
+  spread(l: number, h: number, v: number, sign: number): void {
+    if (v === 0) return;
+    const bins = this.bins;
+    if (h === l) {
+      bins[this.binOf(l)] += sign * v;
+      return;
+    }
+    const k1 = this.binOf(h);
+    for (let k = this.binOf(l); k <= k1; k++) {
+      const top = k + 1 === this.count ? this.max : this.min + (k + 1) * this.width;
+      const bottom = this.min + k * this.width;
+      const ov = (h < top ? h : top) - (l > bottom ? l : bottom);
+      if (ov > 0) bins[k] += sign * ((v * ov) / (h - l));
+    }
+  }
 }
 
 export const volumeZoneBreakout: Strategy<VolumeZoneBreakoutParams> = {

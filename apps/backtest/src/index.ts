@@ -1,6 +1,6 @@
 // `cqt backtest run`: candles (Parquet file or store) → checks → strategy signals → engine and the
 // buy-and-hold baseline → metrics; a summary table, one JSON object, and optionally --out files.
-import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type StrategyName } from '@cqt/backtest';
+import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type Strategy, type StrategyName } from '@cqt/backtest';
 import { stepCandles, type Venue } from '@cqt/candles';
 import { RuntimeFailure, UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
@@ -109,9 +109,10 @@ async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<R
     throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
   }
   const name = options.strategy as StrategyName;
-  const strategy = strategies[name];
+  // The table decides each parameter's type; one strategy at a time is run, so its own P is not needed here.
+  const strategy: Strategy<Record<string, number | boolean>> = strategies[name] as Strategy<any>;
   // Parameters are checked before any input is read: a typo costs no I/O.
-  const params = parseParams(strategy as never, options.params ?? []) as Record<string, number | boolean>;
+  const params = parseParams(strategy, options.params ?? []);
   const execution = {
     cash: options.cash ?? runFlags.cash.default,
     feeBps: options.feeBps ?? runFlags.feeBps.default,
@@ -124,7 +125,7 @@ async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<R
   const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
   const read = performance.now() - started;
 
-  const result = backtest(candles, strategy as never, params as never, {
+  const result = backtest(candles, strategy, params, {
     cash: execution.cash,
     feeRate: execution.feeBps / 10_000,
     slippageRate: execution.slippageBps / 10_000,

@@ -77,6 +77,7 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
     let pages = 0;
     for (const symbol of p.symbols) {
       for (const timeframe of p.timeframes) {
+        const seriesStartMs = Date.now();
         const done = await backfillSeries(db.sql, client, { venue: p.venue, symbol, timeframe }, {
           fromMs: p.fromMs,
           toMs: p.toMs,
@@ -84,7 +85,12 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
             candles += page.candles;
             pages++;
             const perSec = candles / Math.max(0.001, (Date.now() - startedMs) / 1000);
-            options.onPage?.(`backfill ${p.venue} ${symbol} ${timeframe}: ${candles} candles, ${pages} pages, ${perSec.toFixed(0)} candles/s, at ${new Date(page.queried.toMs).toISOString()}`);
+            // ETA of this series from the share of its window walked (pages cost about the same).
+            const etaSec = page.done > 0 ? ((Date.now() - seriesStartMs) / 1000) * (1 / page.done - 1) : NaN;
+            options.onPage?.(
+              `backfill ${p.venue} ${symbol} ${timeframe}: ${candles} candles, ${pages} pages, ${perSec.toFixed(0)} candles/s, ` +
+                `${(page.done * 100).toFixed(0)} %${Number.isFinite(etaSec) ? `, ETA ${Math.ceil(etaSec)} s` : ''}`,
+            );
           },
         });
         series.push(done);

@@ -41,7 +41,8 @@ export interface SeriesOptions {
   fromMs?: number;
   /** Window end, exclusive; default: the newest closed candle by the venue's clock. */
   toMs?: number;
-  onPage?: (series: Series, page: { candles: number; queried: Range }) => void;
+  /** After each committed page; `done` is the share of the series' window walked so far (0…1). */
+  onPage?: (series: Series, page: { candles: number; queried: Range; done: number }) => void;
 }
 
 export async function backfillSeries(sql: Sql, client: CandleClient, series: Series, options: SeriesOptions = {}): Promise<SeriesResult> {
@@ -74,7 +75,8 @@ export async function backfillSeries(sql: Sql, client: CandleClient, series: Ser
       candles += rows.length;
       pages++;
       holeCandles += holes.reduce((n, h) => n + openTimes(timeframe, h.fromMs, h.toMs).length, 0);
-      options.onPage?.(series, { candles: rows.length, queried });
+      const windowEndMs = Math.min(endMs, closedEndMs);
+      options.onPage?.(series, { candles: rows.length, queried, done: Math.min(1, (queriedTo - startMs) / Math.max(1, windowEndMs - startMs)) });
       sinceMs = queriedTo;
     }
   }

@@ -38,7 +38,12 @@ describeBackends('candle backfill', ({ db }) => {
   it('Upbit 1m: exactly the candles served, none forming, no-trade minutes covered, then incremental from the cursor', async () => {
     const series = { venue: 'upbit' as const, symbol: 'KRW-DAWN', timeframe: '1m' };
     const fromMs = candleOpen('1m', ex.nowMs()) - 5 * HOUR;
-    const first = await backfillSeries(db().sql, upbit(), series, { fromMs });
+    const done: number[] = [];
+    const first = await backfillSeries(db().sql, upbit(), series, { fromMs, onPage: (_, page) => done.push(page.done) });
+    // Progress: 200 of ~300 minutes, then all of them.
+    expect(done).toHaveLength(2);
+    expect(done[0]).toBeCloseTo(200 / ((Date.parse(first.to) - fromMs) / MIN), 6);
+    expect(done[1]).toBe(1);
     const endMs = Date.parse(first.to);
     // Closed by the exchange clock: the window ends at or before the forming minute.
     expect(endMs).toBeLessThanOrEqual(candleOpen('1m', ex.nowMs()));
@@ -91,7 +96,9 @@ describeBackends('candle backfill', ({ db }) => {
     const series = { venue: 'binance' as const, symbol: 'BTCUSDT', timeframe: '1m' };
     const fromMs = holeFromMs - 10 * HOUR;
     const toMs = holeToMs + 3 * HOUR;
-    const result = await backfillSeries(db().sql, binance(), series, { fromMs, toMs });
+    const done: number[] = [];
+    const result = await backfillSeries(db().sql, binance(), series, { fromMs, toMs, onPage: (_, page) => done.push(page.done) });
+    expect(done).toEqual([1]);
     expect(result.holeCandles).toBe(45);
     const served = await binanceServed(ex.urls.BINANCE_REST_URL, 'BTCUSDT', '1m', fromMs, toMs);
     expect(served).toHaveLength((toMs - fromMs) / MIN - 45);

@@ -25,7 +25,6 @@ export interface HttpOptions {
   /** Longest single wait (ban, Retry-After) before giving up; default 10 min. */
   maxWaitMs?: number;
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +33,6 @@ const MAX_ATTEMPTS = 8;
 
 export class HttpCaller {
   readonly stats: CallStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxWaitMs: number;
   private readonly timeoutMs: number;
 
@@ -42,7 +40,6 @@ export class HttpCaller {
     readonly venue: string,
     options: HttpOptions = {},
   ) {
-    this.sleep = options.sleep ?? sleepMs;
     this.maxWaitMs = options.maxWaitMs ?? 10 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -53,7 +50,7 @@ export class HttpCaller {
       throw new RuntimeFailure(`${this.venue} asks to wait ${Math.ceil(ms / 1000)} s (rate limit or ban)`, 'run again later; another client on this IP may be using the budget');
     }
     this.stats.waitedMs += ms;
-    await this.sleep(ms);
+    await sleepMs(ms);
   }
 
   /**

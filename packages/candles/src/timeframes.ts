@@ -53,8 +53,3 @@ export function openTimes(timeframe: string, fromMs: number, toMs: number): numb
   for (; t < toMs; t = stepCandles(timeframe, t, 1)) out.push(t);
   return out;
 }
-
-/** A closed candle has ended by the venue's clock: open + one candle ≤ server now. */
-export function isClosed(timeframe: string, openMs: number, serverNowMs: number): boolean {
-  return stepCandles(timeframe, openMs, 1) <= serverNowMs;
-}

@@ -1,6 +1,6 @@
 // The pure parts: timeframe grid, closed-candle rule, page ends, coverage arithmetic.
 import { describe, expect, it } from 'vitest';
-import { CLOSE_GRACE_MS, candleOpen, closedEnd, isClosed, missingRuns, openTimes, pageEnd, stepCandles, subtractRanges } from '../index.js';
+import { CLOSE_GRACE_MS, candleOpen, closedEnd, missingRuns, openTimes, pageEnd, stepCandles, subtractRanges } from '../index.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -14,9 +14,9 @@ describe('timeframes', () => {
 
   it('a candle is closed once its end has passed on the venue clock, with the grace for whole-second Date headers', () => {
     const open = at('2026-01-15T10:04:00Z');
-    expect(isClosed('1m', open, at('2026-01-15T10:05:00Z'))).toBe(true);
-    expect(isClosed('1m', open, at('2026-01-15T10:04:59.999Z'))).toBe(false);
+    // At 10:05:00 by a whole-second Date the 10:04 candle is not yet taken as closed; a second later it is.
     expect(closedEnd('1m', at('2026-01-15T10:05:00Z'))).toBe(open);
+    expect(closedEnd('1m', at('2026-01-15T10:04:59.999Z') + CLOSE_GRACE_MS)).toBe(open);
     expect(closedEnd('1m', at('2026-01-15T10:05:00Z') + CLOSE_GRACE_MS)).toBe(at('2026-01-15T10:05:00Z'));
     expect(pageEnd('1m', open, 200, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)).toBe(open + 200 * 60_000);
     expect(pageEnd('1m', open, 200, open + 5 * 60_000, open + 3 * 60_000)).toBe(open + 3 * 60_000);

@@ -6,7 +6,7 @@ import { candlesFromRows, type CandleRow, type Candles } from '../candles.js';
 export const MINUTE_MS = 60_000;
 export const T0_MS = Date.UTC(2026, 0, 1);
 
-export type Regime = 'walk' | 'grid' | 'flat' | 'banded';
+export type Regime = 'walk' | 'grid' | 'flat' | 'banded' | 'tight';
 
 export function randomCandles(seed: number, n: number, regime: Regime): Candles {
   const rnd = mulberry32(seed);
@@ -33,6 +33,14 @@ export function randomCandles(seed: number, n: number, regime: Regime): Candles 
       open = close = high = low = rnd() < 0.15 ? price + pick([-1, 1]) : price;
       if (rnd() < 0.2) high = open + 1;
       volume = pick([0, 1, 3]);
+    } else if (regime === 'tight') {
+      // A high price moving by tiny steps: bins far narrower than the price, where the rounding of
+      // each overlap (relative to the price) is largest against the bin width.
+      open = i === 0 ? 65_000 : price;
+      close = open + (rnd() - 0.5) * 0.02;
+      high = Math.max(open, close) + rnd() * 0.005;
+      low = Math.min(open, close) - rnd() * 0.005;
+      volume = rnd() < 0.05 ? 0 : rnd() * 3;
     } else {
       // Every candle inside [95, 105], many touching both bounds: the window's [min, max] holds
       // for long stretches, so the incremental path runs.

@@ -62,9 +62,9 @@ function firstDifference(a: Float64Array, b: Float64Array): number {
 }
 
 describe('volumeZoneResistance equals a full recompute', () => {
-  it('on 3,000 seeded candle sets: walks, integer grids with exact ties, flat windows, banded ranges', () => {
+  it('on 3,000 seeded candle sets: walks, integer grids with exact ties, flat windows, banded ranges, tiny bins at a high price', () => {
     const stats: ResistanceStats = { rebuilds: 0, incremental: 0, tieRebuilds: 0 };
-    const regimes: Regime[] = ['walk', 'grid', 'flat', 'banded'];
+    const regimes: Regime[] = ['walk', 'grid', 'flat', 'banded', 'tight'];
     let signals = 0, resistances = 0, noResistance = 0;
     for (let seed = 1; seed <= 3000; seed++) {
       const rnd = mulberry32(seed * 7919);
@@ -100,13 +100,15 @@ describe('volumeZoneResistance equals a full recompute', () => {
     expect(signals).toBeGreaterThan(5_000);
   });
 
-  it('on one long banded series (incremental windows for hundreds of bars in a row)', () => {
+  it('on one long banded series (incremental windows for hundreds of bars in a row) and one long tight series', () => {
     const c = randomCandles(42, 20_000, 'banded');
     const p = { ...defaults, volume_window: 60 };
     const stats: ResistanceStats = { rebuilds: 0, incremental: 0, tieRebuilds: 0 };
     const fast = volumeZoneResistance(c, p, stats);
     expect(firstDifference(fast, naiveResistance(c, p))).toBe(-1);
     expect(stats.incremental).toBeGreaterThan(stats.rebuilds);
+    const tight = randomCandles(43, 20_000, 'tight');
+    expect(firstDifference(volumeZoneResistance(tight, defaults), naiveResistance(tight, defaults))).toBe(-1);
   });
 });
 

@@ -19,17 +19,19 @@ const REBUILD_EVERY = 256;
 
 /**
  * The resistance at every candle (NaN where there is none), equal to a full recompute of each
- * window's profile. The window's [min, max] comes from monotonic deques; while it stays the same,
- * the bins are updated by taking out the candle that left and adding the one that entered. When
- * the walk's decision is within rounding distance of the threshold, the window is recomputed from
- * scratch in the definition's own order, so ties resolve exactly as a full recompute resolves them.
+ * window's profile. The window's [min, max] comes from monotonic deques; each candle's volume goes
+ * into its two end bins and, as one difference-array entry, its interior bins (O(1) per candle,
+ * O(bins) per window). While the range stays the same, the candle that left is taken out and the
+ * one that entered added. That arithmetic differs from the definition's in the last bits, so when
+ * the walk's decision lies within a rounding bound of the threshold, the window is recomputed in
+ * the definition's own order: ties resolve exactly as a full recompute resolves them.
  */
 export interface ResistanceStats {
   /** Windows whose bins were rebuilt from scratch (first window, or its [min, max] changed). */
   rebuilds: number;
   /** Windows updated incrementally. */
   incremental: number;
-  /** Incremental windows recomputed because the decision sat within rounding of the threshold. */
+  /** Windows recomputed exactly because the decision sat within rounding of the threshold. */
   tieRebuilds: number;
 }
 
@@ -61,23 +63,24 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
   let scale = 0;
   let nonZero = 0;
 
+  // The window's bins from the fast state (partial end bins + interior densities).
   const rebuild = (from: number, to: number) => {
-    grid.bins.fill(0);
+    grid.clear();
     total = 0;
     nonZero = 0;
     for (let i = from; i < to; i++) {
-      grid.spread(lo[i], hi[i], vol[i], 1);
+      grid.add(lo[i], hi[i], vol[i], 1);
       total += vol[i];
       if (vol[i] !== 0) nonZero++;
     }
     scale = total;
     steps = 0;
   };
-  // Walk from the top bin down; returns the bin index, or −1 − index when the decision is too
-  // close to the threshold for incremental bins to be trusted.
-  const walk = (checkTies: boolean) => {
+  // Walk from the top bin down; returns the bin index, or −1 − index when the decision lies within
+  // the rounding bound of the fast bins (either side of the threshold).
+  const walk = (windowTotal: number, checkTies: boolean) => {
     const bins = grid.bins;
-    const target = p.top_percentile * total;
+    const target = p.top_percentile * windowTotal;
     let cum = 0, prev = 0, k = B - 1;
     for (; k >= 0; k--) {
       prev = cum;
@@ -86,10 +89,22 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     }
     if (k < 0) k = 0; // rounding kept the whole profile a hair under top_percentile = 1
     if (checkTies) {
-      const tol = 1e-15 * scale * (steps + W + 2) * (B + 2);
+      // Each overlap is a difference of prices: its rounding is relative to the price, not to
+      // the bin width, hence the price / width factor.
+      const tol = 1e-15 * scale * (steps + W + 2) * (B + 2) * (1 + Math.abs(grid.max) / grid.width);
       if (Math.abs(cum - target) <= tol || Math.abs(target - prev) <= tol) return -1 - k;
     }
     return k;
+  };
+  // The definition itself, in its order: every bin summed over the window's candles in order.
+  const exactWalk = (from: number, to: number) => {
+    grid.bins.fill(0);
+    let exactTotal = 0;
+    for (let i = from; i < to; i++) {
+      grid.addExact(lo[i], hi[i], vol[i]);
+      exactTotal += vol[i];
+    }
+    return walk(exactTotal, false);
   };
 
   for (let t = W; t < n; t++) {
@@ -111,8 +126,8 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     const add = t - 1;
     const out = t - W - 1;
     if (gridValid && wMin === grid.min && wMax === grid.max && steps < REBUILD_EVERY) {
-      grid.spread(lo[out], hi[out], vol[out], -1);
-      grid.spread(lo[add], hi[add], vol[add], 1);
+      grid.add(lo[out], hi[out], vol[out], -1);
+      grid.add(lo[add], hi[add], vol[add], 1);
       total += vol[add] - vol[out];
       scale += vol[add] + vol[out];
       if (vol[out] !== 0) nonZero--;
@@ -126,26 +141,35 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
       if (stats) stats.rebuilds++;
     }
     if (nonZero === 0) continue;
-    let k = walk(steps > 0);
+    grid.materialise();
+    let k = walk(total, true);
     if (k < 0) {
       if (stats) stats.tieRebuilds++;
-      rebuild(t - W, t);
-      k = walk(false);
+      k = exactWalk(t - W, t);
     }
     res[t] = grid.edge(k);
   }
   return res;
 }
 
-/** The bins of one window's range: edge k = min + k × width (k < bins), the top edge = max. */
+/**
+ * The bins of one window's range: edge k = min + k × width (k < bins), the top edge = max. Two
+ * states: the fast one (`partial` for a candle's end bins, `diff` for the equal share of each
+ * interior bin as a difference array, O(1) per candle) materialised into `bins` once per window,
+ * and the exact one (`addExact`, the definition's arithmetic) written straight into `bins`.
+ */
 class Grid {
   min = NaN;
   max = NaN;
   width = NaN;
   readonly bins: Float64Array;
+  private readonly partial: Float64Array;
+  private readonly diff: Float64Array;
 
   constructor(readonly count: number) {
     this.bins = new Float64Array(count);
+    this.partial = new Float64Array(count);
+    this.diff = new Float64Array(count + 1);
   }
 
   set(min: number, max: number): void {
@@ -169,12 +193,44 @@ class Grid {
     return k;
   }
 
-  /** Adds (sign 1) or takes out (−1) a candle's volume, spread uniformly over [l, h]. */
-  spread(l: number, h: number, v: number, sign: number): void {
+  clear(): void {
+    this.partial.fill(0);
+    this.diff.fill(0);
+  }
+
+  /** Adds (sign 1) or takes out (−1) a candle's volume, spread uniformly over [l, h], in the fast state. */
+  add(l: number, h: number, v: number, sign: number): void {
+    if (v === 0) return;
+    const k0 = this.binOf(l);
+    const k1 = h === l ? k0 : this.binOf(h);
+    if (k0 === k1) {
+      this.partial[k0] += sign * v;
+      return;
+    }
+    const perPrice = (sign * v) / (h - l);
+    this.partial[k0] += perPrice * (this.edge(k0 + 1) - l);
+    this.partial[k1] += perPrice * (h - this.edge(k1));
+    if (k1 > k0 + 1) {
+      const share = perPrice * this.width;
+      this.diff[k0 + 1] += share;
+      this.diff[k1] -= share;
+    }
+  }
+
+  materialise(): void {
+    let run = 0;
+    for (let k = 0; k < this.count; k++) {
+      run += this.diff[k];
+      this.bins[k] = this.partial[k] + run;
+    }
+  }
+
+  /** Adds a candle's volume to `bins` exactly as the definition computes it. */
+  addExact(l: number, h: number, v: number): void {
     if (v === 0) return;
     const bins = this.bins;
     if (h === l) {
-      bins[this.binOf(l)] += sign * v;
+      bins[this.binOf(l)] += v;
       return;
     }
     const k1 = this.binOf(h);
@@ -182,7 +238,7 @@ class Grid {
       const top = k + 1 === this.count ? this.max : this.min + (k + 1) * this.width;
       const bottom = this.min + k * this.width;
       const ov = (h < top ? h : top) - (l > bottom ? l : bottom);
-      if (ov > 0) bins[k] += sign * ((v * ov) / (h - l));
+      if (ov > 0) bins[k] += (v * ov) / (h - l);
     }
   }
 }

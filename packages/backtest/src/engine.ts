@@ -78,74 +78,112 @@ function assertInside(c: Candles, i: number, price: number, what: string): void 
 
 const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 
-export function runEngine(c: Candles, signals: Signals, options: ExecutionOptions): EngineResult {
-  const n = c.length;
-  const { feeRate: fee, slippageRate: slip, stopLoss, takeProfit, callbacks } = options;
-  const equity = new Float64Array(n);
-  const position = new Float64Array(n);
-  const trades: Trade[] = [];
-  let cash = options.cash;
-  let pos: Position | null = null;
-  let skippedSignals = 0;
-  const { entry, exit, holdBars } = signals;
+/**
+ * One long position at a time, all cash in: opens and closes at given raw prices (slippage, the
+ * clamp into the candle and the fees applied here), marks to market, tells the callbacks.
+ */
+export class PositionManager {
+  cash: number;
+  position: Position | null = null;
+  readonly trades: Trade[] = [];
+  private readonly fee: number;
+  private readonly slip: number;
 
-  const close = (i: number, rawPrice: number, reason: ExitReason, barsHeld: number) => {
-    const p = pos!;
-    const exitPrice = clamp(rawPrice * (1 - slip), c.low[i], c.high[i]);
+  constructor(
+    private readonly c: Candles,
+    options: ExecutionOptions,
+    private readonly callbacks: PositionCallbacks | undefined = options.callbacks,
+  ) {
+    this.cash = options.cash;
+    this.fee = options.feeRate;
+    this.slip = options.slippageRate;
+  }
+
+  /** Buys with all cash on candle i at `rawPrice` × (1 + slippage), clamped into the candle. */
+  open(i: number, rawPrice: number): void {
+    const c = this.c;
+    const entryPrice = clamp(rawPrice * (1 + this.slip), c.low[i], c.high[i]);
+    assertInside(c, i, entryPrice, 'buy');
+    const stake = this.cash;
+    const qty = stake / (entryPrice * (1 + this.fee));
+    const position: Position = { entryIndex: i, entryTsMs: c.tsMs[i], qty, entryPrice, entryFee: qty * entryPrice * this.fee, stake };
+    this.position = position;
+    this.cash = 0;
+    this.callbacks?.opened?.(position);
+  }
+
+  /** Sells everything on candle i at `rawPrice` × (1 − slippage), clamped into the candle. */
+  close(i: number, rawPrice: number, reason: ExitReason, barsHeld: number): void {
+    const c = this.c;
+    const p = this.position!;
+    const exitPrice = clamp(rawPrice * (1 - this.slip), c.low[i], c.high[i]);
     assertInside(c, i, exitPrice, 'sell');
     const proceeds = p.qty * exitPrice;
-    const exitFee = proceeds * fee;
-    cash = proceeds - exitFee;
+    const exitFee = proceeds * this.fee;
+    const cash = proceeds - exitFee;
     const pnl = cash - p.stake;
     const trade: Trade = {
       entryIndex: p.entryIndex, exitIndex: i, entryTsMs: p.entryTsMs, exitTsMs: c.tsMs[i], side: 'long', qty: p.qty,
       entryPrice: p.entryPrice, exitPrice, fees: p.entryFee + exitFee, pnl, return: pnl / p.stake, exitReason: reason, barsHeld,
     };
-    trades.push(trade);
-    pos = null;
-    callbacks?.closed?.(trade);
-  };
+    this.cash = cash;
+    this.trades.push(trade);
+    this.position = null;
+    this.callbacks?.closed?.(trade);
+  }
+
+  /** Equity at candle i's close: cash, or the position marked to the close. */
+  mark(i: number): number {
+    const p = this.position;
+    if (!p) return this.cash;
+    const equity = p.qty * this.c.close[i];
+    this.callbacks?.updated?.(p, { index: i, tsMs: this.c.tsMs[i], close: this.c.close[i], equity });
+    return equity;
+  }
+}
+
+export function runEngine(c: Candles, signals: Signals, options: ExecutionOptions): EngineResult {
+  const n = c.length;
+  const { stopLoss, takeProfit } = options;
+  const equity = new Float64Array(n);
+  const position = new Float64Array(n);
+  const pm = new PositionManager(c, options);
+  let skippedSignals = 0;
+  const { entry, exit, holdBars } = signals;
+  const intrabar = stopLoss !== undefined || takeProfit !== undefined;
 
   for (let i = 0; i < n; i++) {
     const open = c.open[i];
     // At the open: a scheduled exit fills first, then an entry may fill at the same open.
+    let pos = pm.position;
     if (pos) {
       const held = i - pos.entryIndex;
-      if (holdBars !== undefined && held >= holdBars) close(i, open, 'hold', held);
-      else if (exit && exit[i - 1] && i - 1 >= pos.entryIndex) close(i, open, 'signal', held);
+      if (holdBars !== undefined && held >= holdBars) pm.close(i, open, 'hold', held);
+      else if (exit && exit[i - 1] && i - 1 >= pos.entryIndex) pm.close(i, open, 'signal', held);
     }
     if (i > 0 && entry[i - 1]) {
-      if (pos) skippedSignals++;
-      else {
-        const entryPrice = clamp(open * (1 + slip), c.low[i], c.high[i]);
-        assertInside(c, i, entryPrice, 'buy');
-        const qty = cash / (entryPrice * (1 + fee));
-        pos = { entryIndex: i, entryTsMs: c.tsMs[i], qty, entryPrice, entryFee: qty * entryPrice * fee, stake: cash };
-        cash = 0;
-        callbacks?.opened?.(pos);
-      }
+      if (pm.position) skippedSignals++;
+      else pm.open(i, open);
     }
     // Intrabar, pessimistic for a long: the path is open → low → high → close, so the stop is
     // tested before the target, and a bar that reaches both exits at the stop.
-    if (pos && (stopLoss !== undefined || takeProfit !== undefined)) {
+    pos = pm.position;
+    if (pos && intrabar) {
       const stopPx = stopLoss === undefined ? -Infinity : pos.entryPrice * (1 - stopLoss);
       const targetPx = takeProfit === undefined ? Infinity : pos.entryPrice * (1 + takeProfit);
       const held = i - pos.entryIndex + 1;
       // A bar opening beyond a level fills at its open (the gap), not at the level.
-      if (c.low[i] <= stopPx) close(i, Math.min(open, stopPx), 'stop_loss', held);
-      else if (c.high[i] >= targetPx) close(i, Math.max(open, targetPx), 'take_profit', held);
+      if (c.low[i] <= stopPx) pm.close(i, Math.min(open, stopPx), 'stop_loss', held);
+      else if (c.high[i] >= targetPx) pm.close(i, Math.max(open, targetPx), 'take_profit', held);
     }
-    if (pos) {
-      position[i] = pos.qty;
-      equity[i] = pos.qty * c.close[i];
-      callbacks?.updated?.(pos, { index: i, tsMs: c.tsMs[i], close: c.close[i], equity: equity[i] });
-    } else equity[i] = cash;
+    equity[i] = pm.mark(i);
+    position[i] = pm.position ? pm.position.qty : 0;
   }
-  if (pos && n > 0) {
-    const last = n - 1;
-    close(last, c.close[last], 'end_of_data', n - (pos as Position).entryIndex);
-    equity[last] = cash;
-    position[last] = 0;
+  const last = pm.position;
+  if (last && n > 0) {
+    pm.close(n - 1, c.close[n - 1], 'end_of_data', n - last.entryIndex);
+    equity[n - 1] = pm.cash;
+    position[n - 1] = 0;
   }
-  return { trades, equity, position, skippedSignals, finalCash: cash };
+  return { trades: pm.trades, equity, position, skippedSignals, finalCash: pm.cash };
 }

@@ -62,7 +62,8 @@ async function loadCandles(options: RunOptions, store: () => Promise<Db>): Promi
       throw new UsageError(`--candles and ${storeGiven.map((k) => runFlags[k].flag).join(', ')} exclude each other`, 'read candles from a file (--candles) or from the store (--venue --symbol --timeframe)');
     }
     const candles = await readParquetCandles(options.candlesFile);
-    const timeframe = options.timeframe !== undefined ? checkTimeframe(options.timeframe) : candles.length > 1 ? inferTimeframe(candles) : checkTimeframe('1m');
+    if (candles.length === 0) throw new UsageError(`--candles ${options.candlesFile}: no rows`, 'give a file with at least one candle');
+    const timeframe = options.timeframe !== undefined ? checkTimeframe(options.timeframe) : inferTimeframe(candles);
     return { candles, input: { source: 'parquet', file: options.candlesFile }, timeframe };
   }
   const missing = (['venue', 'symbol', 'timeframe'] as const).filter((k) => options[k] === undefined);

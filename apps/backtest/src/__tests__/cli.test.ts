@@ -17,6 +17,7 @@ describe('cqt backtest run (built binary)', () => {
   const corrupt = join(dir.path, 'corrupt.parquet');
   const noVolume = join(dir.path, 'no-volume.parquet');
   const msFile = join(dir.path, 'ms.parquet');
+  const single = join(dir.path, 'single.parquet');
   let pg: TestDatabase;
   // Every successful run is stored: in a throwaway PostgreSQL database, never in the working folder.
   const cqt = (args: string[]) => runCqt(args, { DATABASE_URL: pg.url });
@@ -28,6 +29,7 @@ describe('cqt backtest run (built binary)', () => {
     await writeCandlesParquet(corrupt, rows.map((r, i) => (i === 50 ? { ...r, high: r.low - 1 } : r)));
     await writeCandlesParquet(noVolume, rows, { omit: 'volume' });
     await writeCandlesParquet(msFile, rows.map((r) => ({ ...r, tsMs: r.tsMs })), { tsAsMs: true });
+    await writeCandlesParquet(single, rows.slice(0, 1));
   });
   afterAll(async () => {
     dir.remove();
@@ -139,8 +141,9 @@ describe('cqt backtest run (built binary)', () => {
     ['a bad stop-loss', ['--candles', 'FILE', '--stop-loss', '0'], /^error: invalid --stop-loss "0"\nhint: expected a percentage between 0 and 100/],
     ['a bad fee', ['--candles', 'FILE', '--fee-bps', '-1'], /^error: invalid --fee-bps "-1"\nhint: expected basis points ≥ 0/],
     ['an unknown timeframe', ['--candles', 'FILE', '--timeframe', '7m'], /^error: invalid --timeframe "7m"\nhint: expected one of 1m /],
+    ['a timeframe that cannot be inferred', ['--candles', 'SINGLE'], /^error: cannot infer the timeframe from fewer than two candles\nhint: give --timeframe\n$/],
   ])('refuses %s: one-line error and hint, exit 2', (_name, args, message) => {
-    const paths: Record<string, string> = { FILE: file, CORRUPT: corrupt, NOVOLUME: noVolume };
+    const paths: Record<string, string> = { FILE: file, CORRUPT: corrupt, NOVOLUME: noVolume, SINGLE: single };
     const r = cqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', ...args.map((a) => paths[a] ?? a)]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

@@ -2,123 +2,23 @@
 // newest ts, age, the policy's stale / hard-stale bounds and classify()'s class, which includes
 // corruption in the recent rows (NaN, non-positive prices, a ts in the future beyond the
 // tolerance, a ts going back). Exit 1 when any source is hard_stale or corrupt.
-import {
-  judgeSource,
-  predictorConfig,
-  resolveScope,
-  watch,
-  withHandle,
-  type Scope,
-  type SqlClient,
-  type Watched,
-} from '@cqt/checks';
-import { UsageError, formatAge, formatTable, loadConfig, paintText, type CommandOutput, type Settings, type Tone } from '@cqt/config';
+import { evaluateStatus, withHandle, type SourceClass, type StatusQuery, type StatusResult } from '@cqt/checks';
+import { formatAge, formatTable, loadConfig, paintText, type CommandOutput, type Tone } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
-import type { FreshnessClass, FreshnessPolicy } from '@cqt/freshness';
 
-/** 'absent': a derived table (features, predictions) never written in this store; not gated. */
-export type SourceClass = FreshnessClass | 'absent';
+export { sourceTables, summarise, type SourceClass, type SourceStatus, type StatusResult } from '@cqt/checks';
 
-export interface SourceStatus {
-  source: string;
-  /** Which rows of the table: symbol, symbol/metric, symbol/range, or the event kind. */
-  key: string;
-  newestTs: string | null;
-  /** Seconds from the newest ts to as-of (never negative); null without rows. */
-  lagSec: number | null;
-  policy: Pick<FreshnessPolicy, 'staleAfterSec' | 'hardStaleAfterSec' | 'futureToleranceSec'>;
-  class: SourceClass;
-  degraded: boolean;
-  reasons: string[];
-}
-
-export interface StatusResult {
-  asOf: string;
-  /** 'fail' when any source is hard_stale or corrupt. */
-  overall: 'ok' | 'fail';
-  counts: Record<SourceClass, number>;
-  sources: SourceStatus[];
-}
-
-export interface StatusOptions {
-  asOf?: string | number;
-  /** Symbols as given (repeats or comma lists); default every configured market and symbol. */
-  symbols?: string[];
-  /** Source tables to show (repeats or comma lists); default all. */
-  sources?: string[];
+export interface StatusOptions extends StatusQuery {
   databaseUrl?: string;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
   db?: Db;
 }
 
-export const sourceTables = [
-  'market_1s',
-  'binance_mark_price_1s',
-  'binance_futures_metrics',
-  'feed_events',
-  'coinglass_liquidation_map',
-  'feature_snapshots',
-  'predictions',
-] as const;
-
-/** Derived from other tables: a store that never wrote them shows them 'absent', not hard_stale. */
-const DERIVED = new Set(['feature_snapshots', 'predictions']);
-
 export async function run(options: StatusOptions = {}): Promise<StatusResult> {
   const env = options.env ?? process.env;
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
-  const scope = resolveScope(options, config);
-  const derivedMarkets = resolveScope(options, predictorConfig(config)).upbit;
-  const wanted = parseSources(options.sources);
-  return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
-    const watched = await watchList(db.sql, scope, config, derivedMarkets, wanted);
-    const sources: SourceStatus[] = [];
-    for (const w of watched) sources.push(await judge(db.sql, w, scope.asOfMs));
-    return summarise(scope.asOfMs, sources);
-  });
-}
-
-function parseSources(values: readonly string[] | undefined): readonly string[] {
-  const names = (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(sourceTables as readonly string[]).includes(n));
-  if (unknown.length) throw new UsageError(`unknown --source ${unknown.join(', ')}`, `choose from ${sourceTables.join(', ')}`);
-  return names.length ? names : sourceTables;
-}
-
-async function watchList(sql: SqlClient, scope: Scope, config: Settings, derivedMarkets: readonly string[], wanted: readonly string[]): Promise<Watched[]> {
-  const coinglass = config.coinglassEnabled && wanted.includes('coinglass_liquidation_map');
-  const all = [
-    ...scope.upbit.map((market) => watch.market1s(market)),
-    ...scope.binance.flatMap((symbol) => [watch.markPrice(symbol), ...watch.futuresMetrics(symbol, config.binancePollSec)]),
-    // The forceOrder stream's liveness (liquidations themselves may be absent for hours).
-    watch.heartbeat(),
-    ...(coinglass ? await watch.liquidationMaps(sql, scope.asOfMs, config.coinglassPollSec) : []),
-    ...derivedMarkets.flatMap((market) => [watch.featureSnapshots(market), watch.predictions(market)]),
-  ];
-  return all.filter((w) => wanted.includes(w.source));
-}
-
-async function judge(sql: SqlClient, w: Watched, asOfMs: number): Promise<SourceStatus> {
-  const { observation, classification: c } = await judgeSource(sql, w, asOfMs);
-  const { staleAfterSec, hardStaleAfterSec, futureToleranceSec } = w.policy;
-  const base = {
-    source: w.source,
-    key: w.key,
-    newestTs: observation.newestTsMs === null ? null : new Date(observation.newestTsMs).toISOString(),
-    policy: { staleAfterSec, hardStaleAfterSec, futureToleranceSec },
-  };
-  if (DERIVED.has(w.source) && observation.newestTsMs === null && c.class !== 'corrupt') {
-    return { ...base, lagSec: null, class: 'absent', degraded: false, reasons: ['no rows: not produced in this store (not gated)'] };
-  }
-  return { ...base, lagSec: c.lagSec, class: c.class, degraded: c.degraded, reasons: c.reasons };
-}
-
-export function summarise(asOfMs: number, sources: SourceStatus[]): StatusResult {
-  const counts: Record<SourceClass, number> = { fresh: 0, stale: 0, hard_stale: 0, corrupt: 0, absent: 0 };
-  for (const s of sources) counts[s.class]++;
-  const overall = counts.hard_stale + counts.corrupt > 0 ? 'fail' : 'ok';
-  return { asOf: new Date(asOfMs).toISOString(), overall, counts, sources };
+  return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), (db) => evaluateStatus(db.sql, options, config));
 }
 
 const classTone: Record<SourceClass, Tone> = { fresh: 'good', stale: 'warn', hard_stale: 'bad', corrupt: 'bad', absent: 'muted' };

@@ -5,3 +5,4 @@ export * from './probe.js';
 export * from './command.js';
 export * from './sources.js';
 export * from './forceOrderStream.js';
+export * from './status.js';

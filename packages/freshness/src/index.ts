@@ -12,3 +12,5 @@ export {
   validatePolicy,
 } from './policy.js';
 export type { FreshnessPolicy, SourceName, ValueKind } from './policy.js';
+export { softStale } from './serving.js';
+export type { Serving } from './serving.js';

@@ -2,7 +2,7 @@
 // buy-and-hold baseline → metrics; a summary table, one JSON object, and optionally --out files.
 import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type Strategy, type StrategyName } from '@cqt/backtest';
 import { stepCandles, type Venue } from '@cqt/candles';
-import { RuntimeFailure, UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
+import { RuntimeFailure, UsageError, formatAge, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { runFlags } from './command.js';
 import { writeOutDir } from './files.js';
@@ -165,6 +165,7 @@ async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<R
   return { ...stored, files };
 }
 
+const YEAR_SEC = 365 * 86_400;
 const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`);
 const num = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digits));
 
@@ -178,7 +179,7 @@ function summaryText(r: RunSummary, colour: boolean): string {
     ['buy & hold', pct(m.buyHoldReturn)],
     ['excess return', pct(m.excessReturn), tone(m.excessReturn)],
     ['CAGR', pct(m.cagr)],
-    ['max drawdown', `${pct(-m.maxDrawdown)} over ${m.maxDrawdownBars} bars`],
+    ['max drawdown', `${pct(-m.maxDrawdown)} over ${m.maxDrawdownBars} bars (${formatAge((m.maxDrawdownBars * YEAR_SEC) / barsPerYear(r.input.timeframe))})`],
     ['Sharpe', num(m.sharpe)],
     ['Sortino', num(m.sortino)],
     ['trades', String(m.trades)],

@@ -39,7 +39,7 @@ export function inferTimeframe(c: Candles): string {
   if (!found) {
     throw new UsageError(
       Number.isNaN(step) ? 'cannot infer the timeframe from fewer than two candles' : `cannot infer the timeframe: the candles are ${step} ms apart, not a known timeframe`,
-      'give --timeframe',
+      Number.isNaN(step) ? 'give --timeframe' : 'give --timeframe; ts must be a timestamp or epoch milliseconds (not seconds)',
     );
   }
   return found;

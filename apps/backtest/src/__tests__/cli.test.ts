@@ -18,6 +18,7 @@ describe('cqt backtest run (built binary)', () => {
   const noVolume = join(dir.path, 'no-volume.parquet');
   const msFile = join(dir.path, 'ms.parquet');
   const single = join(dir.path, 'single.parquet');
+  const seconds = join(dir.path, 'seconds.parquet');
   let pg: TestDatabase;
   // Every successful run is stored: in a throwaway PostgreSQL database, never in the working folder.
   const cqt = (args: string[]) => runCqt(args, { DATABASE_URL: pg.url });
@@ -30,6 +31,7 @@ describe('cqt backtest run (built binary)', () => {
     await writeCandlesParquet(noVolume, rows, { omit: 'volume' });
     await writeCandlesParquet(msFile, rows.map((r) => ({ ...r, tsMs: r.tsMs })), { tsAsMs: true });
     await writeCandlesParquet(single, rows.slice(0, 1));
+    await writeCandlesParquet(seconds, rows.map((r) => ({ ...r, tsMs: r.tsMs / 1000 })), { tsAsMs: true });
   });
   afterAll(async () => {
     dir.remove();
@@ -142,8 +144,9 @@ describe('cqt backtest run (built binary)', () => {
     ['a bad fee', ['--candles', 'FILE', '--fee-bps', '-1'], /^error: invalid --fee-bps "-1"\nhint: expected basis points ≥ 0/],
     ['an unknown timeframe', ['--candles', 'FILE', '--timeframe', '7m'], /^error: invalid --timeframe "7m"\nhint: expected one of 1m /],
     ['a timeframe that cannot be inferred', ['--candles', 'SINGLE'], /^error: cannot infer the timeframe from fewer than two candles\nhint: give --timeframe\n$/],
+    ['ts in epoch seconds', ['--candles', 'SECONDS'], /^error: cannot infer the timeframe: the candles are 60 ms apart, not a known timeframe\nhint: give --timeframe; ts must be a timestamp or epoch milliseconds \(not seconds\)\n$/],
   ])('refuses %s: one-line error and hint, exit 2', (_name, args, message) => {
-    const paths: Record<string, string> = { FILE: file, CORRUPT: corrupt, NOVOLUME: noVolume, SINGLE: single };
+    const paths: Record<string, string> = { FILE: file, CORRUPT: corrupt, NOVOLUME: noVolume, SINGLE: single, SECONDS: seconds };
     const r = cqt(['backtest', 'run', '--strategy', 'volume-zone-breakout', ...args.map((a) => paths[a] ?? a)]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

@@ -1,4 +1,5 @@
 // `--param k=v` texts through each strategy's parameter table: defaults, typed values, refusals.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '@cqt/config';
 import { parseParams, resolveParams, paramRows } from '../strategy.js';
@@ -49,5 +50,16 @@ describe('parseParams', () => {
 
   it('lists each parameter with type, default, range and description for help and docs', () => {
     expect(paramRows(vzb)[0]).toEqual(['volume_window', 'int', '10', 'a whole number ≥ 1', 'candles in the profile: the volume_window candles before the current one']);
+  });
+});
+
+describe('docs/backtest.md', () => {
+  it("names every strategy with each parameter and its default, as the tables declare them", () => {
+    const doc = readFileSync(new URL('../../../../docs/backtest.md', import.meta.url), 'utf8');
+    for (const [name, strategy] of Object.entries(strategies)) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| ${name} |`));
+      expect(row, name).toBeDefined();
+      for (const [param, spec] of Object.entries(strategy.params)) expect(row).toContain(`${param} (${String((spec as { default: unknown }).default)})`);
+    }
   });
 });

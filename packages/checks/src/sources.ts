@@ -60,8 +60,14 @@ export const watch = {
   featureSnapshots: (market: string, bounds?: LagBounds) =>
     one('feature_snapshots', market, { table: 'feature_snapshots', key: [['symbol', market]], value: 'mid_krw', arrival: 'created_at' }, { ...defaultPolicies.feature_snapshots, valueKind: 'price' }, bounds),
 
-  predictions: (market: string) =>
-    one('predictions', market, { table: 'predictions', key: [['symbol', market]], value: 'p_up', arrival: 'created_at' }, defaultPolicies.predictions),
+  /** Every horizon of a market (status), or one horizon (the API's latest prediction). */
+  predictions: (market: string, horizonSec?: number): Watched =>
+    horizonSec === undefined
+      ? one('predictions', market, { table: 'predictions', key: [['symbol', market]], value: 'p_up', arrival: 'created_at' }, defaultPolicies.predictions)
+      : {
+          ...one('predictions', market, { table: 'predictions', key: [['symbol', market], ['horizon_sec', String(horizonSec)]], value: 'p_up', arrival: 'created_at' }, defaultPolicies.predictions),
+          key: `${market}/${horizonSec}s`,
+        },
 
   /** The collector's socket heartbeat (ts leads feed_events' key, so the search is bounded). */
   heartbeat: (): Watched => {

@@ -154,6 +154,13 @@ export const settings = {
     schema: z.enum(['error', 'warn', 'info', 'debug']),
     default: 'info',
   },
+  serveToken: {
+    env: 'CQT_SERVE_TOKEN',
+    describe: '`cqt serve`: bearer token every API request must carry; required to bind beyond loopback',
+    expected: 'at least 16 characters, e.g. from `openssl rand -hex 24`',
+    schema: z.string().min(16).optional(),
+    secret: 'key',
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settings;

@@ -9,6 +9,8 @@ import { register as registerLeak } from '@cqt/check-leak/command';
 import { register as registerCoinglass } from '@cqt/check-coinglass/command';
 import { register as registerDataset } from '@cqt/check-dataset/command';
 import { CHECK_EXIT_CODES, checkFlags, type CheckFlags } from '@cqt/checks/command';
+import type { CheckReport } from '@cqt/checks';
+import type { Db } from '@cqt/db';
 
 export function registerCheck(program: Command, cli: CliContext): void {
   const check = program.command('check').description('data-quality gates: exit 0 all pass, 1 any fail, 2 error');
@@ -35,29 +37,31 @@ ${CHECK_EXIT_CODES}`,
 }
 
 async function checkAll(flags: CheckFlags) {
-  const [{ loadConfig }, { openDb }, { checkOutput, resolveAsOfMs }, altdata, features, leak, coinglass] = await Promise.all([
-    import('@cqt/config'),
-    import('@cqt/db'),
-    import('@cqt/checks'),
-    import('@cqt/check-altdata'),
-    import('@cqt/check-features'),
-    import('@cqt/check-leak'),
-    import('@cqt/check-coinglass'),
-  ]);
+  const [{ loadConfig }, { openDb }, { checkOutput, resolveAsOfMs }] = await Promise.all([import('@cqt/config'), import('@cqt/db'), import('@cqt/checks')]);
   const { json: _json, ...options } = flags;
   // One as-of for every check, so their answers describe the same instant.
   const asOf = resolveAsOfMs(options.asOf);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const reports = [
-      await altdata.run({ ...options, asOf, db }),
-      await features.run({ ...options, asOf, db }),
-      await leak.run({ ...options, asOf, db }),
-      await coinglass.run({ window: options.window, asOf, db }),
-    ];
-    return checkOutput(reports);
+    return checkOutput(await runGates({ ...options, asOf, db }));
   } finally {
     await db.close();
   }
+}
+
+/** Every store gate of `check all` on one handle at one as-of; `cqt serve`'s /api/checks runs the same. */
+export async function runGates(options: Omit<CheckFlags, 'json' | 'asOf'> & { asOf: number; db: Db }): Promise<CheckReport[]> {
+  const [altdata, features, leak, coinglass] = await Promise.all([
+    import('@cqt/check-altdata'),
+    import('@cqt/check-features'),
+    import('@cqt/check-leak'),
+    import('@cqt/check-coinglass'),
+  ]);
+  return [
+    await altdata.run(options),
+    await features.run(options),
+    await leak.run(options),
+    await coinglass.run({ window: options.window, asOf: options.asOf, db: options.db }),
+  ];
 }

@@ -10,9 +10,10 @@ import { register as registerExport } from '@cqt/export/command';
 import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
 import { register as registerPrune } from '@cqt/prune/command';
+import { register as registerServe } from '@cqt/serve/command';
 import { register as registerStatus } from '@cqt/status/command';
 import { cli } from '../output.js';
-import { registerCheck } from './check.js';
+import { registerCheck, runGates } from './check.js';
 import type { ConfigCommandOptions } from './config.js';
 import type { DbCommandOptions } from './db.js';
 
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerExport(program, cli);
   registerBackfill(program, cli);
   registerBacktest(program, cli);
+  registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);
   declareCommand<ConfigCommandOptions>(program, cli, {

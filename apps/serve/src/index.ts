@@ -1,0 +1,104 @@
+// `cqt serve`: the JSON API over the store (docs/serve.md). Loopback by default; any other
+// address only with CQT_SERVE_TOKEN, which every request must then carry as a bearer token. Runs
+// until SIGINT/SIGTERM, then stops accepting, finishes what is in flight and closes the store.
+import { isIP } from 'node:net';
+import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { openDb, type Db } from '@cqt/db';
+import { buildServer, type GateRunner } from './server.js';
+
+export type { GateRunner } from './server.js';
+export { seriesSources } from './series.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** A store handle the caller owns (tests); otherwise one is opened and closed by the server. */
+  db?: Db;
+  gates?: GateRunner;
+  /** Stops the server (SIGINT/SIGTERM in the CLI). */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  nowMs?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  tokenRequired: boolean;
+  close(): Promise<void>;
+}
+
+export interface ServeResult {
+  url: string;
+  tokenRequired: boolean;
+  stoppedAt: string;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '::ffff:127.0.0.1';
+}
+
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const token = config.serveToken;
+  if (!isLoopback(host) && token === undefined) {
+    throw new UsageError(`--host ${host} is not loopback: serving beyond this machine requires CQT_SERVE_TOKEN`, 'set CQT_SERVE_TOKEN (at least 16 characters, e.g. `openssl rand -hex 24`), or keep --host 127.0.0.1');
+  }
+  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const app = buildServer({ db, config, gates: options.gates, token, nowMs: options.nowMs, log: options.log });
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    if (!options.db) await db.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use`, 'choose another --port, or stop the process using it');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot bind --host ${host}: not an address of this machine`, 'use 127.0.0.1, 0.0.0.0 or one of this machine\'s addresses');
+    throw error;
+  }
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${bound}`,
+    host,
+    port: bound,
+    tokenRequired: token !== undefined,
+    async close() {
+      await app.close();
+      if (!options.db) await db.close();
+    },
+  };
+}
+
+/** Serves until the signal aborts. */
+export async function run(options: ServeOptions = {}): Promise<ServeResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const server = await startServer({ ...options, log });
+  const access = server.tokenRequired ? 'bearer token required (CQT_SERVE_TOKEN)' : 'loopback only, no token';
+  log(`serve: listening on ${server.url} (${access}); SIGINT/SIGTERM stops`);
+  await new Promise<void>((resolve) => {
+    if (!options.signal || options.signal.aborted) return resolve();
+    options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  log('serve: stopped');
+  return { url: server.url, tokenRequired: server.tokenRequired, stoppedAt: new Date().toISOString() };
+}
+
+export function output(result: ServeResult): CommandOutput {
+  return { exitCode: 0, json: result, human: () => `served ${result.url} until ${result.stoppedAt}` };
+}

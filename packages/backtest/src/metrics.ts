@@ -40,7 +40,8 @@ export interface MetricsInput {
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 export function computeMetrics({ run, initialCash, buyHoldFinal, barsPerYear }: MetricsInput): Metrics {
-  const { equity, trades } = run;
+  const { equity } = run;
+  const trades = run.tradeLog ? [] : run.trades;
   const n = equity.length;
   const finalEquity = n > 0 ? equity[n - 1] : initialCash;
   const totalReturn = finalEquity / initialCash - 1;
@@ -75,12 +76,18 @@ export function computeMetrics({ run, initialCash, buyHoldFinal, barsPerYear }: 
   const annual = Math.sqrt(barsPerYear);
   const years = n / barsPerYear;
 
-  const pnl = trades.map((t) => t.pnl);
-  const wins = pnl.filter((x) => x > 0);
-  const grossWin = wins.reduce((a, b) => a + b, 0);
-  const grossLoss = -pnl.filter((x) => x < 0).reduce((a, b) => a + b, 0);
-  const barsHeld = trades.reduce((a, t) => a + t.barsHeld, 0);
-  const count = trades.length;
+  // From the engine's columns when it kept them (no object per trade), else from the objects.
+  const log = run.tradeLog;
+  const count = log ? log.length : trades.length;
+  let wins = 0, grossWin = 0, grossLoss = 0, pnlSum = 0, returnSum = 0, barsHeld = 0;
+  for (let k = 0; k < count; k++) {
+    const pnl = log ? log.pnl[k] : trades[k].pnl;
+    if (pnl > 0) (wins++, (grossWin += pnl));
+    else if (pnl < 0) grossLoss -= pnl;
+    pnlSum += pnl;
+    returnSum += log ? log.return[k] : trades[k].return;
+    barsHeld += log ? log.barsHeld[k] : trades[k].barsHeld;
+  }
 
   return {
     initialCash,
@@ -94,10 +101,10 @@ export function computeMetrics({ run, initialCash, buyHoldFinal, barsPerYear }: 
     sharpe: std > 0 ? (mean / std) * annual : null,
     sortino: downside > 0 ? (mean / downside) * annual : null,
     trades: count,
-    winRate: count ? wins.length / count : null,
+    winRate: count ? wins / count : null,
     profitFactor: grossLoss > 0 ? grossWin / grossLoss : null,
-    expectancy: count ? pnl.reduce((a, b) => a + b, 0) / count : null,
-    expectancyReturn: count ? trades.reduce((a, t) => a + t.return, 0) / count : null,
+    expectancy: count ? pnlSum / count : null,
+    expectancyReturn: count ? returnSum / count : null,
     exposure: n ? barsHeld / n : 0,
     avgBarsHeld: count ? barsHeld / count : null,
     skippedSignals: run.skippedSignals,

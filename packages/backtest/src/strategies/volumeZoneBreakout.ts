@@ -50,73 +50,36 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     }
   }
   const vol = c.volume;
+  const share = p.top_percentile;
+  let rebuilds = 0, incremental = 0, tieRebuilds = 0;
 
   // Sliding min of lo / max of hi over the window [t − W, t − 1]: ring deques of indexes.
-  const minQ = new Int32Array(W + 1), maxQ = new Int32Array(W + 1);
-  let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
   const cap = W + 1;
+  const minQ = new Int32Array(cap), maxQ = new Int32Array(cap);
+  let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
 
-  const grid = new Grid(B);
+  // One hot loop with every piece of state in a local (no closures over mutable state, no
+  // per-window calls that V8 may not inline): the bins of the window's range (edge k = gMin + k ×
+  // gWidth, the top edge gMax), the fast state (partial end bins + a difference array of interior
+  // shares) and its materialised bins.
+  const bins = new Float64Array(B);
+  const partial = new Float64Array(B);
+  const diff = new Float64Array(B + 1);
+  let gMin = NaN, gMax = NaN, gWidth = NaN, gInv = NaN;
   let gridValid = false;
-  let steps = 0;
-  let total = 0;
-  let scale = 0;
-  let nonZero = 0;
-
-  // The window's bins from the fast state (partial end bins + interior densities).
-  const rebuild = (from: number, to: number) => {
-    grid.clear();
-    total = 0;
-    nonZero = 0;
-    for (let i = from; i < to; i++) {
-      grid.add(lo[i], hi[i], vol[i], 1);
-      total += vol[i];
-      if (vol[i] !== 0) nonZero++;
-    }
-    scale = total;
-    steps = 0;
-  };
-  // Walk from the top bin down; returns the bin index, or −1 − index when the decision lies within
-  // the rounding bound of the fast bins (either side of the threshold).
-  const walk = (windowTotal: number, checkTies: boolean) => {
-    const bins = grid.bins;
-    const target = p.top_percentile * windowTotal;
-    let cum = 0, prev = 0, k = B - 1;
-    for (; k >= 0; k--) {
-      prev = cum;
-      cum += bins[k];
-      if (cum >= target) break;
-    }
-    if (k < 0) k = 0; // rounding kept the whole profile a hair under top_percentile = 1
-    if (checkTies) {
-      // Each overlap is a difference of prices: its rounding is relative to the price, not to
-      // the bin width, hence the price / width factor.
-      const tol = 1e-15 * scale * (steps + W + 2) * (B + 2) * (1 + Math.abs(grid.max) / grid.width);
-      if (Math.abs(cum - target) <= tol || Math.abs(target - prev) <= tol) return -1 - k;
-    }
-    return k;
-  };
-  // The definition itself, in its order: every bin summed over the window's candles in order.
-  const exactWalk = (from: number, to: number) => {
-    grid.bins.fill(0);
-    let exactTotal = 0;
-    for (let i = from; i < to; i++) {
-      grid.addExact(lo[i], hi[i], vol[i]);
-      exactTotal += vol[i];
-    }
-    return walk(exactTotal, false);
-  };
+  let steps = 0, total = 0, scale = 0, nonZero = 0;
 
   for (let t = W; t < n; t++) {
     // The window gains candle t − 1 (the first window: every candle before t).
+    // (Ring positions wrap by a compare, not %: an integer division per access was a hot spot.)
     for (let i = t === W ? 0 : t - 1; i < t; i++) {
-      while (minLen > 0 && lo[minQ[(minHead + minLen - 1) % cap]] >= lo[i]) minLen--;
-      minQ[(minHead + minLen++) % cap] = i;
-      while (maxLen > 0 && hi[maxQ[(maxHead + maxLen - 1) % cap]] <= hi[i]) maxLen--;
-      maxQ[(maxHead + maxLen++) % cap] = i;
+      while (minLen > 0 && lo[minQ[wrap(minHead + minLen - 1, cap)]] >= lo[i]) minLen--;
+      minQ[wrap(minHead + minLen++, cap)] = i;
+      while (maxLen > 0 && hi[maxQ[wrap(maxHead + maxLen - 1, cap)]] <= hi[i]) maxLen--;
+      maxQ[wrap(maxHead + maxLen++, cap)] = i;
     }
-    while (minQ[minHead] < t - W) (minHead = (minHead + 1) % cap), minLen--;
-    while (maxQ[maxHead] < t - W) (maxHead = (maxHead + 1) % cap), maxLen--;
+    while (minQ[minHead] < t - W) (minHead = wrap(minHead + 1, cap)), minLen--;
+    while (maxQ[maxHead] < t - W) (maxHead = wrap(maxHead + 1, cap)), maxLen--;
     const wMin = lo[minQ[minHead]];
     const wMax = hi[maxQ[maxHead]];
     if (!(wMax > wMin)) {
@@ -125,121 +88,139 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
     }
     const add = t - 1;
     const out = t - W - 1;
-    if (gridValid && wMin === grid.min && wMax === grid.max && steps < REBUILD_EVERY) {
-      grid.add(lo[out], hi[out], vol[out], -1);
-      grid.add(lo[add], hi[add], vol[add], 1);
+    if (gridValid && wMin === gMin && wMax === gMax && steps < REBUILD_EVERY) {
+      spread(partial, diff, B, gMin, gMax, gWidth, gInv, lo[out], hi[out], vol[out], -1);
+      spread(partial, diff, B, gMin, gMax, gWidth, gInv, lo[add], hi[add], vol[add], 1);
       total += vol[add] - vol[out];
       scale += vol[add] + vol[out];
       if (vol[out] !== 0) nonZero--;
       if (vol[add] !== 0) nonZero++;
       steps++;
-      if (stats) stats.incremental++;
+      incremental++;
     } else {
-      grid.set(wMin, wMax);
+      // The window's bins from the fast state, from scratch.
+      gMin = wMin;
+      gMax = wMax;
+      gWidth = (wMax - wMin) / B;
+      gInv = 1 / gWidth;
       gridValid = true;
-      rebuild(t - W, t);
-      if (stats) stats.rebuilds++;
+      for (let k = 0; k < B; k++) partial[k] = diff[k] = 0;
+      diff[B] = 0;
+      total = 0;
+      nonZero = 0;
+      for (let i = t - W; i < t; i++) {
+        const v = vol[i];
+        spread(partial, diff, B, gMin, gMax, gWidth, gInv, lo[i], hi[i], v, 1);
+        total += v;
+        if (v !== 0) nonZero++;
+      }
+      scale = total;
+      steps = 0;
+      rebuilds++;
     }
     if (nonZero === 0) continue;
-    grid.materialise();
-    let k = walk(total, true);
-    if (k < 0) {
-      if (stats) stats.tieRebuilds++;
-      k = exactWalk(t - W, t);
+    let run = 0;
+    for (let k = 0; k < B; k++) {
+      run += diff[k];
+      bins[k] = partial[k] + run;
     }
-    res[t] = grid.edge(k);
+    // Walk from the top bin down. When the decision lies within the rounding bound of the fast
+    // bins (either side of the threshold), recompute the window in the definition's own order.
+    // Each overlap is a difference of prices: its rounding is relative to the price, not to the
+    // bin width, hence the price / width factor.
+    let k = walk(bins, B, share * total);
+    const target = share * total;
+    const tol = 1e-15 * scale * (steps + W + 2) * (B + 2) * (1 + Math.abs(gMax) / gWidth);
+    if (Math.abs(walkCum - target) <= tol || Math.abs(target - walkPrev) <= tol) {
+      tieRebuilds++;
+      bins.fill(0);
+      let exactTotal = 0;
+      for (let i = t - W; i < t; i++) {
+        addExact(bins, B, gMin, gMax, gWidth, gInv, lo[i], hi[i], vol[i]);
+        exactTotal += vol[i];
+      }
+      k = walk(bins, B, share * exactTotal);
+    }
+    res[t] = k === B ? gMax : gMin + k * gWidth;
+  }
+  if (stats) {
+    stats.rebuilds += rebuilds;
+    stats.incremental += incremental;
+    stats.tieRebuilds += tieRebuilds;
   }
   return res;
 }
 
+// The walk's cumulative volume at the chosen bin and just above it (read by the tie check).
+let walkCum = 0, walkPrev = 0;
+
+/** Walks from the top bin down: the first bin at which the cumulative volume reaches target. */
+function walk(bins: Float64Array, B: number, target: number): number {
+  let cum = 0, prev = 0, k = B - 1;
+  for (; k >= 0; k--) {
+    prev = cum;
+    cum += bins[k];
+    if (cum >= target) break;
+  }
+  walkCum = cum;
+  walkPrev = prev;
+  return k < 0 ? 0 : k; // rounding kept the whole profile a hair under top_percentile = 1
+}
+
+/** i in [0, 2 × cap) → i mod cap. */
+const wrap = (i: number, cap: number) => (i >= cap ? i - cap : i);
+
 /**
- * The bins of one window's range: edge k = min + k × width (k < bins), the top edge = max. Two
- * states: the fast one (`partial` for a candle's end bins, `diff` for the equal share of each
- * interior bin as a difference array, O(1) per candle) materialised into `bins` once per window,
- * and the exact one (`addExact`, the definition's arithmetic) written straight into `bins`.
+ * The bin holding a price: edge k ≤ price < edge k + 1, the top bin closed. The first guess only
+ * saves steps (the loops below settle k against the edges themselves), so it may multiply by the
+ * reciprocal instead of dividing.
  */
-class Grid {
-  min = NaN;
-  max = NaN;
-  width = NaN;
-  readonly bins: Float64Array;
-  private readonly partial: Float64Array;
-  private readonly diff: Float64Array;
+function binOf(price: number, B: number, min: number, width: number, invWidth: number): number {
+  const last = B - 1;
+  let k = Math.floor((price - min) * invWidth);
+  if (!(k >= 0)) k = 0;
+  if (k > last) k = last;
+  while (k > 0 && price < min + k * width) k--;
+  while (k < last && price >= min + (k + 1) * width) k++;
+  return k;
+}
 
-  constructor(readonly count: number) {
-    this.bins = new Float64Array(count);
-    this.partial = new Float64Array(count);
-    this.diff = new Float64Array(count + 1);
+/**
+ * Adds (sign 1) or takes out (−1) a candle's volume, spread uniformly over [l, h], in the fast
+ * state: its two end bins in `partial`, the equal share of each interior bin as one
+ * difference-array entry (O(1) per candle).
+ */
+function spread(partial: Float64Array, diff: Float64Array, B: number, min: number, max: number, width: number, invWidth: number, l: number, h: number, v: number, sign: number): void {
+  if (v === 0) return;
+  const k0 = binOf(l, B, min, width, invWidth);
+  const k1 = h === l ? k0 : binOf(h, B, min, width, invWidth);
+  if (k0 === k1) {
+    partial[k0] += sign * v;
+    return;
   }
-
-  set(min: number, max: number): void {
-    this.min = min;
-    this.max = max;
-    this.width = (max - min) / this.count;
+  const perPrice = (sign * v) / (h - l);
+  partial[k0] += perPrice * ((k0 + 1 === B ? max : min + (k0 + 1) * width) - l);
+  partial[k1] += perPrice * (h - (k1 === B ? max : min + k1 * width));
+  if (k1 > k0 + 1) {
+    const share = perPrice * width;
+    diff[k0 + 1] += share;
+    diff[k1] -= share;
   }
+}
 
-  edge(k: number): number {
-    return k === this.count ? this.max : this.min + k * this.width;
+/** Adds a candle's volume to `bins` exactly as the definition computes it. */
+function addExact(bins: Float64Array, B: number, min: number, max: number, width: number, invWidth: number, l: number, h: number, v: number): void {
+  if (v === 0) return;
+  if (h === l) {
+    bins[binOf(l, B, min, width, invWidth)] += v;
+    return;
   }
-
-  /** The bin holding a price: edge k ≤ price < edge k + 1, the top bin closed. */
-  binOf(price: number): number {
-    const last = this.count - 1;
-    let k = Math.floor((price - this.min) / this.width);
-    if (!(k >= 0)) k = 0;
-    if (k > last) k = last;
-    while (k > 0 && price < this.min + k * this.width) k--;
-    while (k < last && price >= this.min + (k + 1) * this.width) k++;
-    return k;
-  }
-
-  clear(): void {
-    this.partial.fill(0);
-    this.diff.fill(0);
-  }
-
-  /** Adds (sign 1) or takes out (−1) a candle's volume, spread uniformly over [l, h], in the fast state. */
-  add(l: number, h: number, v: number, sign: number): void {
-    if (v === 0) return;
-    const k0 = this.binOf(l);
-    const k1 = h === l ? k0 : this.binOf(h);
-    if (k0 === k1) {
-      this.partial[k0] += sign * v;
-      return;
-    }
-    const perPrice = (sign * v) / (h - l);
-    this.partial[k0] += perPrice * (this.edge(k0 + 1) - l);
-    this.partial[k1] += perPrice * (h - this.edge(k1));
-    if (k1 > k0 + 1) {
-      const share = perPrice * this.width;
-      this.diff[k0 + 1] += share;
-      this.diff[k1] -= share;
-    }
-  }
-
-  materialise(): void {
-    let run = 0;
-    for (let k = 0; k < this.count; k++) {
-      run += this.diff[k];
-      this.bins[k] = this.partial[k] + run;
-    }
-  }
-
-  /** Adds a candle's volume to `bins` exactly as the definition computes it. */
-  addExact(l: number, h: number, v: number): void {
-    if (v === 0) return;
-    const bins = this.bins;
-    if (h === l) {
-      bins[this.binOf(l)] += v;
-      return;
-    }
-    const k1 = this.binOf(h);
-    for (let k = this.binOf(l); k <= k1; k++) {
-      const top = k + 1 === this.count ? this.max : this.min + (k + 1) * this.width;
-      const bottom = this.min + k * this.width;
-      const ov = (h < top ? h : top) - (l > bottom ? l : bottom);
-      if (ov > 0) bins[k] += (v * ov) / (h - l);
-    }
+  const k1 = binOf(h, B, min, width, invWidth);
+  for (let k = binOf(l, B, min, width, invWidth); k <= k1; k++) {
+    const top = k + 1 === B ? max : min + (k + 1) * width;
+    const bottom = min + k * width;
+    const ov = (h < top ? h : top) - (l > bottom ? l : bottom);
+    if (ov > 0) bins[k] += (v * ov) / (h - l);
   }
 }
 

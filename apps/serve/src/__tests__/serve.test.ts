@@ -7,8 +7,8 @@ import { evaluateStatus } from '@cqt/checks';
 import { loadConfig, type UsageError } from '@cqt/config';
 import type { RowOf } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
-import { AS_OF, SEC, insert, rows, seedHealthy, series, setRaw } from '@cqt/test-support/seed';
-import { startServer, type RunningServer } from '../index.js';
+import { AS_OF, SEC, insert, recordQueries, rows, seedHealthy, series, setRaw, unindexedReads } from '@cqt/test-support/seed';
+import { isLoopback, startServer, type RunningServer } from '../index.js';
 
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-A', CQT_BINANCE_SYMBOLS: 'AUSDT' };
 const TOKEN = 'serve-test-token-0123456789';
@@ -26,7 +26,7 @@ async function get(server: RunningServer, path: string, headers: Record<string, 
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-describeBackends('cqt serve API', ({ db }) => {
+describeBackends('cqt serve API', ({ db, backend }) => {
   let server: RunningServer;
 
   beforeAll(async () => {
@@ -166,6 +166,21 @@ describeBackends('cqt serve API', ({ db }) => {
     expect(body.hint).toMatch(/\S/);
   });
 
+  it.runIf(backend === 'postgres')('predictions and series read only primary-key ranges: no query needs a sequential scan', async () => {
+    const recorded = recordQueries(db());
+    const probe = await startServer({ db: recorded.db, env: ENV, port: 0 });
+    try {
+      for (const symbol of ['KRW-A', 'KRW-S', 'KRW-H', 'KRW-C']) await get(probe, `/api/predictions/latest?symbol=${symbol}&asOf=${AS_OF}`);
+      await get(probe, `/api/series?source=market_1s&column=mid&symbol=KRW-B&to=${AS_OF}`);
+      await get(probe, `/api/series?source=binance_futures_metrics&column=basis&symbol=AUSDT&to=${AS_OF}`);
+      await get(probe, `/api/series?source=predictions&column=ev_rate&symbol=KRW-A&to=${AS_OF}`);
+    } finally {
+      await probe.close();
+    }
+    expect(recorded.queries.length).toBeGreaterThan(10);
+    expect(await unindexedReads(db(), recorded.queries)).toEqual([]);
+  });
+
   it('an unknown path is 404 naming it', async () => {
     expect(await get(server, '/api/orders?x=1')).toEqual({ status: 404, body: { error: 'no route GET /api/orders', hint: 'see docs/serve.md for the endpoints' } });
   });
@@ -191,4 +206,17 @@ describeBackends('cqt serve token rule', ({ db }) => {
       await server.close();
     }
   });
+});
+
+it.each([
+  ['127.0.0.1', true],
+  ['127.3.2.1', true],
+  ['::1', true],
+  ['localhost', true],
+  ['0.0.0.0', false],
+  ['::', false],
+  ['192.168.1.20', false],
+  ['127.example.com', false],
+])('isLoopback(%s) = %s', (host, loopback) => {
+  expect(isLoopback(host)).toBe(loopback);
 });

@@ -3,7 +3,7 @@
 // page within the venue's rate limits and committed page by page (packages/candles).
 import { withHandle } from '@cqt/checks';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
-import { BinanceKlines, UpbitCandles, VENUE_TIMEFRAMES, backfillSeries, isTimeframe, type CandleClient, type SeriesResult, type Venue } from '@cqt/candles';
+import { SYMBOL_FORM, backfillSeries, candleClient, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
 import { openDb, type Db } from '@cqt/db';
 
 export interface BackfillOptions {
@@ -38,23 +38,14 @@ export interface BackfillResult {
   elapsedMs: number;
 }
 
-const SYMBOL_FORM: Record<Venue, { re: RegExp; example: string }> = {
-  upbit: { re: /^[A-Z]+-[A-Z0-9]+$/, example: 'KRW-BTC' },
-  binance: { re: /^[A-Z0-9]+$/, example: 'BTCUSDT' },
-};
-
 /** Checks the flags; returns the venue, symbols, timeframes and window. */
 export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; timeframes: string[]; fromMs?: number; toMs?: number } {
-  const venue = options.venue;
-  if (venue === undefined) throw new UsageError('missing --venue', 'give --venue upbit or --venue binance');
-  if (venue !== 'upbit' && venue !== 'binance') throw new UsageError(`invalid --venue ${JSON.stringify(venue)}`, 'expected upbit or binance');
-  const symbols = [...new Set((options.symbols ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+  const venue = checkVenue(options.venue);
+  const symbols = splitList(options.symbols);
   if (symbols.length === 0) throw new UsageError('missing --symbol', `give the markets to backfill, e.g. --symbol ${SYMBOL_FORM[venue].example}`);
-  const bad = symbols.filter((s) => !SYMBOL_FORM[venue].re.test(s));
-  if (bad.length) throw new UsageError(`invalid --symbol ${bad.join(', ')} for ${venue}`, `${venue} symbols look like ${SYMBOL_FORM[venue].example}`);
-  const timeframes = [...new Set((options.timeframes ?? ['1m']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
-  const unknown = timeframes.filter((tf) => !isTimeframe(venue, tf));
-  if (unknown.length) throw new UsageError(`invalid --timeframe ${unknown.join(', ')} for ${venue}`, `choose from ${VENUE_TIMEFRAMES[venue].join(' ')}`);
+  checkSymbols(venue, symbols);
+  const timeframes = splitList(options.timeframes ?? ['1m']);
+  checkTimeframes(venue, timeframes);
   if (options.from !== undefined && options.since !== undefined) throw new UsageError('--from and --since both given', 'give one start: --from TIME or --since DURATION');
   const fromMs = options.from ?? (options.since !== undefined ? nowMs - options.since * 1000 : undefined);
   if (options.to !== undefined && fromMs !== undefined && options.to <= fromMs) {
@@ -68,9 +59,7 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
   const startedMs = Date.now();
   const p = plan(options, options.nowMs ?? startedMs);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
-  const client: CandleClient = p.venue === 'upbit'
-    ? new UpbitCandles(config.upbitRestUrl, { requestsPerSec: config.backfillUpbitReqPerSec })
-    : new BinanceKlines(config.binanceRestUrl, { weightShare: config.backfillBinanceWeightShare });
+  const client = candleClient(p.venue, config);
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     const series: SeriesResult[] = [];
     let candles = 0;

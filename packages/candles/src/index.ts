@@ -6,3 +6,7 @@ export { BinanceKlines, parseKline, klinesWeight, type BinanceClientOptions } fr
 export type { Candle, Page, CandleClient } from './venues/types.js';
 export { commitPage, readCursor, readCoverage, type Series, type CoverageKind, type CommittedPage } from './store.js';
 export { backfillSeries, closedEnd, pageEnd, CLOSE_GRACE_MS, type SeriesResult, type SeriesOptions } from './backfill.js';
+export { seriesGaps, candleCount, candleOpenAtOrAfter, type SeriesGaps } from './gaps.js';
+export { listSeries, markPruned } from './store.js';
+export { candleClient, type ClientSettings } from './clients.js';
+export { SYMBOL_FORM, splitList, checkVenue, checkSymbols, checkTimeframes } from './selection.js';

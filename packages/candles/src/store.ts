@@ -2,6 +2,7 @@
 // and the cursor, so a crash anywhere leaves either all of a page or none of it.
 import type { Sql, TransactionSql } from 'postgres';
 import { mergeRanges, type Range } from './coverage.js';
+import { candleOpenAtOrAfter } from './gaps.js';
 import { stepCandles, type Venue } from './timeframes.js';
 import type { Candle } from './venues/types.js';
 
@@ -54,12 +55,48 @@ async function addCoverage(tx: TransactionSql, s: Series, kind: CoverageKind, ra
     values (${s.venue}, ${s.symbol}, ${s.timeframe}, ${kind}, ${new Date(merged.fromMs)}, ${new Date(merged.toMs)}, now())`;
 }
 
+/** Every series with a cursor or coverage, optionally of one venue, some symbols, some timeframes. */
+export async function listSeries(sql: Sql, filter: { venue?: Venue; symbols?: string[]; timeframes?: string[] } = {}): Promise<Series[]> {
+  const rows = await sql<{ venue: Venue; symbol: string; timeframe: string }[]>`
+    select source as venue, symbol, timeframe from ingest_state where source in ('upbit', 'binance')
+    union
+    select venue, symbol, timeframe from candle_coverage
+    order by 1, 2, 3`;
+  return rows
+    .filter((r) => (filter.venue === undefined || r.venue === filter.venue)
+      && (!filter.symbols?.length || filter.symbols.includes(r.symbol))
+      && (!filter.timeframes?.length || filter.timeframes.includes(r.timeframe)))
+    .map((r) => ({ venue: r.venue, symbol: r.symbol, timeframe: r.timeframe }));
+}
+
+const seriesLock = (tx: TransactionSql, s: Series) =>
+  tx`select pg_advisory_xact_lock(${SERIES_LOCK_ID}, hashtext(${`${s.venue}/${s.symbol}/${s.timeframe}`}))`;
+
+/**
+ * Before retention deletes a series' candles opening before cutoffMs: the queried slots up to
+ * there become `pruned` too, so they read as deleted history rather than unknown. Written
+ * before the delete, so a prune killed half-way leaves rows marked pruned (deleted by the next
+ * prune), never deleted rows marked only queried. Returns the pruned ranges added.
+ */
+export async function markPruned(sql: Sql, s: Series, cutoffMs: number): Promise<Range[]> {
+  const endMs = candleOpenAtOrAfter(s.timeframe, cutoffMs);
+  return sql.begin(async (tx) => {
+    await seriesLock(tx, s);
+    const queried = await tx<{ from_ts: Date; to_ts: Date }[]>`
+      select from_ts, to_ts from candle_coverage
+      where venue = ${s.venue} and symbol = ${s.symbol} and timeframe = ${s.timeframe} and kind = 'queried' and from_ts < ${new Date(endMs)}`;
+    const ranges = mergeRanges(queried.map((r) => ({ fromMs: r.from_ts.getTime(), toMs: Math.min(r.to_ts.getTime(), endMs) })));
+    for (const range of ranges) await addCoverage(tx, s, 'pruned', range);
+    return ranges;
+  });
+}
+
 /** One page, all or nothing: candles upserted on their key, coverage merged, cursor advanced. */
 export async function commitPage(sql: Sql, s: Series, page: CommittedPage): Promise<void> {
   await sql.begin(async (tx) => {
     // Two runs on one series (PostgreSQL) merge coverage one after the other; the embedded store
     // runs one transaction at a time anyway.
-    await tx`select pg_advisory_xact_lock(${SERIES_LOCK_ID}, hashtext(${`${s.venue}/${s.symbol}/${s.timeframe}`}))`;
+    await seriesLock(tx, s);
     if (page.candles.length > 0) {
       const recvTs = new Date(page.recvMs);
       const rows = page.candles.map((c) => ({

@@ -9,6 +9,7 @@ import { register as registerDemo } from '@cqt/demo/command';
 import { register as registerExport } from '@cqt/export/command';
 import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
+import { register as registerGaps } from '@cqt/gaps/command';
 import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerServe } from '@cqt/serve/command';
 import { register as registerStatus } from '@cqt/status/command';
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerPrune(program, cli);
   registerExport(program, cli);
   registerBackfill(program, cli);
+  registerGaps(program, cli);
   registerBacktest(program, cli);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);

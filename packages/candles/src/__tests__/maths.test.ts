@@ -1,6 +1,6 @@
 // The pure parts: timeframe grid, closed-candle rule, page ends, coverage arithmetic.
 import { describe, expect, it } from 'vitest';
-import { CLOSE_GRACE_MS, candleOpen, closedEnd, missingRuns, openTimes, pageEnd, stepCandles, subtractRanges } from '../index.js';
+import { CLOSE_GRACE_MS, candleCount, candleOpen, candleOpenAtOrAfter, closedEnd, missingRuns, openTimes, pageEnd, seriesGaps, stepCandles, subtractRanges } from '../index.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -34,5 +34,32 @@ describe('coverage', () => {
   it('missing runs inside an answered page, to the next present candle or the page end', () => {
     expect(missingRuns([1, 2, 3, 4, 5, 6], new Set([1, 4, 5]), 7)).toEqual([{ fromMs: 2, toMs: 4 }, { fromMs: 6, toMs: 7 }]);
     expect(missingRuns([1, 2], new Set([1, 2]), 3)).toEqual([]);
+  });
+});
+
+describe('gaps', () => {
+  it('unknown = window minus every kind of coverage; holes and pruned clipped to the window', () => {
+    const coverage = [
+      { kind: 'pruned' as const, fromMs: 0, toMs: 30 },
+      { kind: 'queried' as const, fromMs: 0, toMs: 50 },
+      { kind: 'exchange_hole' as const, fromMs: 40, toMs: 45 },
+      { kind: 'queried' as const, fromMs: 70, toMs: 90 },
+    ];
+    expect(seriesGaps({ fromMs: 10, toMs: 100 }, coverage)).toEqual({
+      window: { fromMs: 10, toMs: 100 },
+      unknown: [{ fromMs: 50, toMs: 70 }, { fromMs: 90, toMs: 100 }],
+      holes: [{ fromMs: 40, toMs: 45 }],
+      pruned: [{ fromMs: 10, toMs: 30 }],
+    });
+    // Pruned history alone is known: not a gap.
+    expect(seriesGaps({ fromMs: 0, toMs: 30 }, [{ kind: 'pruned', fromMs: 0, toMs: 30 }]).unknown).toEqual([]);
+    expect(seriesGaps({ fromMs: 5, toMs: 5 }, []).unknown).toEqual([]);
+  });
+
+  it('counts candle slots on fixed and calendar grids; rounds a cutoff up to the next open', () => {
+    expect(candleCount('1m', { fromMs: at('2026-01-01T00:00:00Z'), toMs: at('2026-01-01T02:00:00Z') })).toBe(120);
+    expect(candleCount('1M', { fromMs: at('2026-01-01T00:00:00Z'), toMs: at('2027-01-01T00:00:00Z') })).toBe(12);
+    expect(candleOpenAtOrAfter('1h', at('2026-01-01T10:00:00Z'))).toBe(at('2026-01-01T10:00:00Z'));
+    expect(candleOpenAtOrAfter('1h', at('2026-01-01T10:00:01Z'))).toBe(at('2026-01-01T11:00:00Z'));
   });
 });

@@ -69,3 +69,13 @@ export function required<T>(value: T | undefined, name: string, hint: string): T
   if (value === undefined) throw new UsageError(`missing parameter ${name}`, hint);
   return value;
 }
+
+/** `cqt predict`'s default horizon: what a request without `horizon` asks for. */
+export const DEFAULT_HORIZON_SEC = 120;
+
+/** A prediction horizon: a duration in whole seconds (`120`, `2m`), as horizon_sec stores it. */
+export function horizonParam(query: Query): number | undefined {
+  const sec = durationParam(query, 'horizon');
+  if (sec !== undefined && !Number.isInteger(sec)) throw new UsageError(`invalid horizon "${one(query, 'horizon')}"`, 'use whole seconds, e.g. 120 or 2m');
+  return sec;
+}

@@ -5,7 +5,7 @@
 // travels as a query parameter.
 import { UsageError } from '@cqt/config';
 import { futuresMetricNames, type SqlClient } from '@cqt/checks';
-import { integerParam, one, refuseUnknown, required, symbolParam, timeParam, durationParam, type Query } from './params.js';
+import { DEFAULT_HORIZON_SEC, horizonParam, integerParam, one, refuseUnknown, required, symbolParam, timeParam, type Query } from './params.js';
 
 interface SeriesSource {
   /** Columns a chart may ask for (numbers only). */
@@ -38,7 +38,6 @@ export const MAX_POINTS = 10_000;
 export const DEFAULT_SPAN_SEC = 86_400;
 /** A longer range would scan tens of millions of 1 s rows for one chart. */
 export const MAX_SPAN_SEC = 31 * 86_400;
-const DEFAULT_HORIZON_SEC = 120;
 
 export interface SeriesRequest {
   source: string;
@@ -74,7 +73,7 @@ export function parseSeriesRequest(query: Query, nowMs: number): SeriesRequest {
   const column = required(one(query, 'column'), 'column', `${source} has ${spec.columns.join(', ')}`);
   if (!spec.columns.includes(column)) throw new UsageError(`unknown column "${column}" of ${source}`, `${source} has ${spec.columns.join(', ')}`);
   const symbol = required(symbolParam(query, 'symbol'), 'symbol', 'e.g. symbol=KRW-BTC or symbol=BTCUSDT');
-  const horizon = durationParam(query, 'horizon');
+  const horizon = horizonParam(query);
   if (horizon !== undefined && !spec.horizon) throw new UsageError(`parameter horizon does not apply to ${source}`, 'only predictions have a horizon');
   const toMs = timeParam(query, 'to') ?? nowMs;
   const fromMs = timeParam(query, 'from') ?? toMs - DEFAULT_SPAN_SEC * 1000;

@@ -7,7 +7,7 @@ import { evaluateStatus, reportsJson, type CheckReport, type StatusConfig } from
 import { CqtError, UsageError } from '@cqt/config';
 import { DEFAULT_WINDOW_SEC } from '@cqt/config/command';
 import type { Db } from '@cqt/db';
-import { durationParam, list, one, refuseUnknown, required, symbolParam, timeParam, type Query } from './params.js';
+import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, list, refuseUnknown, required, symbolParam, timeParam, type Query } from './params.js';
 import { latestPrediction } from './predictions.js';
 import { parseSeriesRequest, readSeries } from './series.js';
 
@@ -25,8 +25,6 @@ export interface ServerParts {
   /** Where failures of the server itself (500s) are reported. */
   log?: (line: string) => void;
 }
-
-const DEFAULT_HORIZON_SEC = 120;
 
 export function buildServer({ db, config, gates, token, nowMs = Date.now, log = () => {} }: ServerParts): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
@@ -62,8 +60,7 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
     const query = request.query as Query;
     refuseUnknown(query, ['symbol', 'horizon', 'asOf']);
     const symbol = required(symbolParam(query, 'symbol'), 'symbol', 'e.g. symbol=KRW-BTC (the market cqt predict runs for)');
-    const horizonSec = durationParam(query, 'horizon') ?? DEFAULT_HORIZON_SEC;
-    if (!Number.isInteger(horizonSec)) throw new UsageError(`invalid horizon "${one(query, 'horizon')}"`, 'use whole seconds, e.g. 120 or 2m');
+    const horizonSec = horizonParam(query) ?? DEFAULT_HORIZON_SEC;
     const answer = await latestPrediction(db.sql, { symbol, horizonSec, asOfMs: asOf(query) });
     return reply.code(answer.status).send(answer.body);
   });

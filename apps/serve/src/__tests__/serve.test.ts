@@ -152,6 +152,7 @@ describeBackends('cqt serve API', ({ db, backend }) => {
     [`/api/series?source=market_1s&column=mid&symbol=KRW-B&from=${before(40 * 86_400)}&to=${AS_OF}`, 'range of 40 days is longer than 31 days'],
     ['/api/series?source=market_1s&column=mid&symbol=KRW-B&points=0', 'invalid points "0"'],
     ['/api/series?source=market_1s&column=mid&symbol=KRW-B&horizon=60', 'parameter horizon does not apply to market_1s'],
+    ['/api/series?source=predictions&column=p_up&symbol=KRW-A&horizon=1.5', 'invalid horizon "1.5"'],
     ['/api/predictions/latest?horizon=120', 'missing parameter symbol'],
     ['/api/predictions/latest?symbol=KRW%20A', 'invalid symbol "KRW A"'],
     ['/api/predictions/latest?symbol=KRW-A&symbol=KRW-B', 'parameter symbol given 2 times'],

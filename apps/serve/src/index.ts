@@ -7,7 +7,6 @@ import { openDb, type Db } from '@cqt/db';
 import { buildServer, type GateRunner } from './server.js';
 
 export type { GateRunner } from './server.js';
-export { seriesSources } from './series.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;

@@ -3,6 +3,7 @@
 import type { BenchRow, BenchSuite } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
+  backtest: () => import('./backtest.js'),
   checks: () => import('./checks.js'),
   cli: () => import('./cli.js'),
   collect: () => import('./collect.js'),

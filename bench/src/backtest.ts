@@ -1,0 +1,155 @@
+// Backtests (issue 14): the whole run — VolumeZoneBreakout's signals, the engine's fills and
+// equity, the buy-and-hold baseline and the metrics — on a million one-minute candles, against a
+// naive full recompute of every window's profile in the same run; the seed's SLA table (100 / 300
+// / 1,000 candles, process start excluded and included); sweep throughput on 100 k candles.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { backtest, resolveParams, volumeZoneBreakout, type Candles, type Signals, type Strategy, type VolumeZoneBreakoutParams } from '@cqt/backtest';
+import { MINUTE_BARS_PER_YEAR, walkCandles } from './backtestCandles.js';
+import type { BenchRow, BenchSuite } from './harness.js';
+import { timeMs } from './harness.js';
+
+const BARS = 1_000_000;
+/** The naive baseline runs on this many candles and is scaled to BARS (it is linear in the candles). */
+const NAIVE_BARS = 100_000;
+const OPTIONS = { cash: 1_000_000, feeRate: 0.001, slippageRate: 0.0002, barsPerYear: MINUTE_BARS_PER_YEAR };
+/** The Python seed's benchmark (after its O(n²) → O(n) fix) and its SLA, seconds. */
+const SEED = [
+  { candles: 100, seedSec: 0.023, slaSec: 0.1 },
+  { candles: 300, seedSec: 0.071, slaSec: 0.5 },
+  { candles: 1000, seedSec: 0.269, slaSec: 1 },
+];
+const child = fileURLToPath(new URL('./backtestChild.js', import.meta.url));
+
+/** ../shared/reference/volume-zone-breakout.md steps 1–4 recomputed from nothing at every t (the tests' reference). */
+function naiveResistance(c: Candles, p: VolumeZoneBreakoutParams): Float64Array {
+  const res = new Float64Array(c.length).fill(NaN);
+  for (let t = p.volume_window; t < c.length; t++) {
+    const window: Array<{ l: number; h: number; v: number }> = [];
+    for (let i = t - p.volume_window; i < t; i++) {
+      window.push(p.include_wicks
+        ? { l: c.low[i], h: c.high[i], v: c.volume[i] }
+        : { l: Math.min(c.open[i], c.close[i]), h: Math.max(c.open[i], c.close[i]), v: c.volume[i] });
+    }
+    const min = Math.min(...window.map((w) => w.l));
+    const max = Math.max(...window.map((w) => w.h));
+    if (min === max) continue;
+    const width = (max - min) / p.num_bins;
+    const edge = (k: number) => (k === p.num_bins ? max : min + k * width);
+    const bins = new Array<number>(p.num_bins).fill(0);
+    let total = 0;
+    for (const w of window) {
+      total += w.v;
+      if (w.h === w.l) {
+        for (let k = 0; k < p.num_bins; k++) {
+          if (w.l >= edge(k) && (w.l < edge(k + 1) || k === p.num_bins - 1)) {
+            bins[k] += w.v;
+            break;
+          }
+        }
+        continue;
+      }
+      for (let k = 0; k < p.num_bins; k++) {
+        const overlap = Math.max(0, Math.min(w.h, edge(k + 1)) - Math.max(w.l, edge(k)));
+        bins[k] += (w.v * overlap) / (w.h - w.l);
+      }
+    }
+    if (total === 0) continue;
+    let cum = 0;
+    let found = 0;
+    for (let k = p.num_bins - 1; k >= 0; k--) {
+      cum += bins[k];
+      if (cum >= p.top_percentile * total) {
+        found = k;
+        break;
+      }
+    }
+    res[t] = edge(found);
+  }
+  return res;
+}
+
+/** VolumeZoneBreakout on the naive profile, through the same engine and metrics. */
+const naiveStrategy: Strategy<VolumeZoneBreakoutParams> = {
+  ...volumeZoneBreakout,
+  signals(c, p): Signals {
+    const res = naiveResistance(c, p);
+    const entry = new Uint8Array(c.length);
+    for (let t = 0; t < c.length; t++) if (c.high[t] >= res[t] * (1 + p.breakout_buffer)) entry[t] = 1;
+    return { entry, holdBars: p.hold_period_bars };
+  },
+};
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** Wall time of a fresh `node backtestChild.js n` (process start, module load, candles, run). */
+function spawnChild(n: number): { wallMs: number; inProcessMs: number } {
+  const start = performance.now();
+  const res = spawnSync(process.execPath, [child, String(n)], { encoding: 'utf8' });
+  const wallMs = performance.now() - start;
+  if (res.status !== 0) throw new Error(`backtestChild ${n} exited ${res.status}: ${res.stderr}`);
+  return { wallMs, inProcessMs: (JSON.parse(res.stdout) as { ms: number }).ms };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export const suite: BenchSuite = {
+  name: 'backtest',
+  async run(): Promise<BenchRow[]> {
+    const params = resolveParams(volumeZoneBreakout, {});
+    const candles = walkCandles(BARS);
+    const first = performance.now();
+    const result = backtest(candles, volumeZoneBreakout, params, OPTIONS);
+    const firstMs = performance.now() - first;
+    const wholeMs = await timeMs(() => backtest(candles, volumeZoneBreakout, params, OPTIONS), 7);
+    const parts = backtest(candles, volumeZoneBreakout, params, OPTIONS).timingsMs;
+
+    const slice = walkCandles(NAIVE_BARS);
+    const naive = backtest(slice, naiveStrategy, params, OPTIONS);
+    const fast = backtest(slice, volumeZoneBreakout, params, OPTIONS);
+    const same = sameBytes(naive.signals.entry, fast.signals.entry) && naive.metrics.finalEquity === fast.metrics.finalEquity;
+    const naiveMs = (await timeMs(() => backtest(slice, naiveStrategy, params, OPTIONS), 3)) * (BARS / NAIVE_BARS);
+
+    const rows: BenchRow[] = [
+      {
+        name: 'whole run, 1 M one-minute candles, VolumeZoneBreakout defaults (signals, fills, equity, buy & hold, metrics)',
+        value: wholeMs,
+        unit: 'ms',
+        baseline: naiveMs,
+        baselineName: `naive full recompute (${NAIVE_BARS / 1000} k candles × ${BARS / NAIVE_BARS})`,
+        ratio: naiveMs / wholeMs,
+        note:
+          `${result.metrics.trades} trades, ${result.metrics.skippedSignals} skipped; one run: signals ${parts.signals.toFixed(0)} ms, ` +
+          `engine ${parts.engine.toFixed(0)} ms, baseline + metrics ${parts.metrics.toFixed(0)} ms; first call ${firstMs.toFixed(0)} ms; ` +
+          `naive = same signals and final equity on its ${NAIVE_BARS / 1000} k candles: ${same}; target ≤ 150 ms ${wholeMs <= 150 ? 'met' : 'NOT met'}`,
+      },
+    ];
+    // The seed's SLA table: in-process (warm, as the seed timed its function) and a fresh process.
+    for (const { candles: n, seedSec, slaSec } of SEED) {
+      const c = walkCandles(n);
+      const inMs = await timeMs(() => backtest(c, volumeZoneBreakout, params, OPTIONS), 21);
+      const spawned = Array.from({ length: 5 }, () => spawnChild(n));
+      const wallMs = median(spawned.map((s) => s.wallMs));
+      const coldMs = median(spawned.map((s) => s.inProcessMs));
+      rows.push({
+        name: `${n} candles, process start excluded (warm, median of 21)`,
+        value: inMs,
+        unit: 'ms',
+        baseline: seedSec * 1000,
+        baselineName: 'Python seed',
+        ratio: (seedSec * 1000) / inMs,
+        note: `seed SLA < ${slaSec} s; the seed figure is its own published one, not re-measured here`,
+      });
+      rows.push({
+        name: `${n} candles, process start included (fresh node: load, candles, run; median of 5)`,
+        value: wallMs,
+        unit: 'ms',
+        baseline: seedSec * 1000,
+        baselineName: 'Python seed (excluded)',
+        ratio: (seedSec * 1000) / wallMs,
+        note: `cold in-process run ${coldMs.toFixed(1)} ms; seed SLA < ${slaSec} s ${wallMs < slaSec * 1000 ? 'met' : 'NOT met'}`,
+      });
+    }
+    return rows;
+  },
+};

@@ -193,6 +193,17 @@ describeBackends('cqt serve token rule', ({ db }) => {
     expect(refused).toMatchObject({ message: '--host 0.0.0.0 is not loopback: serving beyond this machine requires CQT_SERVE_TOKEN', exitCode: 2 });
   });
 
+  it('a port in use: refused with one line naming it', async () => {
+    const first = await startServer({ db: db(), env: ENV, port: 0 });
+    try {
+      const second = await startServer({ db: db(), env: ENV, port: first.port }).catch((e: UsageError) => e);
+      expect(second).toMatchObject({ message: `port ${first.port} on 127.0.0.1 is already in use`, exitCode: 2 });
+      expect((await get(first, `/api/status?asOf=${AS_OF}&source=feed_events`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('with a token (here on 0.0.0.0, asked over loopback): 401 without it or with a wrong one, 200 with it', async () => {
     const server = await startServer({ db: db(), env: { ...ENV, CQT_SERVE_TOKEN: TOKEN }, host: '0.0.0.0', port: 0 });
     try {

@@ -5,6 +5,18 @@ import { settings, type CliContext } from '@cqt/config';
 import { declareCommand, jsonFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { PruneOptions } from './index.js';
 
+/** `1m=180,5m=keep`: timeframe=days (≥ 0) or timeframe=keep; the timeframes themselves are checked by the run. */
+export function parseCandleRetention(text: string): Array<[timeframe: string, days: number | null]> | undefined {
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const out: Array<[string, number | null]> = [];
+  for (const entry of entries) {
+    const m = /^(\d+[mhdwM])=(keep|\d+(?:\.\d+)?)$/i.exec(entry);
+    if (!m) return undefined;
+    out.push([m[1], m[2].toLowerCase() === 'keep' ? null : Number(m[2])]);
+  }
+  return out.length ? out : undefined;
+}
+
 const wholeAtLeastOne = (text: string) => (/^\d+$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
 
 type Flags = CliOptions<PruneOptions, 'nowMs' | 'env' | 'db' | 'onProgress'>;
@@ -26,6 +38,15 @@ export const pruneFlags = {
     defaultText: 'all but ingest_state',
     repeatable: true,
   },
+  candleRetention: {
+    flag: '--candle-retention',
+    arg: '<list>',
+    describe: 'candle retention per timeframe: timeframe=days or timeframe=keep, comma separated; timeframes not named follow CQT_RETENTION_DAYS_CANDLES, else are kept (1m: 180 days)',
+    env: 'CQT_RETENTION_CANDLES',
+    defaultText: '1m=180 (other timeframes kept)',
+    expected: 'timeframe=days or timeframe=keep, comma separated, e.g. 1m=180,5m=365',
+    parse: (text: string) => (parseCandleRetention(text) ? text : undefined),
+  },
   dryRun: { flag: '--dry-run', describe: 'count what would be deleted; delete nothing' },
   force: { flag: '--force', describe: 'allow a retention of 0 days (deletes every row up to now)' },
   batchRows: { flag: '--batch-rows', arg: '<n>', describe: 'rows per delete statement', default: 10_000, expected: 'a whole number ≥ 1', parse: wholeAtLeastOne },
@@ -40,14 +61,17 @@ export function register(program: Command, cli: CliContext): void {
     flags: pruneFlags,
     help: `
 Retention per table: CQT_RETENTION_DAYS_<TABLE> (days, or keep) beats --days, which beats
-CQT_RETENTION_DAYS. ingest_state is never pruned; candles are pruned like the rest unless
-CQT_RETENTION_DAYS_CANDLES=keep (or a number of days) says otherwise.
+CQT_RETENTION_DAYS. ingest_state and candle_coverage are never pruned. Candles have a retention
+per timeframe instead, never --days: --candle-retention / CQT_RETENTION_CANDLES (e.g.
+1m=90,5m=365), else CQT_RETENTION_DAYS_CANDLES for every timeframe, else 1m 180 days and longer
+timeframes kept. Deleted candles are recorded as pruned coverage: cqt gaps shows them as
+pruned, not unknown, and cqt backfill does not fetch them again.
 
 Examples:
   $ cqt prune --dry-run                          # what the default retention would delete
   $ cqt prune --days 7                           # cron: 0 3 * * * cqt prune --days 7 --json >> prune.log
   $ cqt prune --days 2 --table market_1s --table binance_mark_price_1s
-  $ CQT_RETENTION_DAYS_CANDLES=keep cqt prune --days 7
+  $ cqt prune --days 7 --candle-retention 1m=30,5m=365   # 1m a month, 5m a year, the rest kept
 
 Exit codes: 0 pruned (or counted), 2 usage error, runtime failure, or another prune running.`,
     async action(flags, context) {

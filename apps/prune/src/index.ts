@@ -4,11 +4,14 @@
 // at most batchRows rows — so it neither scans the table nor holds locks for long.
 // ingest_state is never pruned: it holds the ingest cursors, not history; nor is candle_coverage:
 // deleted candles keep their coverage record, so pruned history is not mistaken for a gap.
+// Candles have a retention per timeframe (1 m history is large, daily history is small and
+// precious); their deleted ranges are written as `pruned` coverage first.
+import { VENUE_TIMEFRAMES, markPruned } from '@cqt/candles';
 import { distinctPrefixes, withHandle, type SqlClient } from '@cqt/checks';
 import { UsageError, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { parseFlagText } from '@cqt/config/command';
 import { openDb, tableMeta, tableNames, type Db, type TableName } from '@cqt/db';
-import { pruneFlags } from './command.js';
+import { parseCandleRetention, pruneFlags } from './command.js';
 import { withPruneLock } from './lock.js';
 
 export const NEVER_PRUNED = 'ingest_state';
@@ -19,6 +22,8 @@ const DAY_MS = 86_400_000;
 export interface PruneOptions {
   /** Retention in days for every table without its own CQT_RETENTION_DAYS_<TABLE>. */
   days?: string | number;
+  /** Candle retention per timeframe, `1m=180,5m=keep` (else CQT_RETENTION_CANDLES). */
+  candleRetention?: string;
   /** Only these tables (repeats or comma lists); default every table but ingest_state. */
   tables?: string[];
   dryRun?: boolean;
@@ -44,6 +49,8 @@ export interface Retention {
 
 export interface TablePrune {
   table: string;
+  /** candles only: one entry per timeframe stored. */
+  timeframe?: string;
   retentionDays: number | null;
   retentionFrom: string;
   /** Rows with ts before this are deleted; null when the table is kept. */
@@ -85,6 +92,37 @@ export function resolveRetention(table: string, daysFlag: number | undefined, en
   return daysFlag === undefined ? { days: configDays, from: 'CQT_RETENTION_DAYS' } : { days: daysFlag, from: '--days' };
 }
 
+const CANDLES = 'candles';
+const CANDLE_RETENTION_VAR = 'CQT_RETENTION_CANDLES';
+/** Without any setting: 1 m candles are kept this long, longer timeframes for ever. */
+export const DEFAULT_1M_RETENTION_DAYS = 180;
+
+/**
+ * Candle retention of one timeframe: its entry in --candle-retention (else CQT_RETENTION_CANDLES),
+ * else CQT_RETENTION_DAYS_CANDLES, else 180 days for 1m and keep for the rest. Never --days: a
+ * cron `prune --days 7` must not delete the long history candles are backfilled for.
+ */
+export function candleRetentionOf(timeframe: string, entries: ReadonlyMap<string, Retention>, env: NodeJS.ProcessEnv): Retention {
+  const own = entries.get(timeframe);
+  if (own) return own;
+  if (env[retentionVar(CANDLES)]?.trim()) return resolveRetention(CANDLES, undefined, env, 0);
+  return timeframe === '1m' ? { days: DEFAULT_1M_RETENTION_DAYS, from: 'default (1m)' } : { days: null, from: 'default' };
+}
+
+/** The per-timeframe entries from the flag, else the variable; unknown timeframes refused. */
+export function candleRetentionEntries(flag: string | undefined, env: NodeJS.ProcessEnv): Map<string, Retention> {
+  const from = flag !== undefined ? '--candle-retention' : CANDLE_RETENTION_VAR;
+  const text = flag ?? env[CANDLE_RETENTION_VAR]?.trim();
+  if (!text) return new Map();
+  const parsed = parseCandleRetention(text);
+  const where = flag !== undefined ? `--candle-retention ${JSON.stringify(text)}` : `${CANDLE_RETENTION_VAR}=${JSON.stringify(text)} (from env)`;
+  if (!parsed) throw new UsageError(`invalid ${where}`, pruneFlags.candleRetention.expected);
+  const known = new Set([...VENUE_TIMEFRAMES.upbit, ...VENUE_TIMEFRAMES.binance]);
+  const unknown = parsed.filter(([tf]) => !known.has(tf)).map(([tf]) => tf);
+  if (unknown.length) throw new UsageError(`invalid ${where}: unknown timeframe ${unknown.join(', ')}`, `timeframes: ${[...known].join(' ')} (1m is a minute, 1M a month)`);
+  return new Map(parsed.map(([tf, days]) => [tf, { days, from }]));
+}
+
 export function selectTables(values: readonly string[] | undefined): TableName[] {
   const names = (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   if (names.includes(NEVER_PRUNED)) throw new UsageError(`${NEVER_PRUNED} is never pruned`, 'it holds the ingest cursors, not history');
@@ -102,10 +140,17 @@ export async function run(options: PruneOptions = {}): Promise<PruneResult> {
   const batchRows = options.batchRows === undefined ? pruneFlags.batchRows.default : parseFlagText(pruneFlags.batchRows, String(options.batchRows));
   const nowMs = options.nowMs ?? Date.now();
   const plan = selectTables(options.tables).map((table) => ({ table, ...resolveRetention(table, daysFlag, env, config.retentionDays) }));
-  const zero = plan.filter((p) => p.days === 0);
+  const candleEntries = candleRetentionEntries(options.candleRetention, env);
+  const pruneCandles = plan.some((p) => p.table === CANDLES);
+  // What a retention of 0 would empty, and the setting that says so.
+  const zero: Array<{ what: string; why: string }> = plan.filter((p) => p.days === 0 && p.table !== CANDLES).map((p) => ({ what: p.table as string, why: p.from === '--days' ? '--days 0' : `${p.from}=0` }));
+  if (pruneCandles) {
+    for (const [tf, r] of candleEntries) if (r.days === 0) zero.push({ what: `candles[${tf}]`, why: `${r.from} ${tf}=0` });
+    if (env[retentionVar(CANDLES)]?.trim() && resolveRetention(CANDLES, undefined, env, 0).days === 0) zero.push({ what: CANDLES, why: `${retentionVar(CANDLES)}=0` });
+  }
   if (zero.length && !options.dryRun && !options.force) {
-    const why = [...new Set(zero.map((p) => (p.from === '--days' ? '--days 0' : `${p.from}=0`)))].join(' and ');
-    const what = zero.length === 1 ? zero[0].table : `${zero.length} tables`;
+    const why = [...new Set(zero.map((z) => z.why))].join(' and ');
+    const what = zero.length === 1 ? zero[0].what : `${zero.length} tables`;
     throw new UsageError(`${why} deletes every row of ${what} up to now`, 'add --force to confirm, or --dry-run to see the counts');
   }
 
@@ -113,6 +158,10 @@ export async function run(options: PruneOptions = {}): Promise<PruneResult> {
     const prune = async (sql: SqlClient) => {
       const tables: TablePrune[] = [];
       for (const p of plan) {
+        if (p.table === CANDLES) {
+          tables.push(...(await pruneCandleTable(db, sql, nowMs, (tf) => candleRetentionOf(tf, candleEntries, env), { dryRun: Boolean(options.dryRun), batchRows, onProgress: options.onProgress })));
+          continue;
+        }
         const cutoffMs = p.days === null ? null : nowMs - p.days * DAY_MS;
         const done = await pruneTable(sql, p.table, cutoffMs, { dryRun: Boolean(options.dryRun), batchRows, onProgress: options.onProgress });
         tables.push({ table: p.table, retentionDays: p.days, retentionFrom: p.from, cutoff: cutoffMs === null ? null : new Date(cutoffMs).toISOString(), ...done });
@@ -148,6 +197,20 @@ async function pruneTable(
   if (!o.dryRun) await sql.unsafe(`analyze ${table}`);
   const prefix = keyPrefix(table);
   const prefixes = prefix.length ? await distinctPrefixes(sql, table, prefix) : [[]];
+  const { deleted, batches } = await deleteBefore(sql, table, prefix, prefixes, cutoffMs, o);
+  const remaining = await count();
+  return { deleted, kept: o.dryRun ? remaining - deleted : remaining, batches };
+}
+
+/** Rows of `table` before cutoffMs, for each key prefix, in batches on the key index. */
+async function deleteBefore(
+  sql: SqlClient,
+  table: TableName,
+  prefix: readonly string[],
+  prefixes: readonly string[][],
+  cutoffMs: number,
+  o: { dryRun: boolean; batchRows: number; onProgress?: PruneOptions['onProgress'] },
+): Promise<{ deleted: number; batches: number }> {
   const cutoff = new Date(cutoffMs).toISOString();
   let deleted = 0;
   let batches = 0;
@@ -175,8 +238,45 @@ async function pruneTable(
       if (Number(n) < o.batchRows) break;
     }
   }
-  const remaining = await count();
-  return { deleted, kept: o.dryRun ? remaining - deleted : remaining, batches };
+  return { deleted, batches };
+}
+
+/**
+ * Candles, timeframe by timeframe with each one's retention. Before a series' rows go, its
+ * queried slots before the cutoff are marked `pruned` (on the pool: its own short transaction),
+ * so what is deleted stays known history for cqt gaps and is not fetched again by backfill.
+ */
+async function pruneCandleTable(
+  db: Db,
+  sql: SqlClient,
+  nowMs: number,
+  retentionOf: (timeframe: string) => Retention,
+  o: { dryRun: boolean; batchRows: number; onProgress?: PruneOptions['onProgress'] },
+): Promise<TablePrune[]> {
+  if (!o.dryRun) await sql.unsafe(`analyze ${CANDLES}`);
+  const prefix = keyPrefix(CANDLES);
+  const prefixes = await distinctPrefixes(sql, CANDLES, prefix);
+  const timeframes = [...new Set(prefixes.map((p) => p[prefix.indexOf('timeframe')]))].sort();
+  const out: TablePrune[] = [];
+  for (const timeframe of timeframes) {
+    const r = retentionOf(timeframe);
+    const mine = prefixes.filter((p) => p[prefix.indexOf('timeframe')] === timeframe);
+    const count = async () => Number((await sql.unsafe('select count(*)::float8 as n from candles where timeframe = $1', [timeframe]))[0].n);
+    const cutoffMs = r.days === null ? null : nowMs - r.days * DAY_MS;
+    let done = { deleted: 0, batches: 0 };
+    if (cutoffMs !== null) {
+      if (!o.dryRun) {
+        for (const [venue, symbol] of mine) await markPruned(db.sql, { venue: venue as 'upbit' | 'binance', symbol, timeframe }, cutoffMs);
+      }
+      done = await deleteBefore(sql, CANDLES, prefix, mine, cutoffMs, o);
+    }
+    const remaining = await count();
+    out.push({
+      table: CANDLES, timeframe, retentionDays: r.days, retentionFrom: r.from, cutoff: cutoffMs === null ? null : new Date(cutoffMs).toISOString(),
+      deleted: done.deleted, kept: o.dryRun ? remaining - done.deleted : remaining, batches: done.batches,
+    });
+  }
+  return out;
 }
 
 export function output(result: PruneResult): CommandOutput {
@@ -185,7 +285,7 @@ export function output(result: PruneResult): CommandOutput {
     json: result,
     human({ colour }) {
       const rows = result.tables.map((t) => [
-        t.table,
+        t.timeframe ? `${t.table}[${t.timeframe}]` : t.table,
         t.retentionDays === null ? 'keep' : `${t.retentionDays} d`,
         t.retentionFrom,
         t.cutoff ?? '-',

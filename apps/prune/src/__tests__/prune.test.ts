@@ -71,15 +71,20 @@ describeBackends('cqt prune', ({ db }) => {
     const result = await prune({ dryRun: true });
     expect(result.dryRun).toBe(true);
     const expected = Object.fromEntries(prunableTables.map((t) => [t, [(seeded[t] / 240) * 72, (seeded[t] / 240) * 168]]));
-    expect(byTable(result)).toEqual(expected);
+    // Candles follow their own retention per timeframe, not --days: 1h candles are kept by default.
+    expect(byTable(result)).toEqual({ ...expected, candles: [0, 240] });
+    expect(result.tables.find((t) => t.table === 'candles')).toMatchObject({ timeframe: '1h', retentionDays: null, retentionFrom: 'default' });
     expect(result.tables[0]).toMatchObject({ retentionDays: 7, retentionFrom: 'CQT_RETENTION_DAYS', cutoff: '2026-11-16T10:00:00.000Z' });
     expect(await counts(db())).toEqual(seeded);
     expect(await output(result).human({ colour: false })).toContain('prune (dry run: nothing deleted)');
   });
 
   it('refuses what it must: --days 0 without --force, ingest_state, unknown tables, bad numbers', async () => {
-    await expect(prune({ days: 0 })).rejects.toThrow('--days 0 deletes every row of 10 tables up to now');
-    await expect(prune({ days: '0', tables: ['candles'] })).rejects.toThrow('--days 0 deletes every row of candles up to now');
+    await expect(prune({ days: 0 })).rejects.toThrow('--days 0 deletes every row of 9 tables up to now');
+    await expect(prune({ candleRetention: '1h=0', tables: ['candles'] })).rejects.toThrow('--candle-retention 1h=0 deletes every row of candles[1h] up to now');
+    await expect(prune({ candleRetention: '1m=30,1x=3' })).rejects.toThrow('invalid --candle-retention "1m=30,1x=3"');
+    await expect(prune({ candleRetention: '2d=3' })).rejects.toThrow('invalid --candle-retention "2d=3": unknown timeframe 2d');
+    await expect(prune({ env: { CQT_RETENTION_CANDLES: '1m=soon' } })).rejects.toThrow('invalid CQT_RETENTION_CANDLES="1m=soon" (from env)');
     await expect(prune({ env: { CQT_RETENTION_DAYS_FEED_EVENTS: '0' } })).rejects.toThrow('CQT_RETENTION_DAYS_FEED_EVENTS=0 deletes every row of feed_events');
     await expect(prune({ tables: ['ingest_state'] })).rejects.toThrow('ingest_state is never pruned');
     await expect(prune({ tables: ['market_1s,nope'] })).rejects.toThrow('unknown --table nope');
@@ -118,7 +123,7 @@ describeBackends('cqt prune', ({ db }) => {
     expect(await counts(db())).toEqual({ ...seeded, ...Object.fromEntries(result.tables.map((r) => [r.table, r.kept])) });
     const [oldest] = await db().sql`select min(ts) as ts from market_1s`;
     expect(oldest.ts.getTime()).toBe(hours[167]);
-    expect(await output(result).human({ colour: false })).toMatch(/candles +keep +CQT_RETENTION_DAYS_CANDLES +- +0 +240/);
+    expect(await output(result).human({ colour: false })).toMatch(/candles\[1h\] +keep +CQT_RETENTION_DAYS_CANDLES +- +0 +240/);
     // Nothing left to do: a second run deletes nothing.
     expect((await prune({ days: 7, env: { CQT_RETENTION_DAYS_CANDLES: 'keep', CQT_RETENTION_DAYS_FEED_EVENTS: '2' } })).deleted).toBe(0);
   });

@@ -15,6 +15,7 @@ const list = (text: string) => {
 export const backfillFlags = {
   venue: { flag: '--venue', arg: '<venue>', describe: 'upbit (KRW spot) or binance (USD-M)', expected: 'upbit or binance', parse: (t: string) => (t === 'upbit' || t === 'binance' ? t : undefined) },
   symbols: { flag: '--symbol', arg: '<symbols>', describe: 'markets, comma separated or repeated: KRW-BTC,KRW-ETH (upbit), BTCUSDT (binance)', repeatable: true },
+  top: { flag: '--top', arg: '<n>', describe: 'instead of --symbol: the N most traded markets over 24 h (Upbit KRW by acc_trade_price_24h, Binance USD-M perpetuals by quoteVolume), printed and stored in candle_universe', expected: 'a whole number from 1 to 500', parse: (t: string) => (/^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 500 ? Number(t) : undefined) },
   timeframes: { flag: '--timeframe', arg: '<tfs>', describe: 'timeframes, comma separated: 1m,1h,1d (upbit: 1m 3m 5m 10m 15m 30m 1h 4h 1d 1w 1M)', default: ['1m'], expected: 'a comma list such as 1m,1h,1d', parse: list },
   from: timeFlag('--from', 'start (candle open time): ISO 8601 with a zone, a UTC date or epoch ms', { defaultText: "each series' cursor" }),
   since: durationFlag('--since', 'start this long before now: 90d, 12h', { expected: 'a duration such as 90d or 12h' }),
@@ -37,6 +38,7 @@ run killed at any moment is simply run again. Endpoints: ${settings.upbitRestUrl
 Examples:
   $ cqt backfill --venue upbit --symbol KRW-BTC,KRW-ETH --timeframe 1m,1h,1d --since 90d
   $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d          # cron: continue from the cursors
+  $ cqt backfill --venue binance --top 10 --timeframe 1h,1d --since 365d        # the 10 most traded perpetuals
   $ cqt backfill --venue binance --symbol BTCUSDT --timeframe 1m --from 2026-01-01 --to 2026-02-01 --json
 
 Exit codes: 0 done, 2 usage error or runtime failure (what was committed stays; run again to resume).`,

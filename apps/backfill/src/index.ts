@@ -3,13 +3,15 @@
 // page within the venue's rate limits and committed page by page (packages/candles).
 import { withHandle } from '@cqt/checks';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
-import { SYMBOL_FORM, backfillSeries, candleClient, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
+import { SYMBOL_FORM, backfillSeries, candleClient, chooseTop, type TopMarket, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
 import { openDb, type Db } from '@cqt/db';
 
 export interface BackfillOptions {
   venue?: string;
   /** Comma lists or repeats. */
   symbols?: string[];
+  /** Instead of symbols: the venue's N most traded markets over 24 h (stored as the universe). */
+  top?: number;
   timeframes?: string[];
   /** Start, epoch ms. */
   from?: number;
@@ -29,6 +31,8 @@ export interface BackfillOptions {
 
 export interface BackfillResult {
   venue: Venue;
+  /** With --top: the markets chosen, by rank. */
+  universe?: TopMarket[];
   series: SeriesResult[];
   candles: number;
   pages: number;
@@ -39,10 +43,11 @@ export interface BackfillResult {
 }
 
 /** Checks the flags; returns the venue, symbols, timeframes and window. */
-export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; timeframes: string[]; fromMs?: number; toMs?: number } {
+export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; top?: number; timeframes: string[]; fromMs?: number; toMs?: number } {
   const venue = checkVenue(options.venue);
   const symbols = splitList(options.symbols);
-  if (symbols.length === 0) throw new UsageError('missing --symbol', `give the markets to backfill, e.g. --symbol ${SYMBOL_FORM[venue].example}`);
+  if (symbols.length && options.top !== undefined) throw new UsageError('--symbol and --top both given', 'give the markets (--symbol) or how many of the most traded (--top N), not both');
+  if (symbols.length === 0 && options.top === undefined) throw new UsageError('missing --symbol', `give the markets to backfill, e.g. --symbol ${SYMBOL_FORM[venue].example}, or --top 10`);
   checkSymbols(venue, symbols);
   const timeframes = splitList(options.timeframes ?? ['1m']);
   checkTimeframes(venue, timeframes);
@@ -51,7 +56,7 @@ export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; s
   if (options.to !== undefined && fromMs !== undefined && options.to <= fromMs) {
     throw new UsageError(`--to ${new Date(options.to).toISOString()} is not after the start ${new Date(fromMs).toISOString()}`, 'give a --to later than --from/--since');
   }
-  return { venue, symbols, timeframes, fromMs, toMs: options.to };
+  return { venue, symbols, top: options.top, timeframes, fromMs, toMs: options.to };
 }
 
 export async function run(options: BackfillOptions = {}): Promise<BackfillResult> {
@@ -61,6 +66,11 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
   const client = candleClient(p.venue, config);
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
+    let universe: TopMarket[] | undefined;
+    if (p.top !== undefined) {
+      universe = (await chooseTop(db.sql, client, p.top)).markets;
+      p.symbols = universe.map((m) => m.symbol);
+    }
     const series: SeriesResult[] = [];
     let candles = 0;
     let pages = 0;
@@ -85,8 +95,15 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
         series.push(done);
       }
     }
-    return { venue: p.venue, series, candles, pages, requests: client.stats.requests, rateLimited: client.stats.rateLimited, elapsedMs: Date.now() - startedMs };
+    return { venue: p.venue, ...(universe ? { universe } : {}), series, candles, pages, requests: client.stats.requests, rateLimited: client.stats.rateLimited, elapsedMs: Date.now() - startedMs };
   });
+}
+
+/** 1.23e9 → "1.23 G": enough to compare markets at a glance. */
+function formatVolume(value: number): string {
+  const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const [scale, unit] = units.find(([s]) => value >= s) ?? [1, ''];
+  return `${(value / scale).toFixed(2)}${unit ? ` ${unit}` : ''}`;
 }
 
 export function output(result: BackfillResult): CommandOutput {
@@ -95,7 +112,11 @@ export function output(result: BackfillResult): CommandOutput {
     json: result,
     human: () => {
       const cursors = result.series.map((s) => `${s.symbol} ${s.timeframe} → ${s.cursor ?? 'none'}`).join(', ');
-      return `backfill ${result.venue}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s; cursors: ${cursors}`;
+      const quote = result.venue === 'upbit' ? 'KRW' : 'USDT';
+      const top = result.universe
+        ? `top ${result.universe.length} ${result.venue} by 24 h traded value: ${result.universe.map((m) => `${m.rank}. ${m.symbol} (${formatVolume(m.quoteVolume24h)} ${quote})`).join(', ')}\n`
+        : '';
+      return `${top}backfill ${result.venue}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s; cursors: ${cursors}`;
     },
   };
 }

@@ -252,6 +252,24 @@ export const candleCoverage = pgTable(
 );
 
 /**
+ * The Top-N universe `cqt backfill --top N` chose last, per venue: rank 1 … N by 24 h traded value
+ * (Upbit KRW `acc_trade_price_24h`, Binance USD-M perpetuals' `quoteVolume`), replaced whole on
+ * each choice. Configuration, not market data: not in `tables` below, so never pruned.
+ */
+export const candleUniverse = pgTable(
+  'candle_universe',
+  {
+    venue: text('venue').notNull(),
+    rank: integer('rank').notNull(),
+    symbol: text('symbol').notNull(),
+    quoteVolume24h: doublePrecision('quote_volume_24h').notNull(),
+    /** The venue's clock when it answered the ticker request. */
+    chosenAt: tsCol('chosen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.venue, t.rank] })],
+);
+
+/**
  * One row per `cqt backtest run`: what ran (strategy, params, execution), on what (input range and
  * the sha256 of the candles), with what result (metrics) and how long it took. Results, not market
  * data: these three tables are not in `tables` below, so retention never deletes them.

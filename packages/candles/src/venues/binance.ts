@@ -6,7 +6,7 @@
 import { RuntimeFailure, UsageError } from '@cqt/config';
 import { HttpCaller, sleepMs, type HttpAnswer, type HttpOptions } from '../http.js';
 import { openTimes } from '../timeframes.js';
-import type { Candle, CandleClient, Page } from './types.js';
+import type { Candle, CandleClient, MarketVolume, Page } from './types.js';
 
 /** Kline request weight by limit. */
 export function klinesWeight(limit: number): number {
@@ -49,6 +49,8 @@ export class BinanceKlines implements CandleClient {
   private usedWindowStartMs = 0;
   private ready: Promise<void> | undefined;
   private readonly weightShare: number;
+  /** Perpetual contracts trading now, from exchangeInfo (undefined without it). */
+  private perpetuals: Set<string> | undefined;
   /** Highest X-MBX-USED-WEIGHT-1M seen. */
   peakUsedWeight = 0;
 
@@ -134,6 +136,8 @@ export class BinanceKlines implements CandleClient {
         // The weight this answer reported belongs to the window it fell in, measured anew.
         this.usedWindowStartMs = this.windowStart(info!.recvMs + this.offsetMs);
       }
+      const symbols = (info?.body as { symbols?: Array<{ symbol: string; contractType?: string; status?: string }> } | undefined)?.symbols;
+      if (symbols) this.perpetuals = new Set(symbols.filter((x) => x.contractType === 'PERPETUAL' && x.status === 'TRADING').map((x) => x.symbol));
       const sentMs = Date.now();
       const time = await this.optional('/fapi/v1/time');
       const serverTime = Number((time?.body as { serverTime?: number } | undefined)?.serverTime);
@@ -151,6 +155,19 @@ export class BinanceKlines implements CandleClient {
       if (err instanceof UsageError) return undefined;
       throw err;
     }
+  }
+
+  /** USD-M perpetuals by 24 h `quoteVolume` (GET /fapi/v1/ticker/24hr without symbol: weight 40). */
+  async volumes24h(): Promise<{ markets: MarketVolume[]; serverNowMs: number }> {
+    await this.init();
+    const answer = await this.get('/fapi/v1/ticker/24hr', 40);
+    if (!Array.isArray(answer.body)) throw new RuntimeFailure(`binance tickers: expected a JSON array, got ${String(answer.body).slice(0, 80)}`, 'check BINANCE_REST_URL');
+    // Delivery contracts (BTCUSDT_260327) are not perpetuals; without exchangeInfo their name tells.
+    const isPerpetual = (symbol: string) => (this.perpetuals ? this.perpetuals.has(symbol) : !symbol.includes('_'));
+    const markets = (answer.body as Array<{ symbol: string; quoteVolume: string }>)
+      .filter((t) => isPerpetual(t.symbol))
+      .map((t) => ({ symbol: t.symbol, quoteVolume24h: Number(t.quoteVolume) }));
+    return { markets, serverNowMs: answer.dateMs ?? answer.recvMs + this.offsetMs };
   }
 
   async fetchPage(symbol: string, timeframe: string, fromMs: number, toMs: number): Promise<Page> {

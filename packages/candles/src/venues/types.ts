@@ -23,6 +23,12 @@ export interface Page {
   recvMs: number;
 }
 
+/** One market's traded value over the last 24 h, in its quote currency (KRW, USDT). */
+export interface MarketVolume {
+  symbol: string;
+  quoteVolume24h: number;
+}
+
 /** A venue's candle endpoint behind its rate limits: one page of [fromMs, toMs) per call. */
 export interface CandleClient {
   venue: Venue;
@@ -36,4 +42,6 @@ export interface CandleClient {
   missingIsHole: boolean;
   stats: CallStats;
   fetchPage(symbol: string, timeframe: string, fromMs: number, toMs: number): Promise<Page>;
+  /** Every tradable market's 24 h traded value (Upbit KRW markets, Binance USD-M perpetuals), by the venue's clock. */
+  volumes24h(): Promise<{ markets: MarketVolume[]; serverNowMs: number }>;
 }

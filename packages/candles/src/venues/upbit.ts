@@ -4,7 +4,7 @@
 import { RuntimeFailure } from '@cqt/config';
 import { HttpCaller, SlidingPacer, sleepMs, type HttpAnswer, type HttpOptions } from '../http.js';
 import { openTimes } from '../timeframes.js';
-import type { Candle, CandleClient, Page } from './types.js';
+import type { Candle, CandleClient, MarketVolume, Page } from './types.js';
 
 const PATHS: Record<string, string> = {
   '1m': 'minutes/1', '3m': 'minutes/3', '5m': 'minutes/5', '10m': 'minutes/10', '15m': 'minutes/15', '30m': 'minutes/30',
@@ -54,6 +54,8 @@ export class UpbitCandles implements CandleClient {
   readonly missingIsHole = false;
   private readonly http: HttpCaller;
   private readonly pacer: SlidingPacer;
+  /** The ticker group has its own 10 requests/s. */
+  private readonly tickerPacer = new SlidingPacer(10, 1000);
 
   constructor(
     private readonly baseUrl: string,
@@ -67,22 +69,34 @@ export class UpbitCandles implements CandleClient {
     return this.http.stats;
   }
 
+  private paced(pacer: SlidingPacer) {
+    return {
+      beforeEach: async () => {
+        for (let d = pacer.delayMs(Date.now()); d > 0; d = pacer.delayMs(Date.now())) await sleepMs(d);
+        pacer.record(Date.now());
+      },
+      afterEach: (a: HttpAnswer) => {
+        // sec = calls left in this second for the whole group (other clients on this IP included).
+        const left = /sec=(\d+)/.exec(a.headers.get('remaining-req') ?? '');
+        if (left && Number(left[1]) === 0) pacer.holdUntil(a.recvMs + 1000);
+      },
+      rateLimitWaitMs: upbitRateLimitWaitMs,
+    };
+  }
+
+  /** KRW markets by `acc_trade_price_24h` (GET /v1/ticker/all?quote_currencies=KRW). */
+  async volumes24h(): Promise<{ markets: MarketVolume[]; serverNowMs: number }> {
+    const answer = await this.http.get(`${this.baseUrl.replace(/\/$/, '')}/v1/ticker/all?quote_currencies=KRW`, this.paced(this.tickerPacer));
+    if (!Array.isArray(answer.body)) throw new RuntimeFailure(`upbit tickers: expected a JSON array, got ${String(answer.body).slice(0, 80)}`, 'check UPBIT_REST_URL');
+    const markets = (answer.body as Array<{ market: string; acc_trade_price_24h: number }>).map((t) => ({ symbol: t.market, quoteVolume24h: Number(t.acc_trade_price_24h) }));
+    return { markets, serverNowMs: answer.dateMs ?? answer.recvMs };
+  }
+
   async fetchPage(symbol: string, timeframe: string, fromMs: number, toMs: number): Promise<Page> {
     const count = openTimes(timeframe, fromMs, toMs).length;
     if (count < 1 || count > this.maxPerPage) throw new Error(`upbit page of ${count} candles`);
     const query = new URLSearchParams({ market: symbol, to: upbitTime(toMs), count: String(count) });
-    const answer = await this.http.get(`${this.baseUrl.replace(/\/$/, '')}/v1/candles/${PATHS[timeframe]}?${query}`, {
-      beforeEach: async () => {
-        for (let d = this.pacer.delayMs(Date.now()); d > 0; d = this.pacer.delayMs(Date.now())) await sleepMs(d);
-        this.pacer.record(Date.now());
-      },
-      afterEach: (a) => {
-        // sec = calls left in this second for the whole candle group (other clients on this IP included).
-        const left = /sec=(\d+)/.exec(a.headers.get('remaining-req') ?? '');
-        if (left && Number(left[1]) === 0) this.pacer.holdUntil(a.recvMs + 1000);
-      },
-      rateLimitWaitMs: upbitRateLimitWaitMs,
-    });
+    const answer = await this.http.get(`${this.baseUrl.replace(/\/$/, '')}/v1/candles/${PATHS[timeframe]}?${query}`, this.paced(this.pacer));
     if (answer.dateMs === undefined) throw new RuntimeFailure('upbit answered without a Date header: cannot tell closed candles from the forming one', 'check UPBIT_REST_URL points at Upbit (or a faithful proxy)');
     if (!Array.isArray(answer.body)) throw new RuntimeFailure(`upbit candles: expected a JSON array, got ${String(answer.body).slice(0, 80)}`, 'check UPBIT_REST_URL');
     return { candles: (answer.body as UpbitRow[]).map(parseUpbitCandle), serverNowMs: answer.dateMs, recvMs: answer.recvMs };

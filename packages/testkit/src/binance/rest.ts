@@ -58,6 +58,8 @@ export class BinanceRest {
       '/fapi/v1/openInterest': { weight: one, run: (req) => this.openInterest(req) },
       '/fapi/v1/premiumIndex': { weight: one, run: (req) => this.premiumIndex(req) },
       '/fapi/v1/fundingRate': { weight: one, limiter: 'fundingRate', run: (req) => this.fundingRate(req) },
+      // 1 for one symbol, 40 for all (Binance USD-M docs: "40 when the symbol parameter is omitted").
+      '/fapi/v1/ticker/24hr': { weight: (q) => (q.get('symbol') === null ? 40 : 1), run: (req) => this.ticker24hr(req) },
       '/fapi/v1/klines': { weight: (q) => klinesWeight(Number(q.get('limit') ?? 500)), run: (req) => this.klines(req) },
       '/futures/data/openInterestHist': data((req) => this.openInterestHist(req)),
       '/futures/data/globalLongShortAccountRatio': data((req) => this.longShortRatio(req, 'global')),
@@ -222,6 +224,24 @@ export class BinanceRest {
       .flatMap((t) => instruments.map((inst) => ({ symbol: inst.symbol, fundingTime: t, fundingRate: dec8(fundingRateAt(this.market, inst.symbol, t)), markPrice: dec8(this.market.priceAt('binance', inst.symbol, t)) })))
       .sort((a, b) => a.fundingTime - b.fundingTime || a.symbol.localeCompare(b.symbol));
     return times.startMs !== undefined ? rows.slice(0, limit) : rows.slice(-limit);
+  }
+
+  /** Rolling 24 h statistics per symbol: quoteVolume is the USDT traded over the last 24 h. */
+  private ticker24hr(req: RestRequest): unknown {
+    const entry = (inst: Instrument): Record<string, unknown> => {
+      const openMs = req.nowMs - DAY_MS;
+      const bar = this.market.bar('binance', inst.symbol, openMs, req.nowMs + 1) ?? emptyBar(openMs, this.market.priceAt('binance', inst.symbol, openMs));
+      const last = this.market.priceAt('binance', inst.symbol, req.nowMs);
+      return {
+        symbol: inst.symbol, priceChange: formatPrice(inst, last - bar.open), priceChangePercent: ((100 * (last - bar.open)) / bar.open).toFixed(3),
+        weightedAvgPrice: formatPrice(inst, bar.volume > 0 ? bar.quoteVolume / bar.volume : last), lastPrice: formatPrice(inst, last),
+        lastQty: formatQty(inst, inst.qtyStep), openPrice: formatPrice(inst, bar.open), highPrice: formatPrice(inst, Math.max(bar.high, last)),
+        lowPrice: formatPrice(inst, Math.min(bar.low, last)), volume: formatQty(inst, bar.volume), quoteVolume: formatQuote(inst, bar.quoteVolume),
+        openTime: openMs, closeTime: req.nowMs, firstId: bar.firstTradeId, lastId: bar.lastTradeId, count: bar.trades,
+      };
+    };
+    if (req.query.get('symbol') === null) return this.market.instruments('binance').map(entry);
+    return entry(this.symbolParam(req));
   }
 
   private klines(req: RestRequest): unknown[] {

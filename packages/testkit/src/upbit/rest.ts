@@ -81,13 +81,13 @@ export class UpbitRest {
     private readonly recorded: RecordedCandles = new Map(),
   ) {
     const group = (): RateLimiter => new RateLimiter({ limit: options.candleRequestsPerSec, windowMs: 1000, banMs: options.blockMs });
-    this.limiters = { candle: group(), market: group() };
+    this.limiters = { candle: group(), market: group(), ticker: group() };
   }
 
   handle(req: RestRequest): RestResponse {
     const candles = /^\/v1\/candles\/minutes\/([^/]+)$/.exec(req.path);
     const period = /^\/v1\/candles\/(days|weeks|months)$/.exec(req.path)?.[1] as Period | undefined;
-    const groupName = candles || period ? 'candle' : req.path === '/v1/market/all' ? 'market' : undefined;
+    const groupName = candles || period ? 'candle' : req.path === '/v1/market/all' ? 'market' : req.path === '/v1/ticker/all' ? 'ticker' : undefined;
     if (!groupName || req.method !== 'GET') return upbitError(404, 404, 'Not found');
     const limiter = this.limiters[groupName];
     const outcome = limiter.consume(req.ip, 1, req.nowMs);
@@ -96,6 +96,7 @@ export class UpbitRest {
     if (groupName === 'market') {
       return jsonResponse(200, this.market.instruments('upbit').map((i) => ({ market: i.symbol, korean_name: i.base, english_name: i.base })), remaining);
     }
+    if (groupName === 'ticker') return this.tickers(req, remaining);
     if (period) return this.periodCandles(req, period, remaining);
     return this.minuteCandles(req, Number(candles![1]), remaining);
   }
@@ -122,6 +123,41 @@ export class UpbitRest {
     const toMs = toParam ? parseUpbitTime(toParam) : req.nowMs + 1;
     if (Number.isNaN(toMs)) return upbitError(400, 'invalid_parameter', `invalid to: ${toParam}`, headers);
     return { market, count, toMs: Math.min(toMs, req.nowMs + 1) };
+  }
+
+  /**
+   * `GET /v1/ticker/all?quote_currencies=KRW[,BTC…]`: every market of those quotes, with the
+   * traded value since 00:00 UTC (`acc_trade_price`) and over the last 24 h (`acc_trade_price_24h`).
+   */
+  private tickers(req: RestRequest, headers: Record<string, string>): RestResponse {
+    const quotes = (req.query.get('quote_currencies') ?? '').split(',').map((q) => q.trim()).filter(Boolean);
+    if (quotes.length === 0) return upbitError(400, 'invalid_parameter', 'quote_currencies is required', headers);
+    const dayStartMs = floorTo(req.nowMs, DAY_MS);
+    const rows = this.market.instruments('upbit').filter((i) => quotes.includes(i.quote)).map((inst) => {
+      const price = this.market.priceAt('upbit', inst.symbol, req.nowMs);
+      const day = this.market.bar('upbit', inst.symbol, dayStartMs, req.nowMs + 1);
+      const last24h = this.market.bar('upbit', inst.symbol, req.nowMs - DAY_MS, req.nowMs + 1);
+      const prevClose = this.market.priceAt('upbit', inst.symbol, dayStartMs - 1);
+      const change = price - prevClose;
+      const lastTradeMs = last24h?.lastTradeMs ?? req.nowMs;
+      return {
+        market: inst.symbol,
+        trade_date: utcDateTime(lastTradeMs).slice(0, 10).replace(/-/g, ''), trade_time: utcDateTime(lastTradeMs).slice(11).replace(/:/g, ''),
+        trade_date_kst: kstDateTime(lastTradeMs).slice(0, 10).replace(/-/g, ''), trade_time_kst: kstDateTime(lastTradeMs).slice(11).replace(/:/g, ''),
+        trade_timestamp: lastTradeMs,
+        opening_price: day?.open ?? prevClose, high_price: day?.high ?? price, low_price: day?.low ?? price, trade_price: price,
+        prev_closing_price: prevClose, change: change > 0 ? 'RISE' : change < 0 ? 'FALL' : 'EVEN',
+        change_price: Math.abs(change), change_rate: Number(Math.abs(change / prevClose).toFixed(8)),
+        signed_change_price: change, signed_change_rate: Number((change / prevClose).toFixed(8)),
+        trade_volume: Number(((inst.profile.medianTradeUsd * inst.quotePerUsd) / price).toFixed(8)),
+        acc_trade_price: Number((day?.quoteVolume ?? 0).toFixed(8)), acc_trade_price_24h: Number((last24h?.quoteVolume ?? 0).toFixed(8)),
+        acc_trade_volume: Number((day?.volume ?? 0).toFixed(8)), acc_trade_volume_24h: Number((last24h?.volume ?? 0).toFixed(8)),
+        highest_52_week_price: Math.max(price, day?.high ?? price), highest_52_week_date: utcDateTime(dayStartMs).slice(0, 10),
+        lowest_52_week_price: Math.min(price, day?.low ?? price), lowest_52_week_date: utcDateTime(dayStartMs).slice(0, 10),
+        timestamp: req.nowMs,
+      };
+    });
+    return jsonResponse(200, rows, headers);
   }
 
   private periodCandles(req: RestRequest, period: Period, headers: Record<string, string>): RestResponse {

@@ -1,11 +1,11 @@
 // `cqt backfill` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
 // implementation is imported when the command runs.
 import type { Command } from 'commander';
-import { settings, type CliContext } from '@cqt/config';
+import { settings, stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, durationFlag, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { BackfillOptions } from './index.js';
 
-type Flags = CliOptions<BackfillOptions, 'nowMs' | 'env' | 'db' | 'onPage'>;
+type Flags = CliOptions<BackfillOptions, 'nowMs' | 'env' | 'db' | 'onPage' | 'signal' | 'log'>;
 
 const list = (text: string) => {
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -20,6 +20,7 @@ export const backfillFlags = {
   from: timeFlag('--from', 'start (candle open time): ISO 8601 with a zone, a UTC date or epoch ms', { defaultText: "each series' cursor" }),
   since: durationFlag('--since', 'start this long before now: 90d, 12h', { expected: 'a duration such as 90d or 12h' }),
   to: timeFlag('--to', 'end, exclusive (candles opening before it)', { defaultText: 'the newest closed candle by the venue clock' }),
+  follow: { flag: '--follow', describe: 'keep every series current until SIGINT/SIGTERM, waking just after each candle closes (per timeframe); backs off through outages and catches up from the cursors' },
   ...jsonFlag,
   ...storeFlags,
 } satisfies FlagTable<Flags>;
@@ -39,16 +40,26 @@ Examples:
   $ cqt backfill --venue upbit --symbol KRW-BTC,KRW-ETH --timeframe 1m,1h,1d --since 90d
   $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d          # cron: continue from the cursors
   $ cqt backfill --venue binance --top 10 --timeframe 1h,1d --since 365d        # the 10 most traded perpetuals
+  $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d --follow   # keep current until Ctrl-C
   $ cqt backfill --venue binance --symbol BTCUSDT --timeframe 1m --from 2026-01-01 --to 2026-02-01 --json
 
-Exit codes: 0 done, 2 usage error or runtime failure (what was committed stays; run again to resume).`,
+With --follow the command stays up: after the first pass it wakes just after each candle of each
+timeframe closes (1m every minute, 1d at 00:00 UTC, …), fetches from the cursor, and on a failed
+or short pass backs off (2 s, 4 s, … 5 min, never past the next close). SIGINT/SIGTERM stop it
+before the next page; what is committed stays.
+
+Exit codes: 0 done (or stopped), 2 usage error or runtime failure (what was committed stays; run again to resume).`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       // Progress only for a person watching: never in cron mail or pipes.
       const onPage = process.stderr.isTTY && !flags.json
         ? (line: string) => process.stderr.write(`\r${line}\u001b[K`)
         : undefined;
-      const result = await run({ ...flags, onPage });
+      const result = await run({
+        ...flags,
+        onPage,
+        ...(flags.follow ? { signal: stopSignal(), log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) } : {}),
+      });
       if (onPage) process.stderr.write('\r\u001b[K');
       await context.emit(output(result), flags);
     },

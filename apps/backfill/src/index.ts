@@ -3,7 +3,7 @@
 // page within the venue's rate limits and committed page by page (packages/candles).
 import { withHandle } from '@cqt/checks';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
-import { SYMBOL_FORM, backfillSeries, candleClient, chooseTop, type TopMarket, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
+import { SYMBOL_FORM, backfillSeries, candleClient, chooseTop, follow, type TopMarket, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
 import { openDb, type Db } from '@cqt/db';
 
 export interface BackfillOptions {
@@ -27,6 +27,11 @@ export interface BackfillOptions {
   nowMs?: number;
   /** A progress line after every page. */
   onPage?: (line: string) => void;
+  /** Keep every series current until `signal` aborts, waking just after each candle closes. */
+  follow?: boolean;
+  signal?: AbortSignal;
+  /** With --follow: one line per pass (stderr). */
+  log?: (line: string) => void;
 }
 
 export interface BackfillResult {
@@ -40,6 +45,8 @@ export interface BackfillResult {
   /** 429/418 answers received (0 unless another client spends the same IP's budget). */
   rateLimited: number;
   elapsedMs: number;
+  /** With --follow: passes run and how many failed (and were retried). */
+  follow?: { passes: number; failedPasses: number };
 }
 
 /** Checks the flags; returns the venue, symbols, timeframes and window. */
@@ -52,6 +59,7 @@ export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; s
   const timeframes = splitList(options.timeframes ?? ['1m']);
   checkTimeframes(venue, timeframes);
   if (options.from !== undefined && options.since !== undefined) throw new UsageError('--from and --since both given', 'give one start: --from TIME or --since DURATION');
+  if (options.follow && options.to !== undefined) throw new UsageError('--follow and --to both given', '--follow keeps series current up to now; drop --to, or drop --follow for a fixed window');
   const fromMs = options.from ?? (options.since !== undefined ? nowMs - options.since * 1000 : undefined);
   if (options.to !== undefined && fromMs !== undefined && options.to <= fromMs) {
     throw new UsageError(`--to ${new Date(options.to).toISOString()} is not after the start ${new Date(fromMs).toISOString()}`, 'give a --to later than --from/--since');
@@ -70,6 +78,25 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
     if (p.top !== undefined) {
       universe = (await chooseTop(db.sql, client, p.top)).markets;
       p.symbols = universe.map((m) => m.symbol);
+    }
+    if (options.follow) {
+      const all = p.symbols.flatMap((symbol) => p.timeframes.map((timeframe) => ({ venue: p.venue, symbol, timeframe })));
+      const done = await follow(db.sql, () => client, all, {
+        fromMs: p.fromMs,
+        signal: options.signal,
+        onPass: (result, error, state) => {
+          const name = `${state.series.venue} ${state.series.symbol} ${state.series.timeframe}`;
+          const next = new Date(state.dueMs).toISOString();
+          options.log?.(error
+            ? `follow ${name}: failed (${error.message}); retry ${state.failures} at ${next}`
+            : `follow ${name}: ${result!.candles} candles, cursor ${result!.cursor ?? 'none'}; next at ${next}`);
+        },
+      });
+      return {
+        venue: p.venue, ...(universe ? { universe } : {}), series: [], candles: done.candles, pages: done.pages,
+        requests: client.stats.requests, rateLimited: client.stats.rateLimited, elapsedMs: Date.now() - startedMs,
+        follow: { passes: done.passes, failedPasses: done.failedPasses },
+      };
     }
     const series: SeriesResult[] = [];
     let candles = 0;
@@ -116,6 +143,9 @@ export function output(result: BackfillResult): CommandOutput {
       const top = result.universe
         ? `top ${result.universe.length} ${result.venue} by 24 h traded value: ${result.universe.map((m) => `${m.rank}. ${m.symbol} (${formatVolume(m.quoteVolume24h)} ${quote})`).join(', ')}\n`
         : '';
+      if (result.follow) {
+        return `${top}backfill --follow ${result.venue}: stopped after ${result.follow.passes} passes (${result.follow.failedPasses} failed and retried): ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s`;
+      }
       return `${top}backfill ${result.venue}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s; cursors: ${cursors}`;
     },
   };

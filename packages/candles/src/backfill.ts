@@ -43,6 +43,8 @@ export interface SeriesOptions {
   toMs?: number;
   /** After each committed page; `done` is the share of the series' window walked so far (0…1). */
   onPage?: (series: Series, page: { candles: number; queried: Range; done: number }) => void;
+  /** Stop before the next page (what is committed stays). */
+  signal?: AbortSignal;
 }
 
 export async function backfillSeries(sql: Sql, client: CandleClient, series: Series, options: SeriesOptions = {}): Promise<SeriesResult> {
@@ -61,7 +63,7 @@ export async function backfillSeries(sql: Sql, client: CandleClient, series: Ser
   let pages = 0;
   let holeCandles = 0;
   for (const range of unknown) {
-    for (let sinceMs = range.fromMs; sinceMs < Math.min(range.toMs, closedEndMs); ) {
+    for (let sinceMs = range.fromMs; sinceMs < Math.min(range.toMs, closedEndMs) && !options.signal?.aborted; ) {
       const toMs = pageEnd(timeframe, sinceMs, client.maxPerPage, range.toMs, closedEndMs);
       const page = await client.fetchPage(series.symbol, timeframe, sinceMs, toMs);
       closedEndMs = Math.min(closedEndMs, closedEnd(timeframe, page.serverNowMs));

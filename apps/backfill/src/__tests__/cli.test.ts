@@ -106,6 +106,28 @@ describeBackends('cqt backfill (binary)', ({ db }) => {
     expect(human.stdout).toMatch(/^backfill binance: \d+ candles in \d+ pages \(\d+ requests, 0 rate-limited\)/);
   }, 30_000);
 
+  it('--follow: catches up, logs when it wakes next (just after the next close), and SIGTERM stops it cleanly with exit 0', async () => {
+    const env = { ...storeEnv(db()), BINANCE_REST_URL: ex.urls.BINANCE_REST_URL };
+    const child = startCqt(['backfill', '--venue', 'binance', '--symbol', 'BTCUSDT', '--timeframe', '1m,1h', '--since', '3h', '--follow', '--json'], env);
+    while (!/follow binance BTCUSDT 1h: .*next at/.test(child.stderr) && child.exitCode === undefined) await pause(20);
+    const next = /follow binance BTCUSDT 1m: \d+ candles, cursor (\S+); next at (\S+)/.exec(child.stderr);
+    expect(next).not.toBeNull();
+    // The next 1m pass is due 3 s after the forming minute closes.
+    expect(Date.parse(next![2]) - candleOpen('1m', Date.parse(next![2]))).toBe(3000);
+    child.child.kill('SIGTERM');
+    await child.exited;
+    expect(child.exitCode).toBe(0);
+    const result = JSON.parse(child.stdout) as { follow: { passes: number; failedPasses: number }; candles: number; rateLimited: number };
+    expect(result.follow).toEqual({ passes: 2, failedPasses: 0 });
+    expect(result.rateLimited).toBe(0);
+    // The last 3 hours are covered up to the cursor, whatever earlier tests in this store did.
+    const coverage = await readCoverage(db().sql, { venue: 'binance', symbol: 'BTCUSDT', timeframe: '1m' });
+    const sinceMs = candleOpen('1m', Date.parse(next![1]) - 3 * 60 * MIN + MIN);
+    expect(coverage.some((c) => c.kind === 'queried' && c.fromMs <= sinceMs && c.toMs === Date.parse(next![1]) + MIN)).toBe(true);
+    const [{ newest }] = await db().sql<{ newest: Date }[]>`select max(ts) as newest from candles where venue = 'binance' and symbol = 'BTCUSDT' and timeframe = '1m'`;
+    expect(newest.getTime()).toBe(Date.parse(next![1]));
+  }, 30_000);
+
   it('a series with no cursor and no start exits 2 naming it', async () => {
     const run = await cqt(['backfill', '--venue', 'upbit', '--symbol', 'KRW-ETH'], { ...storeEnv(db()), UPBIT_REST_URL: ex.urls.UPBIT_REST_URL });
     expect(run.code).toBe(2);

@@ -1,0 +1,116 @@
+// `cqt backfill --follow`: keep series current by waking just after each candle closes, per
+// timeframe, rather than on a fixed loop. The schedule is pure (a function of the clock and each
+// series' state) so it is tested with a fake clock; the loop around it only sleeps and fetches.
+// A failed or short pass (venue away, or its clock behind ours) backs off and tries again; every
+// pass continues from the committed cursor, so an outage is caught up by the next good pass.
+import type { Sql } from 'postgres';
+import { UsageError, sleepMs } from '@cqt/config';
+import { backfillSeries, CLOSE_GRACE_MS, type SeriesOptions, type SeriesResult } from './backfill.js';
+import type { Series } from './store.js';
+import { candleOpen, stepCandles } from './timeframes.js';
+import type { CandleClient } from './venues/types.js';
+
+/** After a close, wait this much more than the closed-candle grace: the venue finishes the candle. */
+export const FOLLOW_DELAY_MS = 2000;
+const BACKOFF_FIRST_MS = 2000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export interface FollowState {
+  series: Series;
+  /** When this series is next due (local clock). */
+  dueMs: number;
+  /** Consecutive failed or short passes. */
+  failures: number;
+}
+
+/** The first wake after nowMs at which the candle forming at nowMs counts as closed. */
+export function nextCloseWake(timeframe: string, nowMs: number, delayMs = FOLLOW_DELAY_MS): number {
+  return stepCandles(timeframe, candleOpen(timeframe, nowMs), 1) + CLOSE_GRACE_MS + delayMs;
+}
+
+/** 2 s, 4 s, 8 s … capped at 5 min. */
+export function backoffMs(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** The open time of the newest candle closed at nowMs: a pass at nowMs should reach it. */
+export function expectedCursor(timeframe: string, nowMs: number): number {
+  return stepCandles(timeframe, candleOpen(timeframe, nowMs - CLOSE_GRACE_MS), -1);
+}
+
+/**
+ * The state after a pass that started at startedMs and ended at endedMs: when the cursor reached
+ * the newest candle closed at the start, due at the next close after the start (judging by the
+ * start, a pass that straddles a close neither mistakes itself for late nor skips that close);
+ * else (failed, or the venue had not closed it yet) backed off from the end, never past that close.
+ */
+export function afterPass(state: FollowState, startedMs: number, endedMs: number, cursorMs: number | null, failed: boolean): FollowState {
+  const { timeframe } = state.series;
+  const nextClose = nextCloseWake(timeframe, startedMs);
+  if (!failed && cursorMs !== null && cursorMs >= expectedCursor(timeframe, startedMs)) return { ...state, failures: 0, dueMs: nextClose };
+  const failures = state.failures + 1;
+  return { ...state, failures, dueMs: Math.min(endedMs + backoffMs(failures), Math.max(nextClose, endedMs)) };
+}
+
+/** The earliest due time and the series due then (all due at or before it). */
+export function nextWake(states: readonly FollowState[]): { atMs: number; due: FollowState[] } {
+  const atMs = Math.min(...states.map((s) => s.dueMs));
+  return { atMs, due: states.filter((s) => s.dueMs <= atMs) };
+}
+
+export interface FollowOptions {
+  /** Start of each series' first pass (as backfill's --from/--since); later passes go from the cursor. */
+  fromMs?: number;
+  signal?: AbortSignal;
+  /** After each series' pass. */
+  onPass?: (result: SeriesResult | null, error: Error | null, state: FollowState) => void;
+  /** Before each sleep: when the loop wakes next and for which series. */
+  onSleep?: (atMs: number, due: readonly Series[]) => void;
+  onPage?: SeriesOptions['onPage'];
+  /** The clock (tests); default Date.now. */
+  nowMs?: () => number;
+}
+
+export interface FollowSummary {
+  passes: number;
+  failedPasses: number;
+  candles: number;
+  pages: number;
+}
+
+/** Runs until the signal aborts; returns what was done. Failed passes are reported and retried; usage errors end it. */
+export async function follow(sql: Sql, clientFor: (s: Series) => CandleClient, series: readonly Series[], options: FollowOptions = {}): Promise<FollowSummary> {
+  const now = options.nowMs ?? Date.now;
+  const summary: FollowSummary = { passes: 0, failedPasses: 0, candles: 0, pages: 0 };
+  let states: FollowState[] = series.map((s) => ({ series: s, dueMs: now(), failures: 0 }));
+  const started = new Set<string>();
+  const key = (s: Series) => `${s.venue}/${s.symbol}/${s.timeframe}`;
+  while (!options.signal?.aborted) {
+    const { atMs, due } = nextWake(states);
+    options.onSleep?.(atMs, due.map((d) => d.series));
+    if (!(await sleepMs(atMs - now(), options.signal))) break;
+    for (const state of due) {
+      if (options.signal?.aborted) break;
+      let result: SeriesResult | null = null;
+      let error: Error | null = null;
+      const startedMs = now();
+      try {
+        const first = !started.has(key(state.series));
+        result = await backfillSeries(sql, clientFor(state.series), state.series, { fromMs: first ? options.fromMs : undefined, onPage: options.onPage, signal: options.signal });
+        started.add(key(state.series));
+        summary.candles += result.candles;
+        summary.pages += result.pages;
+      } catch (err) {
+        // A refused market or a series without history is the operator's to fix, not an outage.
+        if (err instanceof UsageError) throw err;
+        error = err as Error;
+        summary.failedPasses++;
+      }
+      summary.passes++;
+      const next = afterPass(state, startedMs, now(), result?.cursor ? Date.parse(result.cursor) : null, error !== null);
+      states = states.map((s) => (s === state ? next : s));
+      options.onPass?.(result, error, next);
+    }
+  }
+  return summary;
+}

@@ -4,13 +4,16 @@ import type { Command } from 'commander';
 import { strategyNames } from '@cqt/backtest';
 import { UsageError, type CliContext } from '@cqt/config';
 import { declareCommand, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
+import { RANK_METRICS } from '@cqt/backtest';
 import type { ListOptions, RunOptions } from './index.js';
+import type { SweepOptions } from './sweep.js';
 
 // The package is pure TypeScript (no DuckDB, no store): cheap enough for the start-up path.
 const STRATEGIES: readonly string[] = strategyNames;
 
 type RunFlags = CliOptions<RunOptions, 'env' | 'db'>;
 type ListFlags = CliOptions<ListOptions, 'env' | 'db'>;
+type SweepFlags = CliOptions<SweepOptions, 'env' | 'db' | 'onProgress'>;
 type ShowFlags = CliOptions<{ databaseUrl?: string; dataDir?: string }>;
 
 const number = (min: number, max = Infinity) => (text: string) => {
@@ -49,6 +52,17 @@ export const runFlags = {
   ...jsonFlag,
   ...storeFlags,
 } satisfies FlagTable<RunFlags>;
+
+const { out: _out, ...runFlagsNoOut } = runFlags;
+const wholeNumber = (min: number) => (t: string) => (/^\d+$/.test(t) && Number(t) >= min ? Number(t) : undefined);
+
+export const sweepFlags = {
+  ...runFlagsNoOut,
+  params: { flag: '--param', arg: '<name=values>', describe: 'a parameter\'s values, repeatable: name=v, name=a,b,c or name=from..to:step (inclusive)', repeatable: true },
+  rankBy: { flag: '--rank-by', arg: '<metric>', describe: 'the metric the results are ranked by (maxDrawdown: lowest first)', default: 'sharpe', expected: `one of ${RANK_METRICS.join(', ')}`, parse: (t: string) => ((RANK_METRICS as readonly string[]).includes(t) ? t : undefined) },
+  top: { flag: '--top', arg: '<n>', describe: 'show the best n', default: 10, expected: 'a whole number ≥ 1', parse: wholeNumber(1) },
+  workers: { flag: '--workers', arg: '<n>', describe: 'worker threads', defaultText: 'every core', expected: 'a whole number ≥ 1', parse: wholeNumber(1) },
+} satisfies FlagTable<SweepFlags>;
 
 export const listFlags = {
   limit: { flag: '--limit', arg: '<n>', describe: 'at most this many runs', default: 20, expected: 'a whole number ≥ 1', parse: (t: string) => (/^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : undefined) },
@@ -90,6 +104,31 @@ Exit codes: 0 done, 2 usage error, bad input or runtime failure.`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       await context.emit(output(await run(flags)), flags);
+    },
+  });
+  declareCommand<SweepFlags>(backtest, cli, {
+    name: 'sweep',
+    description: 'backtest every combination of a parameter grid on all cores, rank by a metric, store each as a run',
+    flags: sweepFlags,
+    help: `
+The grid: one --param per swept parameter, name=v, name=a,b,c or name=from..to:step (inclusive);
+parameters not given keep their defaults. Combinations the strategy's rule refuses (sma-cross:
+fast < slow) are left out and counted. Input, costs and stops as for \`cqt backtest run\`. Each
+combination is stored as a run (cqt backtest show ID) unless --no-store.
+
+Examples:
+  $ cqt backtest sweep --strategy volume-zone-breakout --candles btc_1m.parquet \\
+      --param volume_window=5..60:5 --param top_percentile=0.1,0.2,0.3
+  $ cqt backtest sweep --strategy sma-cross --param fast=5..30:5 --param slow=20..100:10 \\
+      --venue upbit --symbol KRW-BTC --timeframe 1h --rank-by excessReturn --top 5 --json
+
+Exit codes: 0 done, 2 usage error (a bad grid), bad input or runtime failure.`,
+    async action(flags, context) {
+      const { sweep, sweepOutput } = await import('./sweep.js');
+      const onProgress = process.stderr.isTTY && !flags.json
+        ? (done: number, total: number) => process.stderr.write(`\rsweep: ${done}/${total} backtests${done === total ? '\n' : ''}`)
+        : undefined;
+      await context.emit(sweepOutput(await sweep({ ...flags, onProgress })), flags);
     },
   });
   declareCommand<ListFlags>(backtest, cli, {

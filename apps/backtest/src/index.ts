@@ -55,7 +55,7 @@ export interface RunResult extends RunSummary {
   files: string[];
 }
 
-async function loadCandles(options: RunOptions, store: () => Promise<Db>): Promise<{ candles: Candles; input: InputSummary; timeframe: string }> {
+export async function loadCandles(options: RunOptions, store: () => Promise<Db>): Promise<{ candles: Candles; input: InputSummary; timeframe: string }> {
   const storeGiven = (['venue', 'symbol', 'fromMs', 'toMs'] as const).filter((k) => options[k] !== undefined);
   if (options.candlesFile !== undefined) {
     if (storeGiven.length) {
@@ -81,7 +81,7 @@ async function loadCandles(options: RunOptions, store: () => Promise<Db>): Promi
 }
 
 /** The store, opened on first use (a file run with --no-store never opens it); `close` only closes what it opened. */
-function lazyStore(options: { db?: Db; databaseUrl?: string; dataDir?: string; env?: NodeJS.ProcessEnv }) {
+export function lazyStore(options: { db?: Db; databaseUrl?: string; dataDir?: string; env?: NodeJS.ProcessEnv }) {
   let opened: Promise<Db> | undefined;
   return {
     get: () => {

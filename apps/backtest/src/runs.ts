@@ -9,7 +9,7 @@ type Sql = Db['sql'];
 /** Rows per unnest statement: bounded parameter size for a million-bar equity curve. */
 const CHUNK = 50_000;
 
-export async function saveRun(sql: Sql, summary: Omit<RunSummary, 'id'>, result: BacktestResult, candles: Candles): Promise<number> {
+export async function saveRun(sql: Sql, summary: Omit<RunSummary, 'id'>, result: { run: Pick<BacktestResult['run'], 'trades' | 'equity' | 'position'> }, candles: Candles): Promise<number> {
   const { input } = summary;
   return sql.begin(async (tx) => {
     const [{ id }] = await tx<{ id: number }[]>`

@@ -7,3 +7,6 @@ export { strategies, strategyNames, type StrategyName } from './strategies/index
 export { volumeZoneBreakout, volumeZoneResistance, type ResistanceStats, type VolumeZoneBreakoutParams } from './strategies/volumeZoneBreakout.js';
 export { buyAndHold, type BuyAndHoldParams } from './strategies/buyAndHold.js';
 export { sma, smaCross, type SmaCrossParams } from './strategies/smaCross.js';
+export { TradeLog } from './engine.js';
+export { MAX_GRID, RANK_METRICS, expandGrid, parseGrid, rankBy, type Grid, type GridAxis, type RankMetric } from './sweep.js';
+export { sweepInWorkers, type SweepPoolOptions, type SweepResult } from './pool.js';

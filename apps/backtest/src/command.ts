@@ -6,6 +6,7 @@ import { UsageError, type CliContext } from '@cqt/config';
 import { declareCommand, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
 import { RANK_METRICS } from '@cqt/backtest';
 import type { ListOptions, RunOptions } from './index.js';
+import type { LookaheadRunOptions } from './lookahead.js';
 import type { SweepOptions } from './sweep.js';
 
 // The package is pure TypeScript (no DuckDB, no store): cheap enough for the start-up path.
@@ -14,6 +15,7 @@ const STRATEGIES: readonly string[] = strategyNames;
 type RunFlags = CliOptions<RunOptions, 'env' | 'db'>;
 type ListFlags = CliOptions<ListOptions, 'env' | 'db'>;
 type SweepFlags = CliOptions<SweepOptions, 'env' | 'db' | 'onProgress'>;
+type LookaheadFlags = CliOptions<LookaheadRunOptions, 'env' | 'db' | 'registry'>;
 type ShowFlags = CliOptions<{ databaseUrl?: string; dataDir?: string }>;
 
 const number = (min: number, max = Infinity) => (text: string) => {
@@ -63,6 +65,21 @@ export const sweepFlags = {
   top: { flag: '--top', arg: '<n>', describe: 'show the best n', default: 10, expected: 'a whole number ≥ 1', parse: wholeNumber(1) },
   workers: { flag: '--workers', arg: '<n>', describe: 'worker threads', defaultText: 'every core', expected: 'a whole number ≥ 1', parse: wholeNumber(1) },
 } satisfies FlagTable<SweepFlags>;
+
+export const lookaheadFlags = {
+  strategy: runFlags.strategy,
+  params: runFlags.params,
+  candlesFile: runFlags.candlesFile,
+  venue: runFlags.venue,
+  symbol: runFlags.symbol,
+  timeframe: runFlags.timeframe,
+  fromMs: runFlags.fromMs,
+  toMs: runFlags.toMs,
+  allowGaps: runFlags.allowGaps,
+  samples: { flag: '--samples', arg: '<n>', describe: 'cut points spread over the candles, and as many at entry signals', default: 20, expected: 'a whole number ≥ 1', parse: wholeNumber(1) },
+  ...jsonFlag,
+  ...storeFlags,
+} satisfies FlagTable<LookaheadFlags>;
 
 export const listFlags = {
   limit: { flag: '--limit', arg: '<n>', describe: 'at most this many runs', default: 20, expected: 'a whole number ≥ 1', parse: (t: string) => (/^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : undefined) },
@@ -129,6 +146,26 @@ Exit codes: 0 done, 2 usage error (a bad grid), bad input or runtime failure.`,
         ? (done: number, total: number) => process.stderr.write(`\rsweep: ${done}/${total} backtests${done === total ? '\n' : ''}`)
         : undefined;
       await context.emit(sweepOutput(await sweep({ ...flags, onProgress })), flags);
+    },
+  });
+  declareCommand<LookaheadFlags>(backtest, cli, {
+    name: 'lookahead',
+    description: 'check a strategy for lookahead: rerun it on the candles cut after sampled t; exit 1 if a signal at or before t changes',
+    flags: lookaheadFlags,
+    help: `
+A signal at t may use candles 0 … t only. The strategy runs once on all the candles, then again on
+the candles cut after each sampled t (--samples points spread over the candles, and as many at
+entry signals); every entry and exit signal at or before t must be the same. Input as for
+\`cqt backtest run\`.
+
+Examples:
+  $ cqt backtest lookahead --strategy volume-zone-breakout --candles btc_1m.parquet
+  $ cqt backtest lookahead --strategy sma-cross --param fast=20 --param slow=50 --venue upbit --symbol KRW-BTC --timeframe 1h --json
+
+Exit codes: 0 no lookahead found, 1 a signal changed (the strategy looks ahead), 2 usage error or bad input.`,
+    async action(flags, context) {
+      const { lookaheadRun, lookaheadOutput } = await import('./lookahead.js');
+      await context.emit(lookaheadOutput(await lookaheadRun(flags)), flags);
     },
   });
   declareCommand<ListFlags>(backtest, cli, {

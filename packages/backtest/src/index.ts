@@ -10,3 +10,4 @@ export { sma, smaCross, type SmaCrossParams } from './strategies/smaCross.js';
 export { TradeLog } from './engine.js';
 export { MAX_GRID, RANK_METRICS, expandGrid, parseGrid, rankBy, type Grid, type GridAxis, type RankMetric } from './sweep.js';
 export { sweepInWorkers, type SweepPoolOptions, type SweepResult } from './pool.js';
+export { lookahead, type LookaheadOptions, type LookaheadResult, type LookaheadViolation } from './lookahead.js';

@@ -1,0 +1,2 @@
+export { openQueue, JobQueue, JOB_STATES, type JobInfo, type JobState, type QueueOptions, type SubmitOptions, type JobContext, type JobHandler } from './queue.js';
+export { executeSqlOn } from './adapter.js';

@@ -1,0 +1,227 @@
+// The job queue: pg-boss 10.4 (its tables in the `pgboss` schema) on our postgres.js client, so the
+// same code runs on PostgreSQL and on the embedded store (decision 85). This file maps pg-boss's
+// states to cqt's, adds a cooperative cancel signal (10.x has none) and the results table that
+// makes a job's result exist once however often the job runs (decision 87).
+import PgBoss from 'pg-boss';
+import type { Sql, TransactionSql } from 'postgres';
+import { executeSqlOn } from './adapter.js';
+
+const SCHEMA = 'pgboss';
+
+export const JOB_STATES = ['queued', 'active', 'completed', 'failed', 'dead', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** pg-boss `retry` is a failed attempt waiting for the next; `failed` has no attempt left: dead. */
+const FROM_BOSS: Record<string, JobState> = { created: 'queued', retry: 'failed', active: 'active', completed: 'completed', cancelled: 'cancelled', failed: 'dead' };
+const TO_BOSS = Object.fromEntries(Object.entries(FROM_BOSS).map(([boss, ours]) => [ours, boss])) as Record<JobState, string>;
+
+export interface JobInfo<T = unknown> {
+  id: string;
+  queue: string;
+  state: JobState;
+  /** Attempts started so far, and allowed in all. */
+  attempt: number;
+  attempts: number;
+  data: T;
+  /** The handler's result once completed. */
+  output: unknown;
+  /** The last attempt's error (a failed, dead or expired job). */
+  lastError: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  /** When a queued or failed job may start (the retry back-off). */
+  startAfter: string;
+}
+
+export interface QueueOptions {
+  /** Queue name; its dead-letter queue is `<queue>_dead`. */
+  queue: string;
+  /** Attempts per job (first run + retries). Default 3. */
+  attempts?: number;
+  /** First retry delay; doubled per retry with jitter (pg-boss retryBackoff). Default 2 s. */
+  retryDelaySec?: number;
+  /** An active job older than this is taken as stuck (its worker died) and retried. Default 15 min. */
+  expireSec?: number;
+  /** Run pg-boss maintenance (expiry of stuck jobs) every this many seconds; 0 = not in this process. */
+  maintenanceSec?: number;
+  /** How often an idle worker looks for a job. Default 0.5 s (pg-boss's least). */
+  pollSec?: number;
+  /** How often a running job's state is read to notice a cancel. Default 250 ms. */
+  cancelPollMs?: number;
+}
+
+export type SubmitOptions = Pick<QueueOptions, 'attempts' | 'retryDelaySec' | 'expireSec'>;
+
+export interface JobContext<T> {
+  id: string;
+  data: T;
+  attempt: number;
+  /** Aborted once the job is cancelled: the handler should stop soon after. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<T> = (job: JobContext<T>) => Promise<unknown>;
+
+interface JobRow {
+  id: string;
+  name: string;
+  state: string;
+  retry_count: number;
+  retry_limit: number;
+  data: unknown;
+  output: unknown;
+  created_on: Date;
+  started_on: Date | null;
+  completed_on: Date | null;
+  start_after: Date;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toInfo<T>(row: JobRow): JobInfo<T> {
+  const state = FROM_BOSS[row.state] ?? 'queued';
+  const output = row.output as { message?: unknown; value?: { message?: unknown } } | null;
+  const message = output?.message ?? output?.value?.message;
+  // pg-boss counts finished failures in retry_count; an attempt still running is one more.
+  const attempt = row.retry_count + (row.started_on && row.state !== 'retry' ? 1 : 0);
+  return {
+    id: row.id,
+    queue: row.name,
+    state,
+    attempt,
+    attempts: row.retry_limit + 1,
+    data: row.data as T,
+    output: state === 'completed' ? row.output : null,
+    lastError: state !== 'completed' && typeof message === 'string' ? message : null,
+    createdAt: row.created_on.toISOString(),
+    startedAt: iso(row.started_on),
+    completedAt: iso(row.completed_on),
+    startAfter: row.start_after.toISOString(),
+  };
+}
+
+export class JobQueue {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly sql: Sql,
+    private readonly options: Required<QueueOptions>,
+  ) {}
+
+  static async open(sql: Sql, options: QueueOptions): Promise<JobQueue> {
+    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
+    const boss = new PgBoss({
+      db: executeSqlOn(sql),
+      schema: SCHEMA,
+      schedule: false,
+      supervise: full.maintenanceSec > 0,
+      ...(full.maintenanceSec > 0 ? { maintenanceIntervalSeconds: full.maintenanceSec } : {}),
+    } as PgBoss.ConstructorOptions);
+    boss.on('error', (err) => process.stderr.write(`job queue: ${err.message}\n`));
+    await boss.start();
+    const dead = `${full.queue}_dead`;
+    await boss.createQueue(dead, { name: dead });
+    await boss.createQueue(full.queue, { name: full.queue, deadLetter: dead });
+    await sql`
+      create table if not exists job_results (
+        job_id uuid primary key,
+        queue text not null,
+        result jsonb not null,
+        created_at timestamptz not null default now()
+      )`;
+    return new JobQueue(boss, sql, full);
+  }
+
+  async submit<T extends object>(data: T, options: SubmitOptions = {}): Promise<string> {
+    const o = { ...this.options, ...options };
+    const id = await this.boss.send(this.options.queue, data, {
+      retryLimit: o.attempts - 1,
+      retryDelay: o.retryDelaySec,
+      retryBackoff: true,
+      expireInSeconds: o.expireSec,
+    });
+    if (!id) throw new Error('the queue refused the job');
+    return id;
+  }
+
+  async get<T = unknown>(id: string): Promise<JobInfo<T> | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    const rows = await this.rows`where id = ${id}`;
+    return rows.length ? toInfo<T>(rows[0]) : null;
+  }
+
+  /** Newest first; every state when none is given. */
+  async list<T = unknown>(states: readonly JobState[] = JOB_STATES, limit = 100): Promise<JobInfo<T>[]> {
+    const boss = states.map((s) => TO_BOSS[s]);
+    const rows = await this.rows`where name = ${this.options.queue} and state::text = any(${boss}::text[])`;
+    return rows.sort((a, b) => b.created_on.getTime() - a.created_on.getTime()).slice(0, limit).map((r) => toInfo<T>(r));
+  }
+
+  /** Jobs live in pgboss.job and, once old, in pgboss.archive: read both. */
+  private async rows(strings: TemplateStringsArray, ...values: unknown[]): Promise<JobRow[]> {
+    const where = this.sql(strings, ...(values as never[]));
+    const cols = this.sql`id, name, state::text as state, retry_count, retry_limit, data, output, created_on, started_on, completed_on, start_after`;
+    return this.sql<JobRow[]>`
+      select ${cols} from ${this.sql(SCHEMA)}.job ${where}
+      union all
+      select ${cols} from ${this.sql(SCHEMA)}.archive ${where}`;
+  }
+
+  /** Queued, failed or active → cancelled. A running job sees its signal abort. False if already finished. */
+  async cancel(id: string): Promise<boolean> {
+    const r = await this.boss.cancel(this.options.queue, id);
+    return (r as unknown as { affected?: number }).affected === 1;
+  }
+
+  /** A dead job gets one more attempt; a cancelled one is queued again. */
+  async retry(id: string): Promise<boolean> {
+    const job = await this.get(id);
+    if (!job || (job.state !== 'dead' && job.state !== 'cancelled')) return false;
+    const r = job.state === 'dead' ? await this.boss.retry(this.options.queue, id) : await this.boss.resume(this.options.queue, id);
+    return (r as unknown as { affected?: number }).affected === 1;
+  }
+
+  /** The result stored for a job by recordResult, if any (a retried job's earlier attempt may have stored it). */
+  async findResult<R>(id: string): Promise<R | null> {
+    const rows = await this.sql<{ result: R }[]>`select result from job_results where job_id = ${id}`;
+    return rows.length ? rows[0].result : null;
+  }
+
+  /** Records a job's result inside the caller's transaction: a second record for the job fails
+   * that transaction, so whatever it wrote with it is rolled back (exactly once on job id). */
+  async recordResult(tx: TransactionSql, id: string, result: object): Promise<void> {
+    await tx`insert into job_results (job_id, queue, result) values (${id}, ${this.options.queue}, ${tx.json(result as never)})`;
+  }
+
+  /** Runs `concurrency` loops, each taking one job at a time. */
+  async work<T>(concurrency: number, handler: JobHandler<T>): Promise<void> {
+    for (let i = 0; i < concurrency; i++) {
+      await this.boss.work<T>(this.options.queue, { batchSize: 1, pollingIntervalSeconds: this.options.pollSec }, async ([job]) => {
+        const abort = new AbortController();
+        const watch = setInterval(() => {
+          void this.get(job.id)
+            .then((j) => {
+              if (j?.state === 'cancelled') abort.abort(new Error('cancelled'));
+            })
+            .catch(() => {});
+        }, this.options.cancelPollMs);
+        try {
+          const info = await this.get(job.id);
+          return await handler({ id: job.id, data: job.data, attempt: info?.attempt ?? 1, signal: abort.signal });
+        } finally {
+          clearInterval(watch);
+        }
+      });
+    }
+  }
+
+  /** Stops taking jobs and waits up to timeoutMs for running ones; those still running then are failed (retried later). */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.boss.once('stopped', () => resolve());
+      void this.boss.stop({ graceful: true, wait: false, close: false, timeout: timeoutMs });
+    });
+  }
+}
+
+export const openQueue = (sql: Sql, options: QueueOptions) => JobQueue.open(sql, options);

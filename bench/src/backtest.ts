@@ -3,13 +3,16 @@
 // naive full recompute of every window's profile in the same run; the seed's SLA table (100 / 300
 // / 1,000 candles, process start excluded and included); sweep throughput on 100 k candles.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { backtest, resolveParams, volumeZoneBreakout, type Candles, type Signals, type Strategy, type VolumeZoneBreakoutParams } from '@cqt/backtest';
+import { backtest, expandGrid, parseGrid, resolveParams, sweepInWorkers, volumeZoneBreakout, type Candles, type Signals, type Strategy, type VolumeZoneBreakoutParams } from '@cqt/backtest';
 import { MINUTE_BARS_PER_YEAR, walkCandles } from './backtestCandles.js';
 import type { BenchRow, BenchSuite } from './harness.js';
 import { timeMs } from './harness.js';
 
 const BARS = 1_000_000;
+const SWEEP_BARS = 100_000;
+const SWEEP_GRID = ['volume_window=5..60:5', 'top_percentile=0.1,0.2,0.3'];
 /** The naive baseline runs on this many candles and is scaled to BARS (it is linear in the candles). */
 const NAIVE_BARS = 100_000;
 const OPTIONS = { cash: 1_000_000, feeRate: 0.001, slippageRate: 0.0002, barsPerYear: MINUTE_BARS_PER_YEAR };
@@ -150,6 +153,23 @@ export const suite: BenchSuite = {
         note: `cold in-process run ${coldMs.toFixed(1)} ms; seed SLA < ${slaSec} s ${wallMs < slaSec * 1000 ? 'met' : 'NOT met'}`,
       });
     }
+    // Sweep throughput: the grid on every core (worker start-up included), against the same
+    // combinations one after another in this thread.
+    const sweepCandles = walkCandles(SWEEP_BARS);
+    const { combos } = expandGrid(volumeZoneBreakout, parseGrid(volumeZoneBreakout, SWEEP_GRID));
+    const sweepMs = await timeMs(() => sweepInWorkers(sweepCandles, volumeZoneBreakout.name, combos, OPTIONS), 3);
+    const serialMs = await timeMs(() => combos.forEach((p) => backtest(sweepCandles, volumeZoneBreakout, p, OPTIONS)), 3);
+    const rate = combos.length / (sweepMs / 1000);
+    const serialRate = combos.length / (serialMs / 1000);
+    rows.push({
+      name: `sweep throughput, ${SWEEP_BARS / 1000} k candles, ${combos.length} combinations (${SWEEP_GRID.join(' ')})`,
+      value: rate,
+      unit: 'backtests/s',
+      baseline: serialRate,
+      baselineName: 'one thread, in turn',
+      ratio: rate / serialRate,
+      note: `${availableParallelism()} workers (every core), worker start-up and the shared copy of the candles included; median of 3`,
+    });
     return rows;
   },
 };

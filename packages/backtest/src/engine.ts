@@ -188,11 +188,13 @@ export class PositionManager {
     private readonly c: Candles,
     options: ExecutionOptions,
     private readonly callbacks: PositionCallbacks | undefined = options.callbacks,
+    /** Trades expected at most (sizes the log once instead of growing it). */
+    tradeCapacity = 64,
   ) {
     this.cash = options.cash;
     this.fee = options.feeRate;
     this.slip = options.slippageRate;
-    this.log = new TradeLog(c.tsMs);
+    this.log = new TradeLog(c.tsMs, Math.max(1, tradeCapacity));
   }
 
   /** The open position, or null. */
@@ -253,9 +255,12 @@ export function runEngine(c: Candles, signals: Signals, options: ExecutionOption
   const { stopLoss, takeProfit } = options;
   const equity = new Float64Array(n);
   const position = new Float64Array(n);
-  const pm = new PositionManager(c, options);
-  let skippedSignals = 0;
   const { entry, exit, holdBars } = signals;
+  // Every trade starts at an entry signal: their count bounds the log, sized once.
+  let entries = 0;
+  for (let i = 0; i < n; i++) if (entry[i]) entries++;
+  const pm = new PositionManager(c, options, options.callbacks, entries);
+  let skippedSignals = 0;
   const intrabar = stopLoss !== undefined || takeProfit !== undefined;
 
   for (let i = 0; i < n; i++) {

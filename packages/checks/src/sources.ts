@@ -2,7 +2,7 @@
 // column), which recent value tells whether it is corrupt, and its freshness policy. One
 // definition, used by both.
 import { HEARTBEAT_EVERY_SEC, STREAM_SOURCE } from '@cqt/feeds';
-import { classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, pollPolicy } from '@cqt/freshness';
+import { candlePolicy, classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, pollPolicy } from '@cqt/freshness';
 import type { Classification, FreshnessPolicy, Observation } from '@cqt/freshness';
 import { distinctPrefixes, observe, type SourceRef, type SqlClient } from './probe.js';
 import { freshnessItem, type CheckItem } from './report.js';
@@ -68,6 +68,16 @@ export const watch = {
           ...one('predictions', market, { table: 'predictions', key: [['symbol', market], ['horizon_sec', String(horizonSec)]], value: 'p_up', arrival: 'created_at' }, defaultPolicies.predictions),
           key: `${market}/${horizonSec}s`,
         },
+
+  /** A candle series (`cqt backfill`): its newest candle, on the timeframe's own policy. */
+  candles: (venue: string, symbol: string, timeframe: string, candleSec: number): Watched => ({
+    source: 'candles',
+    key: `${venue} ${symbol} ${timeframe}`,
+    symbol,
+    ref: { table: 'candles', key: [['venue', venue], ['symbol', symbol], ['timeframe', timeframe]], value: 'close', arrival: 'recv_ts' },
+    policy: candlePolicy(candleSec),
+    note: `one candle = ${candleSec} s`,
+  }),
 
   /** The collector's socket heartbeat (ts leads feed_events' key, so the search is bounded). */
   heartbeat: (): Watched => {

@@ -1,6 +1,7 @@
 // The freshness of every source at as-of, as `cqt status` and `cqt serve`'s /api/status report it
 // (one evaluator, so the command and the API cannot disagree): newest ts, age, the policy's stale /
 // hard-stale bounds and classify()'s class, which includes corruption in the recent rows.
+import { isTimeframe, stepCandles, type Venue } from '@cqt/candles';
 import { UsageError, type Settings } from '@cqt/config';
 import type { FreshnessClass, FreshnessPolicy } from '@cqt/freshness';
 import { predictorConfig, resolveScope, type Scope } from './options.js';
@@ -49,6 +50,7 @@ export const sourceTables = [
   'coinglass_liquidation_map',
   'feature_snapshots',
   'predictions',
+  'candles',
 ] as const;
 
 /** Derived from other tables: a store that never wrote them shows them 'absent', not hard_stale. */
@@ -59,7 +61,7 @@ export async function evaluateStatus(sql: SqlClient, query: StatusQuery, config:
   const scope = resolveScope(query, config);
   const derivedMarkets = resolveScope(query, predictorConfig(config)).upbit;
   const wanted = parseSources(query.sources);
-  const watched = await watchList(sql, scope, config, derivedMarkets, wanted);
+  const watched = await watchList(sql, scope, config, derivedMarkets, wanted, query.symbols);
   const sources: SourceStatus[] = [];
   for (const w of watched) sources.push(await judge(sql, w, scope.asOfMs));
   return summarise(scope.asOfMs, sources);
@@ -72,7 +74,19 @@ function parseSources(values: readonly string[] | undefined): readonly string[] 
   return names.length ? names : sourceTables;
 }
 
-async function watchList(sql: SqlClient, scope: Scope, config: StatusConfig, derivedMarkets: readonly string[], wanted: readonly string[]): Promise<Watched[]> {
+/** Seconds per candle; a month at its longest, so a month is never judged late too early. */
+const candleSec = (timeframe: string): number => (timeframe === '1M' ? 31 * 86_400 : stepCandles(timeframe, 0, 1) / 1000);
+
+/** Every candle series with a cursor (cqt backfill), each on its timeframe's policy; --symbol narrows. */
+async function candleSeries(sql: SqlClient, symbols: readonly string[] | undefined): Promise<Watched[]> {
+  const wanted = new Set((symbols ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean));
+  const rows = await sql.unsafe(`select source, symbol, timeframe from ingest_state where source in ('upbit', 'binance') order by source, symbol, timeframe`);
+  return rows
+    .filter((r) => isTimeframe(r.source as Venue, r.timeframe as string) && (wanted.size === 0 || wanted.has(r.symbol as string)))
+    .map((r) => watch.candles(r.source as string, r.symbol as string, r.timeframe as string, candleSec(r.timeframe as string)));
+}
+
+async function watchList(sql: SqlClient, scope: Scope, config: StatusConfig, derivedMarkets: readonly string[], wanted: readonly string[], symbols?: readonly string[]): Promise<Watched[]> {
   const coinglass = config.coinglassEnabled && wanted.includes('coinglass_liquidation_map');
   const all = [
     ...scope.upbit.map((market) => watch.market1s(market)),
@@ -81,6 +95,7 @@ async function watchList(sql: SqlClient, scope: Scope, config: StatusConfig, der
     watch.heartbeat(),
     ...(coinglass ? await watch.liquidationMaps(sql, scope.asOfMs, config.coinglassPollSec) : []),
     ...derivedMarkets.flatMap((market) => [watch.featureSnapshots(market), watch.predictions(market)]),
+    ...(wanted.includes('candles') ? await candleSeries(sql, symbols) : []),
   ];
   return all.filter((w) => wanted.includes(w.source));
 }

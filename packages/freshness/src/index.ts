@@ -4,6 +4,7 @@ export { expectedRows, fillRate, findGaps, lagSec, nullRate } from './measures.j
 export type { Gap } from './measures.js';
 export {
   DEFAULT_METRIC_POLL_SEC,
+  candlePolicy,
   defaultPolicies,
   futuresMetrics,
   metricPolicy,

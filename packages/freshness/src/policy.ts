@@ -60,6 +60,24 @@ export function pollPolicy(pollSec: number, valueKind: ValueKind = 'any'): Fresh
   };
 }
 
+/**
+ * Policy for a candle series of candleSec per candle, judged on its newest candle's ts (its open
+ * time): up to date, that candle opened 1–2 candles ago, so it is stale once it is 2 candles +
+ * graceSec old (one close missed) and hard_stale at 3 candles + graceSec. A 1 d series is fresh
+ * a day and a half after its newest candle opened; a 1 m series is stale after 4 minutes.
+ */
+export function candlePolicy(candleSec: number, graceSec = 120): FreshnessPolicy {
+  if (!(candleSec > 0 && Number.isFinite(candleSec))) {
+    throw new Error(`candle policy: candleSec must be a positive number of seconds, got ${candleSec}`);
+  }
+  return {
+    staleAfterSec: 2 * candleSec + graceSec,
+    hardStaleAfterSec: 3 * candleSec + graceSec,
+    futureToleranceSec: CLOCK_SKEW_TOLERANCE_SEC,
+    valueKind: 'price',
+  };
+}
+
 export const DEFAULT_METRIC_POLL_SEC = 60;
 
 /**

@@ -1,7 +1,7 @@
 // One backtest: a strategy's signals through the engine, the buy-and-hold baseline through the
 // same engine and costs, and the metrics of both.
 import type { Candles } from './candles.js';
-import { runEngine, type EngineResult, type ExecutionOptions } from './engine.js';
+import { buyAndHoldFinalCash, runEngine, type EngineResult, type ExecutionOptions } from './engine.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import { buyAndHold } from './strategies/buyAndHold.js';
 import type { Signals, Strategy } from './strategy.js';
@@ -26,8 +26,19 @@ export function backtest<P>(candles: Candles, strategy: Strategy<P>, params: P, 
   const run = runEngine(candles, signals, options);
   const t2 = performance.now();
   // The baseline has no stops and tells no callbacks: it is the market, not a second strategy run.
-  const baseline = runEngine(candles, buyAndHold.signals(candles, {}), { cash: options.cash, feeRate: options.feeRate, slippageRate: options.slippageRate });
-  const metrics = computeMetrics({ run, initialCash: options.cash, buyHoldFinal: baseline.finalCash, barsPerYear: options.barsPerYear });
+  // The metrics need only its final cash (one trade, computed directly); the full run is built
+  // only if a caller reads `baseline`.
+  const costs = { cash: options.cash, feeRate: options.feeRate, slippageRate: options.slippageRate };
+  const metrics = computeMetrics({ run, initialCash: options.cash, buyHoldFinal: buyAndHoldFinalCash(candles, costs), barsPerYear: options.barsPerYear });
   const t3 = performance.now();
-  return { signals, run, baseline, metrics, timingsMs: { signals: t1 - t0, engine: t2 - t1, metrics: t3 - t2 } };
+  let baseline: EngineResult | undefined;
+  return {
+    signals,
+    run,
+    get baseline() {
+      return (baseline ??= runEngine(candles, buyAndHold.signals(candles, {}), costs));
+    },
+    metrics,
+    timingsMs: { signals: t1 - t0, engine: t2 - t1, metrics: t3 - t2 },
+  };
 }

@@ -313,3 +313,21 @@ function engineResult(log: TradeLog, equity: Float64Array, position: Float64Arra
     finalCash,
   };
 }
+
+/**
+ * The buy-and-hold baseline's final cash without the bar loop: the engine's own fills and fees for
+ * its one trade (buy at candle 1's open, sell at the last close, end_of_data), in the same
+ * arithmetic, so it equals `runEngine(c, buyAndHold.signals(c), …).finalCash` exactly (tested).
+ */
+export function buyAndHoldFinalCash(c: Candles, options: Pick<ExecutionOptions, 'cash' | 'feeRate' | 'slippageRate'>): number {
+  const n = c.length;
+  if (n < 2) return options.cash;
+  const fee = options.feeRate, slip = options.slippageRate;
+  const entryPrice = clamp(c.open[1] * (1 + slip), c.low[1], c.high[1]);
+  assertInside(c, 1, entryPrice, 'buy');
+  const qty = options.cash / (entryPrice * (1 + fee));
+  const exitPrice = clamp(c.close[n - 1] * (1 - slip), c.low[n - 1], c.high[n - 1]);
+  assertInside(c, n - 1, exitPrice, 'sell');
+  const proceeds = qty * exitPrice;
+  return proceeds - proceeds * fee;
+}

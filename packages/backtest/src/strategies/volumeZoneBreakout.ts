@@ -36,11 +36,25 @@ export interface ResistanceStats {
 }
 
 export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, stats?: ResistanceStats): Float64Array {
+  const res = new Float64Array(c.length).fill(NaN);
+  scan(c, p, stats, res, null);
+  return res;
+}
+
+/**
+ * The resistance at each t into `res`, or, with `entry` instead, the signal high_t ≥ resistance ×
+ * (1 + buffer) alone. For the signal, a window whose answer its [min, max] already decides skips
+ * the walk: the resistance lies in [min, max] (an edge min + k × width with k < bins never rounds
+ * above max), so high_t ≥ max × factor is a signal and high_t < min × factor is none. The bins are
+ * updated on every window either way, so the windows walked see the same state as in `res` mode.
+ */
+function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | undefined, res: Float64Array | null, entry: Uint8Array | null): void {
   const n = c.length;
   const W = p.volume_window;
   const B = p.num_bins;
-  const res = new Float64Array(n).fill(NaN);
-  if (n <= W) return res;
+  if (n <= W) return;
+  const factor = 1 + p.breakout_buffer;
+  const high = c.high;
   const lo = p.include_wicks ? c.low : new Float64Array(n);
   const hi = p.include_wicks ? c.high : new Float64Array(n);
   if (!p.include_wicks) {
@@ -119,6 +133,13 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
       rebuilds++;
     }
     if (nonZero === 0) continue;
+    if (entry) {
+      if (high[t] >= wMax * factor) {
+        entry[t] = 1;
+        continue;
+      }
+      if (high[t] < wMin * factor) continue;
+    }
     let run = 0;
     for (let k = 0; k < B; k++) {
       run += diff[k];
@@ -141,14 +162,15 @@ export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, st
       }
       k = walk(bins, B, share * exactTotal);
     }
-    res[t] = k === B ? gMax : gMin + k * gWidth;
+    const resistance = k === B ? gMax : gMin + k * gWidth;
+    if (res) res[t] = resistance;
+    else if (high[t] >= resistance * factor) entry![t] = 1;
   }
   if (stats) {
     stats.rebuilds += rebuilds;
     stats.incremental += incremental;
     stats.tieRebuilds += tieRebuilds;
   }
-  return res;
 }
 
 // The walk's cumulative volume at the chosen bin and just above it (read by the tie check).
@@ -236,10 +258,8 @@ export const volumeZoneBreakout: Strategy<VolumeZoneBreakoutParams> = {
     include_wicks: { type: 'boolean', default: true, describe: "a candle's range is [low, high]; false: [min(open, close), max(open, close)]" },
   },
   signals(c, p): Signals {
-    const res = volumeZoneResistance(c, p);
     const entry = new Uint8Array(c.length);
-    const factor = 1 + p.breakout_buffer;
-    for (let t = 0; t < c.length; t++) if (c.high[t] >= res[t] * factor) entry[t] = 1;
+    scan(c, p, undefined, null, entry);
     return { entry, holdBars: p.hold_period_bars };
   },
 };

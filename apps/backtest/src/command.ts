@@ -6,6 +6,7 @@ import { UsageError, type CliContext } from '@cqt/config';
 import { declareCommand, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
 import { RANK_METRICS } from '@cqt/backtest';
 import type { ListOptions, RunOptions } from './index.js';
+import { registerJobs, stateFlag, type JobState } from './jobsCommand.js';
 import type { LookaheadRunOptions } from './lookahead.js';
 import type { SweepOptions } from './sweep.js';
 
@@ -13,7 +14,7 @@ import type { SweepOptions } from './sweep.js';
 const STRATEGIES: readonly string[] = strategyNames;
 
 type RunFlags = CliOptions<RunOptions, 'env' | 'db'>;
-type ListFlags = CliOptions<ListOptions, 'env' | 'db'>;
+type ListFlags = CliOptions<ListOptions & { state?: JobState }, 'env' | 'db'>;
 type SweepFlags = CliOptions<SweepOptions, 'env' | 'db' | 'onProgress'>;
 type LookaheadFlags = CliOptions<LookaheadRunOptions, 'env' | 'db' | 'registry'>;
 type ShowFlags = CliOptions<{ databaseUrl?: string; dataDir?: string }>;
@@ -84,6 +85,7 @@ export const lookaheadFlags = {
 export const listFlags = {
   limit: { flag: '--limit', arg: '<n>', describe: 'at most this many runs', default: 20, expected: 'a whole number ≥ 1', parse: (t: string) => (/^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : undefined) },
   strategy: { flag: '--strategy', arg: '<name>', describe: 'only runs of this strategy', expected: `one of ${STRATEGIES.join(', ')}`, parse: (t: string) => (STRATEGIES.includes(t) ? t : undefined) },
+  ...stateFlag,
   ...jsonFlag,
   ...storeFlags,
 } satisfies FlagTable<ListFlags>;
@@ -174,6 +176,10 @@ Exit codes: 0 no lookahead found, 1 a signal changed (the strategy looks ahead),
     flags: listFlags,
     help: 'Examples:\n  $ cqt backtest list\n  $ cqt backtest list --strategy volume-zone-breakout --limit 5 --json',
     async action(flags, context) {
+      if (flags.state) {
+        const { listJobs, jobsOutput } = await import('./jobs.js');
+        return void (await context.emit(jobsOutput(await listJobs({ ...flags, state: flags.state })), flags));
+      }
       const { list, listOutput } = await import('./index.js');
       await context.emit(listOutput(await list(flags)), flags);
     },
@@ -199,4 +205,5 @@ Exit codes: 0 no lookahead found, 1 a signal changed (the strategy looks ahead),
       await context.emit(strategiesOutput(), flags);
     },
   });
+  registerJobs(backtest, cli, runFlags);
 }

@@ -13,6 +13,7 @@ import { register as registerGaps } from '@cqt/gaps/command';
 import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerServe } from '@cqt/serve/command';
 import { register as registerStatus } from '@cqt/status/command';
+import { register as registerWorker } from '@cqt/worker/command';
 import { cli } from '../output.js';
 import { registerCheck, runGates } from './check.js';
 import type { ConfigCommandOptions } from './config.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);
+  registerWorker(program, cli);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);

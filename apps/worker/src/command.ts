@@ -1,0 +1,53 @@
+// `cqt worker` declaration; the queue, the store and the backtester load only when it runs.
+import type { Command } from 'commander';
+import { stopSignal, type CliContext } from '@cqt/config';
+import { declareCommand, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
+import type { WorkerOptions } from './index.js';
+
+type WorkerFlags = Omit<CliOptions<WorkerOptions, 'env' | 'db' | 'signal' | 'log'>, 'json'>;
+
+const whole = (min: number, max: number) => (t: string) => (/^\d+$/.test(t) && Number(t) >= min && Number(t) <= max ? Number(t) : undefined);
+
+export const workerFlags = {
+  concurrency: { flag: '--concurrency', arg: '<n>', describe: 'jobs run at once by this worker', default: 1, expected: 'a whole number from 1 to 64', parse: whole(1, 64) },
+  expiryCheckSec: {
+    flag: '--expiry-check-sec',
+    arg: '<sec>',
+    describe: 'how often stuck jobs (a killed worker\'s) are looked for and retried; one worker of many does it each time',
+    default: 30,
+    expected: 'whole seconds from 1 to 3600',
+    parse: whole(1, 3600),
+  },
+  stopTimeoutSec: {
+    flag: '--stop-timeout-sec',
+    arg: '<sec>',
+    describe: 'on SIGTERM/SIGINT, wait this long for running jobs; those still running are failed (retried later)',
+    default: 30,
+    expected: 'whole seconds from 1 to 3600',
+    parse: whole(1, 3600),
+  },
+  ...storeFlags,
+} satisfies FlagTable<WorkerFlags>;
+
+export function register(program: Command, cli: CliContext): void {
+  declareCommand<WorkerFlags>(program, cli, {
+    name: 'worker',
+    description: 'run queued backtest jobs (cqt backtest submit) until SIGTERM/SIGINT: retries, dead letter, expiry of stuck jobs',
+    flags: workerFlags,
+    help: `
+Runs jobs from the store's queue (docs/jobs.md): a failed attempt is retried with exponential
+back-off (3 attempts by default), then the job is dead (cqt backtest list --state dead) with its
+last error. A job whose worker died is retried once its expiry (15 min by default) has passed.
+Each run is stored once per job, however often the job runs.
+
+Examples:
+  $ cqt worker
+  $ DATABASE_URL=postgres://localhost/cqt cqt worker --concurrency 2
+
+Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error or runtime failure.`,
+    async action(flags) {
+      const { runWorker } = await import('./index.js');
+      await runWorker({ ...flags, signal: stopSignal() });
+    },
+  });
+}

@@ -7,7 +7,8 @@
 //   recorded gap);
 // - lost rows: in every whole minute that no recorded gap touches, 60 rows must exist and their
 //   trade counts must add up to the market's own minute bar;
-// - RSS growth from minutes 2-3 to the last three samples (< 10 %);
+// - RSS growth: the second half's peak against the first half's from minute 2 (< 10 %), and heap
+//   used after each full GC, second half against first (< 5 %: what a leak raises);
 // - late trades outside injected stalls and drops (0).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +26,8 @@ const SYMBOL = 'BTCUSDT';
 const KEY = 'cqt-bench-soak-coinglass-key-000001';
 const MIN_MS = 60_000;
 const bin = fileURLToPath(new URL('../../apps/cqt/dist/bin.js', import.meta.url));
+/** Preload that logs heap used after each full GC (gcProbe.ts). */
+const gcProbeUrl = new URL('./gcProbe.js', import.meta.url).href;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A window in which the feed was disturbed on purpose: late trades there are expected. */
@@ -41,16 +44,19 @@ interface Collector {
   proc: ChildProcess;
   stderr: string[];
   rssMb: Array<{ tMs: number; mb: number }>;
+  /** Where the child logs heap used after each full GC (collectors only). */
+  gcLog?: string;
 }
 
-function spawnCqt(args: string[], env: NodeJS.ProcessEnv, label: string): Collector {
-  const proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function spawnCqt(args: string[], env: NodeJS.ProcessEnv, label: string, gcLog?: string): Collector {
+  const node = gcLog ? ['--import', gcProbeUrl] : [];
+  const proc = spawn(process.execPath, [...node, bin, ...args], { env: { ...process.env, ...env, ...(gcLog && { CQT_BENCH_GC_LOG: gcLog }) }, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr: string[] = [];
   proc.stderr!.on('data', (d: Buffer) => {
     stderr.push(d.toString());
     if (stderr.length > 400) stderr.splice(0, 200);
   });
-  return { label, proc, stderr, rssMb: [] };
+  return { label, proc, stderr, rssMb: [], gcLog };
 }
 
 function rssMbOf(pid: number | undefined): number | undefined {
@@ -138,6 +144,7 @@ export const suite: BenchSuite = {
   async run(): Promise<BenchRow[]> {
     const fx = await startFakeExchange({ seed: 23, markets: { upbit: [MARKET], binance: [SYMBOL] }, coinglass: { apiKeys: [KEY] } });
     const dataDir = mkdtempSync(join(tmpdir(), 'cqt-soak-'));
+    const gcDir = mkdtempSync(join(tmpdir(), 'cqt-soak-gc-'));
     const adminUrl = process.env.CQT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
     const dbName = `cqt_bench_soak_${process.pid}`;
     const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -156,8 +163,8 @@ export const suite: BenchSuite = {
     };
     const duration = `${MINUTES + 1}m`;
     const collectors = [
-      spawnCqt(['collect', '--duration', duration, '--database-url', pgUrl, '--status-interval', '60'], env, 'postgres'),
-      spawnCqt(['collect', '--duration', duration, '--data-dir', dataDir, '--status-interval', '60'], env, 'embedded'),
+      spawnCqt(['collect', '--duration', duration, '--database-url', pgUrl, '--status-interval', '60'], env, 'postgres', join(gcDir, 'postgres.log')),
+      spawnCqt(['collect', '--duration', duration, '--data-dir', dataDir, '--status-interval', '60'], env, 'embedded', join(gcDir, 'embedded.log')),
     ];
     await sleep(5000);
     const predictor = spawnCqt(['predict', '--duration', duration, '--data-dir', dataDir], env, 'predict');
@@ -250,21 +257,30 @@ export const suite: BenchSuite = {
         } finally {
           await db.close();
         }
-        const early = c.rssMb.filter((s) => s.tMs >= 2 * MIN_MS && s.tMs < 3 * MIN_MS).map((s) => s.mb);
-        const late = c.rssMb.slice(-3).map((s) => s.mb);
+        // RSS swings with V8's GC cycle: the old space is sized up before each full collection and
+        // shrunk after it (a PostgreSQL collector: 74-92 MB, heap used after each full GC flat at
+        // 19 MB over 45 min). So growth compares peaks: the second half's against the first's
+        // (from minute 2, after start-up); a leak raises every peak, the cycle does not.
+        const halfMs = (MINUTES / 2) * MIN_MS;
+        const peak = (xs: Array<{ mb: number }>) => xs.reduce((m, x) => Math.max(m, x.mb), 0);
+        const firstPeak = peak(c.rssMb.filter((x) => x.tMs >= 2 * MIN_MS && x.tMs < halfMs));
+        const secondPeak = peak(c.rssMb.filter((x) => x.tMs >= halfMs));
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-        const growth = early.length && late.length ? mean(late) / mean(early) - 1 : NaN;
-        // The path, so a reader can tell V8 sizing its heap in the first minutes from a leak.
-        const at = (min: number) => mean(c.rssMb.filter((s) => s.tMs >= min * MIN_MS && s.tMs < (min + 1) * MIN_MS).map((s) => s.mb));
-        const halfMin = Math.floor(MINUTES / 2);
-        const path = [2, 5, halfMin, MINUTES - 1].filter((m, i, xs) => m >= 2 && xs.indexOf(m) === i).map((m) => `min ${m}: ${at(m).toFixed(1)}`).join(', ');
+        const at = (min: number) => mean(c.rssMb.filter((x) => x.tMs >= min * MIN_MS && x.tMs < (min + 1) * MIN_MS).map((x) => x.mb));
+        // Heap used after each full GC: the first half's mean (from minute 2) against the second's.
+        const afterGc = (c.gcLog && existsSync(c.gcLog) ? readFileSync(c.gcLog, 'utf8').trim().split('\n') : [])
+          .map((line) => line.split(' ').map(Number))
+          .map(([atMs, bytes]) => ({ tMs: atMs - startMs, mb: bytes / 1048576 }));
+        const heapFirst = mean(afterGc.filter((x) => x.tMs >= 2 * MIN_MS && x.tMs < halfMs).map((x) => x.mb));
+        const heapSecond = mean(afterGc.filter((x) => x.tMs >= halfMs).map((x) => x.mb));
+        const path = [2, 5, Math.floor(MINUTES / 2), MINUTES - 1].filter((m, i, xs) => m >= 2 && xs.indexOf(m) === i).map((m) => `min ${m}: ${at(m).toFixed(1)}`).join(', ');
         const exit = exits[collectors.indexOf(c)];
         const base = `${c.label}, ${MINUTES} min, ${applied} faults`;
         rows.push(
           { name: `soak ${base}: invented bars (rows for seconds with no frames)`, value: f.invented, unit: 'bars', note: `target 0; ${f.rows} rows judged, ${f.gaps} gaps recorded` },
           { name: `soak ${base}: lost rows / trades outside recorded gaps`, value: f.lostRows + f.lostTrades, unit: 'rows+trades', note: `target 0; ${f.lostRows} rows, ${f.lostTrades} trades over ${f.comparedMinutes} whole minutes checked against the market's own bars` },
-          { name: `soak ${base}: RSS at the end`, value: mean(late), unit: 'MB', baseline: mean(early), baselineName: 'RSS at minutes 2-3', ratio: growth + 1, note: `target ratio < 1.10 (growth ${(growth * 100).toFixed(1)} %); ${path} MB` },
-          { name: `soak ${base}: RSS over the second half`, value: mean(late), unit: 'MB', baseline: at(halfMin), baselineName: `RSS at minute ${halfMin}`, ratio: mean(late) / at(halfMin), note: 'a leak keeps growing here; V8 sizing its heap does not' },
+          { name: `soak ${base}: RSS growth (peak of the second half)`, value: secondPeak, unit: 'MB', baseline: firstPeak, baselineName: 'peak from minute 2 to the half', ratio: secondPeak / firstPeak, note: `target ratio < 1.10; means by minute ${path} MB` },
+          { name: `soak ${base}: heap used after full GCs (mean of the second half)`, value: heapSecond, unit: 'MB', baseline: heapFirst, baselineName: 'mean from minute 2 to the half', ratio: heapSecond / heapFirst, note: `target ratio < 1.05 (a leak's own measure); ${afterGc.length} full GCs` },
           { name: `soak ${base}: late trades outside injected faults`, value: f.late, unit: 'trades', note: `target 0; collector exit ${exit}` },
         );
       }
@@ -273,6 +289,7 @@ export const suite: BenchSuite = {
       await admin2.unsafe(`drop database if exists ${dbName} with (force)`);
       await admin2.end();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(gcDir, { recursive: true, force: true });
       await fx.close();
     }
     if (notes.length) rows[rows.length - 1].note += `; ${[...new Set(notes)].join('; ')}`;

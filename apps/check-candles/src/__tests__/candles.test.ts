@@ -1,10 +1,12 @@
 // `cqt check candles` on both backends over series committed through the engine's page commit:
 // a current 1m series and a 1d series pass (a day candle is not late after an hour), a 1h series
-// five hours behind fails its lag, an unanswered stretch fails unknown, a broken row fails corrupt.
+// five hours behind fails its lag, an unanswered stretch fails unknown, a broken row fails corrupt;
+// and `cqt status` (evaluateStatus) judges the same series per timeframe.
 import { beforeAll, expect, it } from 'vitest';
 import { commitPage, candleOpen, type Candle, type Series } from '@cqt/candles';
 import { describeBackends } from '@cqt/test-support/backends';
 import { AS_OF } from '@cqt/test-support/seed';
+import { evaluateStatus } from '@cqt/checks';
 import { corruption, output, run } from '../index.js';
 
 const MIN = 60_000;
@@ -57,6 +59,21 @@ describeBackends('cqt check candles', ({ db }) => {
     // A day candle late by more than a day + grace fails.
     const late = await run({ db: db(), env: {}, asOf: AS_OF + 2 * DAY, window: 300, symbols: ['KRW-BTC'], lagGraceSec: 60 });
     expect(late.items.find((i) => i.name === 'candles.lag[upbit KRW-BTC 1d]')!.status).toBe('fail');
+  });
+
+  // cqt status through the one evaluator: each series on its own timeframe's policy.
+  it('status: 1m and 1d fresh, 1h five hours behind hard_stale; --symbol narrows', async () => {
+    const config = { upbitMarkets: ['KRW-BTC'], binanceSymbols: ['BTCUSDT'], binancePollSec: 60, coinglassEnabled: false, coinglassPollSec: 300 };
+    const result = await evaluateStatus(db().sql, { asOf: AS_OF, sources: ['candles'] }, config);
+    expect(result.sources.map((s) => [s.key, s.class, s.lagSec, s.policy.staleAfterSec])).toEqual([
+      ['binance BTCUSDT 1h', 'hard_stale', (AS_OF - (candleOpen('1h', AS_OF) - 6 * HOUR)) / 1000, 2 * 3600 + 120],
+      ['upbit KRW-BTC 1d', 'fresh', (AS_OF - (candleOpen('1d', AS_OF) - DAY)) / 1000, 2 * 86_400 + 120],
+      ['upbit KRW-BTC 1m', 'fresh', (AS_OF - (candleOpen('1m', AS_OF) - 2 * MIN)) / 1000, 2 * 60 + 120],
+    ]);
+    expect(result.overall).toBe('fail');
+    const narrowed = await evaluateStatus(db().sql, { asOf: AS_OF, sources: ['candles'], symbols: ['KRW-BTC'] }, config);
+    expect(narrowed.sources.map((s) => [s.key, s.class])).toEqual([['upbit KRW-BTC 1d', 'fresh'], ['upbit KRW-BTC 1m', 'fresh']]);
+    expect(narrowed.overall).toBe('ok');
   });
 
   it('names each kind of corruption', () => {

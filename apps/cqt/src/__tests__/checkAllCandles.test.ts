@@ -1,12 +1,26 @@
 // `check all` (runGates, also behind cqt serve's /api/checks) includes the candles gate once a
-// candle series is stored, and leaves it out of a store that never backfilled.
-import { expect, it } from 'vitest';
+// candle series is stored, and leaves it out of a store that never backfilled. Only the wiring is
+// tested here, on PostgreSQL (the gate itself runs on both backends in apps/check-candles).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candleOpen, commitPage } from '@cqt/candles';
-import { describeBackends } from '@cqt/test-support/backends';
+import { openDb, type Db } from '@cqt/db';
+import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { AS_OF } from '@cqt/test-support/seed';
 import { runGates } from '../commands/check.js';
 
-describeBackends('check all with candles', ({ db }) => {
+describe('check all with candles', () => {
+  let pg: TestDatabase;
+  let store: Db;
+  beforeAll(async () => {
+    pg = await createTestDatabase();
+    store = await openDb({ databaseUrl: pg.url });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pg?.drop();
+  });
+  const db = () => store;
+
   it('adds the candles report only when a series exists', async () => {
     const gates = () => runGates({ db: db(), asOf: AS_OF, window: 600 });
     expect((await gates()).map((r) => r.check)).not.toContain('candles');

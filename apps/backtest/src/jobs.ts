@@ -5,10 +5,8 @@ import { resolve } from 'node:path';
 import { parseParams, strategies, strategyNames, type Strategy, type StrategyName } from '@cqt/backtest';
 import { UsageError, formatTable, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
-import { openQueue, type JobInfo, type JobQueue, type JobState } from '@cqt/jobs';
-import type { RunOptions } from './index.js';
-
-export const BACKTEST_QUEUE = 'backtest';
+import { BACKTEST_QUEUE, openQueue, type JobContext, type JobInfo, type JobQueue, type JobState } from '@cqt/jobs';
+import { run, type RunOptions } from './index.js';
 
 /** What a job carries: `run`'s options without the store handle and environment. */
 export type BacktestJobData = Omit<RunOptions, 'db' | 'env' | 'databaseUrl' | 'dataDir'>;
@@ -118,4 +116,39 @@ export async function retry(options: StoreOptions & { id: string }): Promise<{ i
 export function changeOutput(r: { id: string; state: JobState } & ({ cancelled: boolean } | { retried: boolean })): CommandOutput {
   const changed = 'cancelled' in r ? r.cancelled : r.retried;
   return { exitCode: changed ? 0 : 1, json: r, human: () => `job ${r.id}: ${r.state}${changed ? '' : ' (unchanged)'}` };
+}
+
+export interface BacktestJobResult {
+  runId: number;
+}
+
+/**
+ * The store as `run` sees it, except that the transaction storing the run also records the job's
+ * result (and checks for a cancel last): a second attempt's record fails on the job id and takes
+ * its run with it (decision 87). `run` stores through one `sql.begin`, which is all this wraps.
+ */
+function recordingStore(db: Db, queue: JobQueue, job: JobContext<unknown>): Db {
+  const sql = new Proxy(db.sql, {
+    get(target, prop, receiver) {
+      if (prop !== 'begin') return Reflect.get(target, prop, receiver);
+      return (fn: (tx: never) => Promise<number>) =>
+        target.begin(async (tx) => {
+          const runId = await fn(tx as never);
+          job.signal.throwIfAborted();
+          await queue.recordResult(tx, job.id, { runId } satisfies BacktestJobResult);
+          return runId;
+        });
+    },
+  });
+  return { ...db, sql, close: async () => {} };
+}
+
+/** One attempt of a backtest job (`cqt worker` gets it from the binary): the run, stored once per job. */
+export async function runBacktestJob(db: Db, queue: JobQueue, job: JobContext<unknown>): Promise<BacktestJobResult> {
+  // An earlier attempt stored the run and died before the queue heard of it.
+  const earlier = await queue.findResult<BacktestJobResult>(job.id);
+  if (earlier) return earlier;
+  job.signal.throwIfAborted();
+  const result = await run({ ...(job.data as BacktestJobData), store: true, db: recordingStore(db, queue, job) });
+  return { runId: result.id! };
 }

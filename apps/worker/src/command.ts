@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
-import type { WorkerOptions } from './index.js';
+import type { BacktestJobRunner, WorkerOptions } from './index.js';
 
-type WorkerFlags = Omit<CliOptions<WorkerOptions, 'env' | 'db' | 'signal' | 'log'>, 'json'>;
+type WorkerFlags = Omit<CliOptions<WorkerOptions, 'env' | 'db' | 'signal' | 'log' | 'runJob'>, 'json'>;
 
 const whole = (min: number, max: number) => (t: string) => (/^\d+$/.test(t) && Number(t) >= min && Number(t) <= max ? Number(t) : undefined);
 
@@ -29,7 +29,8 @@ export const workerFlags = {
   ...storeFlags,
 } satisfies FlagTable<WorkerFlags>;
 
-export function register(program: Command, cli: CliContext): void {
+/** `runJob` is apps/backtest's job runner: only the binary may load another app. */
+export function register(program: Command, cli: CliContext, runJob: () => Promise<BacktestJobRunner>): void {
   declareCommand<WorkerFlags>(program, cli, {
     name: 'worker',
     description: 'run queued backtest jobs (cqt backtest submit) until SIGTERM/SIGINT: retries, dead letter, expiry of stuck jobs',
@@ -47,7 +48,7 @@ Examples:
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error or runtime failure.`,
     async action(flags) {
       const { runWorker } = await import('./index.js');
-      await runWorker({ ...flags, signal: stopSignal() });
+      await runWorker({ ...flags, runJob: await runJob(), signal: stopSignal() });
     },
   });
 }

@@ -29,7 +29,7 @@ export function registerCommands(program: Command): void {
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);
-  registerWorker(program, cli);
+  registerWorker(program, cli, async () => (await import('@cqt/backtest-app/jobs')).runBacktestJob);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);

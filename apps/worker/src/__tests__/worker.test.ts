@@ -55,6 +55,16 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
 
   const series = ['--venue', 'upbit', '--symbol', 'KRW-BTC', '--timeframe', '1h'];
 
+  it('submit refuses bad parameters and a missing input at once (exit 2, no job)', async () => {
+    const bad = runCqt(['backtest', 'submit', '--strategy', 'sma-cross', '--param', 'fast=50', '--param', 'slow=20', ...series], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('error: invalid parameters for sma-cross: fast (50) must be less than slow (20)');
+    const noInput = runCqt(['backtest', 'submit', '--strategy', 'buy-and-hold'], env);
+    expect([noInput.code, noInput.stderr.split('\n')[0]]).toEqual([2, 'error: no candles: give --candles FILE, or --venue --symbol --timeframe']);
+    expect(runCqt(['backtest', 'status'], env).code).toBe(2);
+    expect(await queue.list()).toEqual([]);
+  });
+
   it('submit → worker → completed with the run stored once; cancel then retry; SIGTERM stops it', async () => {
     const submitted = runCqt(['backtest', 'submit', '--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', ...series, '--json'], env);
     expect(submitted.stderr).toBe('');

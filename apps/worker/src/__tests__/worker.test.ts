@@ -117,8 +117,15 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     const [{ before }] = await db().sql<{ before: number }[]>`select count(*)::int as before from backtest_runs`;
     const id = await queue.submit({ strategy: 'volume-zone-breakout', venue: 'upbit', symbol: 'KRW-BTC', timeframe: '1h' }, { expireSec: 4 });
     const first = startWorker();
-    await waitFor('the first attempt to start', async () => first.stdout.includes(`job ${id} attempt 1: ${'volume-zone-breakout'} started`));
-    first.child.kill('SIGKILL');
+    // Killed on the very chunk that says the attempt started (startCqt's listener has appended it).
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!first.stdout.includes(`job ${id} attempt 1: volume-zone-breakout started`)) return;
+        first.child.kill('SIGKILL');
+        resolve();
+      };
+      first.child.stdout!.on('data', check);
+    });
     await first.exited;
     expect(first.stdout).not.toContain(`job ${id} attempt 1: completed`);
 

@@ -39,13 +39,13 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
 
   beforeAll(async () => {
     env = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
-    // A smooth hourly series: big enough that a run takes a moment (the kill -9 case lands mid-job).
+    // A smooth hourly series (10,000 candles): a run takes a moment, so the kill -9 case lands mid-job.
     await db().sql`
       insert into candles (venue, symbol, timeframe, ts, open, high, low, close, volume, closed, recv_ts)
       select 'upbit', 'KRW-BTC', '1h', to_timestamp((${T0_MS}::float8 + i * ${HOUR_MS}::float8) / 1000),
              100 + 10 * sin(i / 20.0), 100 + 10 * sin(i / 20.0) + 1.5, 100 + 10 * sin((i + 1) / 20.0) - 1.5 - abs(sin(i / 20.0) - sin((i + 1) / 20.0)) * 10,
              100 + 10 * sin((i + 1) / 20.0), 10 + (i % 7), true, now()
-      from generate_series(0, 39999) as i`;
+      from generate_series(0, 9999) as i`;
     queue = await openQueue(db().sql, { queue: 'backtest', retryDelaySec: 1 });
   });
   afterAll(async () => {

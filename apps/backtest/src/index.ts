@@ -95,6 +95,46 @@ export function lazyStore(options: { db?: Db; databaseUrl?: string; dataDir?: st
   };
 }
 
+/** The strategy --strategy names (exit 2 for an unknown one). */
+export function strategyOf(text: string): { name: StrategyName; strategy: Strategy<Record<string, number | boolean>> } {
+  if (!strategyNames.includes(text as StrategyName)) {
+    throw new UsageError(`unknown strategy ${JSON.stringify(text)}`, `expected one of ${strategyNames.join(', ')}`);
+  }
+  const name = text as StrategyName;
+  // The table decides each parameter's type; one strategy at a time is run, so its own P is not needed here.
+  return { name, strategy: strategies[name] as Strategy<any> };
+}
+
+/** Costs and exits as given, defaults from the flag table, in the units the summary shows. */
+export function executionOf(options: RunOptions): RunSummary['execution'] {
+  return {
+    cash: options.cash ?? runFlags.cash.default,
+    feeBps: options.feeBps ?? runFlags.feeBps.default,
+    slippageBps: options.slippageBps ?? runFlags.slippageBps.default,
+    stopLossPct: options.stopLossPct ?? null,
+    takeProfitPct: options.takeProfitPct ?? null,
+  };
+}
+
+/** The same costs and exits in the engine's units (fractions), with the timeframe's year. */
+export function engineOptions(e: RunSummary['execution'], timeframe: string) {
+  return {
+    cash: e.cash,
+    feeRate: e.feeBps / 10_000,
+    slippageRate: e.slippageBps / 10_000,
+    stopLoss: e.stopLossPct === null ? undefined : e.stopLossPct / 100,
+    takeProfit: e.takeProfitPct === null ? undefined : e.takeProfitPct / 100,
+    barsPerYear: barsPerYear(timeframe),
+  };
+}
+
+/** The input candles (file or store), checked: holes refused unless --allow-gaps, then counted. */
+export async function loadCheckedCandles(options: RunOptions, store: () => Promise<Db>) {
+  const loaded = await loadCandles(options, store);
+  const { missingBars, holes } = checkCandles(loaded.candles, { nextOpenMs: (ts) => stepCandles(loaded.timeframe, ts, 1), allowGaps: options.allowGaps });
+  return { ...loaded, missingBars, holes };
+}
+
 export async function run(options: RunOptions): Promise<RunResult> {
   const store = lazyStore(options);
   try {
@@ -106,34 +146,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
 
 async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<RunResult> {
   const started = performance.now();
-  if (!strategyNames.includes(options.strategy as StrategyName)) {
-    throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
-  }
-  const name = options.strategy as StrategyName;
-  // The table decides each parameter's type; one strategy at a time is run, so its own P is not needed here.
-  const strategy: Strategy<Record<string, number | boolean>> = strategies[name] as Strategy<any>;
+  const { name, strategy } = strategyOf(options.strategy);
   // Parameters are checked before any input is read: a typo costs no I/O.
   const params = parseParams(strategy, options.params ?? []);
-  const execution = {
-    cash: options.cash ?? runFlags.cash.default,
-    feeBps: options.feeBps ?? runFlags.feeBps.default,
-    slippageBps: options.slippageBps ?? runFlags.slippageBps.default,
-    stopLossPct: options.stopLossPct ?? null,
-    takeProfitPct: options.takeProfitPct ?? null,
-  };
+  const execution = executionOf(options);
 
-  const { candles, input, timeframe } = await loadCandles(options, store);
-  const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
+  const { candles, input, timeframe, missingBars, holes } = await loadCheckedCandles(options, store);
   const read = performance.now() - started;
 
-  const result = backtest(candles, strategy, params, {
-    cash: execution.cash,
-    feeRate: execution.feeBps / 10_000,
-    slippageRate: execution.slippageBps / 10_000,
-    stopLoss: execution.stopLossPct === null ? undefined : execution.stopLossPct / 100,
-    takeProfit: execution.takeProfitPct === null ? undefined : execution.takeProfitPct / 100,
-    barsPerYear: barsPerYear(timeframe),
-  });
+  const result = backtest(candles, strategy, params, engineOptions(execution, timeframe));
   const summary: Omit<RunSummary, 'id'> = {
     strategy: name,
     params,

@@ -1,11 +1,8 @@
 // `cqt backtest sweep`: a parameter grid on every core (worker threads), each combination stored as
 // a run, the results ranked by one metric.
-import { RANK_METRICS, checkCandles, expandGrid, hashCandles, parseGrid, rankBy, strategies, strategyNames, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type Strategy, type StrategyName } from '@cqt/backtest';
-import { stepCandles } from '@cqt/candles';
+import { RANK_METRICS, expandGrid, hashCandles, parseGrid, rankBy, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type StrategyName } from '@cqt/backtest';
 import { RuntimeFailure, UsageError, formatTable, paintText, type CommandOutput } from '@cqt/config';
-import { runFlags } from './command.js';
-import { lazyStore, loadCandles, type RunOptions, type RunSummary } from './index.js';
-import { barsPerYear } from './input.js';
+import { engineOptions, executionOf, lazyStore, loadCheckedCandles, strategyOf, type RunOptions, type RunSummary } from './index.js';
 import { saveRun } from './runs.js';
 
 export interface SweepOptions extends Omit<RunOptions, 'out'> {
@@ -51,25 +48,14 @@ export async function sweep(options: SweepOptions): Promise<SweepSummary> {
 
 async function sweepWith(options: SweepOptions, store: ReturnType<typeof lazyStore>['get']): Promise<SweepSummary> {
   const started = performance.now();
-  if (!strategyNames.includes(options.strategy as StrategyName)) {
-    throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
-  }
-  const name = options.strategy as StrategyName;
-  const strategy: Strategy<Record<string, number | boolean>> = strategies[name] as Strategy<any>;
+  const { name, strategy } = strategyOf(options.strategy);
   const rankMetric = (options.rankBy ?? 'sharpe') as RankMetric;
   if (!RANK_METRICS.includes(rankMetric)) throw new UsageError(`invalid --rank-by ${options.rankBy}`, `one of ${RANK_METRICS.join(', ')}`);
   // The grid is checked before any input is read.
   const grid = parseGrid(strategy, options.params ?? []);
   const { combos, refused } = expandGrid(strategy, grid);
-  const execution = {
-    cash: options.cash ?? runFlags.cash.default,
-    feeBps: options.feeBps ?? runFlags.feeBps.default,
-    slippageBps: options.slippageBps ?? runFlags.slippageBps.default,
-    stopLossPct: options.stopLossPct ?? null,
-    takeProfitPct: options.takeProfitPct ?? null,
-  };
-  const { candles, input, timeframe } = await loadCandles(options, store);
-  const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
+  const execution = executionOf(options);
+  const { candles, input, timeframe, missingBars, holes } = await loadCheckedCandles(options, store);
   const read = performance.now() - started;
   const inputSummary: RunSummary['input'] = {
     ...input,
@@ -85,14 +71,7 @@ async function sweepWith(options: SweepOptions, store: ReturnType<typeof lazySto
   const db = keep ? await store() : null;
   const ids = new Array<number | null>(combos.length).fill(null);
   const workers = Math.max(1, Math.min(options.workers ?? (await import('node:os')).availableParallelism(), combos.length));
-  const results = await sweepInWorkers(candles, name, combos, {
-    cash: execution.cash,
-    feeRate: execution.feeBps / 10_000,
-    slippageRate: execution.slippageBps / 10_000,
-    stopLoss: execution.stopLossPct === null ? undefined : execution.stopLossPct / 100,
-    takeProfit: execution.takeProfitPct === null ? undefined : execution.takeProfitPct / 100,
-    barsPerYear: barsPerYear(timeframe),
-  }, {
+  const results = await sweepInWorkers(candles, name, combos, engineOptions(execution, timeframe), {
     workers,
     keep,
     onResult: async (r, done) => {

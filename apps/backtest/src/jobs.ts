@@ -2,11 +2,11 @@
 // queue (packages/jobs); `cqt worker` runs them (apps/worker). Submit checks what it can without
 // I/O (strategy, parameters, the input flags' shape) so a typo never becomes a dead job.
 import { resolve } from 'node:path';
-import { parseParams, strategies, strategyNames, type Strategy, type StrategyName } from '@cqt/backtest';
+import { parseParams } from '@cqt/backtest';
 import { UsageError, formatTable, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, openQueue, type JobContext, type JobInfo, type JobQueue, type JobState } from '@cqt/jobs';
-import { run, type RunOptions } from './index.js';
+import { run, strategyOf, type RunOptions } from './index.js';
 
 /** What a job carries: `run`'s options without the store handle and environment. */
 export type BacktestJobData = Omit<RunOptions, 'db' | 'env' | 'databaseUrl' | 'dataDir'>;
@@ -36,10 +36,9 @@ export async function withQueue<T>(options: StoreOptions, body: (queue: JobQueue
 }
 
 export async function submit(options: RunOptions): Promise<{ id: string }> {
-  if (!strategyNames.includes(options.strategy as StrategyName)) {
-    throw new UsageError(`unknown strategy ${JSON.stringify(options.strategy)}`, `expected one of ${strategyNames.join(', ')}`);
-  }
-  parseParams(strategies[options.strategy as StrategyName] as Strategy<any>, options.params ?? []);
+  parseParams(strategyOf(options.strategy).strategy, options.params ?? []);
+  // The stored run is the job's result, how a retried job runs exactly once (decision 87).
+  if (options.store === false) throw new UsageError('--no-store does not apply to submit: a queued run is always stored', 'drop --no-store, or run it now: cqt backtest run --no-store …');
   if (options.candlesFile === undefined && (options.venue === undefined || options.symbol === undefined || options.timeframe === undefined)) {
     throw new UsageError('no candles: give --candles FILE, or --venue --symbol --timeframe', 'e.g. --candles btc_1m.parquet, or --venue upbit --symbol KRW-BTC --timeframe 1m');
   }

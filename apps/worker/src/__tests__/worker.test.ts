@@ -61,6 +61,8 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     expect(bad.stderr.split('\n')[0]).toBe('error: invalid parameters for sma-cross: fast (50) must be less than slow (20)');
     const noInput = runCqt(['backtest', 'submit', '--strategy', 'buy-and-hold'], env);
     expect([noInput.code, noInput.stderr.split('\n')[0]]).toEqual([2, 'error: no candles: give --candles FILE, or --venue --symbol --timeframe']);
+    const noStore = runCqt(['backtest', 'submit', '--strategy', 'buy-and-hold', ...series, '--no-store'], env);
+    expect([noStore.code, noStore.stderr.split('\n')[0]]).toEqual([2, 'error: --no-store does not apply to submit: a queued run is always stored']);
     expect(runCqt(['backtest', 'status'], env).code).toBe(2);
     expect(await queue.list()).toEqual([]);
   });

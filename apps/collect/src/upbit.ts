@@ -116,9 +116,9 @@ export class UpbitFeed {
    * The subscription is live (one request covers every market): each market's bars cover the
    * seconds from the next whole one. A gap after a disconnect ends there.
    */
-  private startCoverage(recvTsMs: number, gapDetail?: Record<string, unknown>): void {
+  private startCoverage(recvTsMs: number, firstTsMs: number, gapDetail?: Record<string, unknown>): void {
     this.covering = true;
-    for (const b of this.builders.values()) b.connected(recvTsMs);
+    for (const b of this.builders.values()) b.connected(recvTsMs, firstTsMs);
     if (this.downSinceMs !== null) {
       const gapToMs = Math.min(...[...this.builders.values()].map((b) => b.pendingFromMs ?? recvTsMs));
       this.o.events.record({ source: 'upbit.ws', kind: 'gap', gapFromMs: this.downSinceMs, gapToMs, detail: gapDetail });
@@ -150,7 +150,7 @@ export class UpbitFeed {
       this.endCoverage(recvTsMs);
       gapDetail = { reason: 'silence', silentMs };
     }
-    if (!this.covering) this.startCoverage(recvTsMs, gapDetail);
+    if (!this.covering) this.startCoverage(recvTsMs, tsMs, gapDetail);
     this.provenUntilMs = Math.max(this.provenUntilMs ?? tsMs, tsMs);
     this.lastDataRecvMs = recvTsMs;
   }

@@ -65,6 +65,18 @@ describe('BarBuilder', () => {
     expect(b.close(S + 9000, S + 9000).map((x) => x.ts.getTime() - S)).toEqual([7000, 8000]);
   });
 
+  it('coverage starts after the first frame\'s own stamp when the lag estimate runs behind it', () => {
+    // Lag measured while the collector was busy (frames queued) overstates it for a fresh frame:
+    // coverage from the estimate alone would start at a second whose first frames were never sent
+    // (CI: a stall ended at S+16 ms, coverage restarted at S).
+    const b = new BarBuilder('X', { graceMs: 0 });
+    b.connected(S - 5000);
+    b.book({ tsMs: S - 4000, bestBid: 1, bestAsk: 2, bidSize: 1, askSize: 1 }, S - 3700); // lag 300 ms
+    b.disconnected(S - 3700, S - 3700);
+    b.connected(S + 40, S + 16); // the first frame after the silence: stamped S+16 ms, received S+40 ms
+    expect(b.pendingFromMs).toBe(S + 1000);
+  });
+
   it('a disconnect writes no second still inside the grace: a trade of it may have been in flight', () => {
     // Upbit frames are not delivered in exchange-time order across trades and books (recordings:
     // 41-491 ms of lag each, trade times whole seconds in 2021), so a book stamped after a second's

@@ -93,9 +93,13 @@ export class BarBuilder {
     this.graceMs = options.graceMs ?? BAR_GRACE_MS;
   }
 
-  /** The feed's subscription is live as of local time recvTsMs: coverage starts at the next whole second. */
-  connected(recvTsMs: number): void {
-    this.nextSecMs = floorSec(this.exchangeNow(recvTsMs)) + SEC;
+  /**
+   * The feed's subscription is live as of local time recvTsMs: coverage starts at the next whole
+   * second, and never at or before the second of the first frame's own stamp (firstTsMs): a lag
+   * estimate from frames that queued behind a busy loop runs behind a fresh frame.
+   */
+  connected(recvTsMs: number, firstTsMs?: number): void {
+    this.nextSecMs = floorSec(Math.max(this.exchangeNow(recvTsMs), firstTsMs ?? -Infinity)) + SEC;
     this.coverageStartMs = this.nextSecMs;
     this.buckets.clear();
   }

@@ -130,9 +130,19 @@ export function engineOptions(e: RunSummary['execution'], timeframe: string) {
 
 /** The input candles (file or store), checked: holes refused unless --allow-gaps, then counted. */
 export async function loadCheckedCandles(options: RunOptions, store: () => Promise<Db>) {
-  const loaded = await loadCandles(options, store);
-  const { missingBars, holes } = checkCandles(loaded.candles, { nextOpenMs: (ts) => stepCandles(loaded.timeframe, ts, 1), allowGaps: options.allowGaps });
-  return { ...loaded, missingBars, holes };
+  const { candles, input, timeframe } = await loadCandles(options, store);
+  const { missingBars, holes } = checkCandles(candles, { nextOpenMs: (ts) => stepCandles(timeframe, ts, 1), allowGaps: options.allowGaps });
+  const summary: RunSummary['input'] = {
+    ...input,
+    timeframe,
+    from: new Date(candles.tsMs[0]).toISOString(),
+    to: new Date(candles.tsMs[candles.length - 1]).toISOString(),
+    candles: candles.length,
+    missingBars,
+    holes,
+    sha256: hashCandles(candles),
+  };
+  return { candles, timeframe, summary };
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
@@ -151,7 +161,7 @@ async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<R
   const params = parseParams(strategy, options.params ?? []);
   const execution = executionOf(options);
 
-  const { candles, input, timeframe, missingBars, holes } = await loadCheckedCandles(options, store);
+  const { candles, timeframe, summary: input } = await loadCheckedCandles(options, store);
   const read = performance.now() - started;
 
   const result = backtest(candles, strategy, params, engineOptions(execution, timeframe));
@@ -159,16 +169,7 @@ async function runWith(options: RunOptions, store: () => Promise<Db>): Promise<R
     strategy: name,
     params,
     execution,
-    input: {
-      ...input,
-      timeframe,
-      from: new Date(candles.tsMs[0]).toISOString(),
-      to: new Date(candles.tsMs[candles.length - 1]).toISOString(),
-      candles: candles.length,
-      missingBars,
-      holes,
-      sha256: hashCandles(candles),
-    },
+    input,
     metrics: result.metrics,
     timingsMs: { read, ...result.timingsMs, total: performance.now() - started },
   };

@@ -1,6 +1,6 @@
 // `cqt backtest sweep`: a parameter grid on every core (worker threads), each combination stored as
 // a run, the results ranked by one metric.
-import { RANK_METRICS, expandGrid, hashCandles, parseGrid, rankBy, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type StrategyName } from '@cqt/backtest';
+import { RANK_METRICS, expandGrid, parseGrid, rankBy, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type StrategyName } from '@cqt/backtest';
 import { RuntimeFailure, UsageError, formatTable, paintText, type CommandOutput } from '@cqt/config';
 import { engineOptions, executionOf, lazyStore, loadCheckedCandles, strategyOf, type RunOptions, type RunSummary } from './index.js';
 import { saveRun } from './runs.js';
@@ -55,18 +55,8 @@ async function sweepWith(options: SweepOptions, store: ReturnType<typeof lazySto
   const grid = parseGrid(strategy, options.params ?? []);
   const { combos, refused } = expandGrid(strategy, grid);
   const execution = executionOf(options);
-  const { candles, input, timeframe, missingBars, holes } = await loadCheckedCandles(options, store);
+  const { candles, timeframe, summary: inputSummary } = await loadCheckedCandles(options, store);
   const read = performance.now() - started;
-  const inputSummary: RunSummary['input'] = {
-    ...input,
-    timeframe,
-    from: new Date(candles.tsMs[0]).toISOString(),
-    to: new Date(candles.tsMs[candles.length - 1]).toISOString(),
-    candles: candles.length,
-    missingBars,
-    holes,
-    sha256: hashCandles(candles),
-  };
   const keep = options.store ?? true;
   const db = keep ? await store() : null;
   const ids = new Array<number | null>(combos.length).fill(null);

@@ -11,3 +11,4 @@ export { TradeLog } from './engine.js';
 export { MAX_GRID, RANK_METRICS, expandGrid, parseGrid, rankBy, type Grid, type GridAxis, type RankMetric } from './sweep.js';
 export { sweepInWorkers, type SweepPoolOptions, type SweepResult } from './pool.js';
 export { lookahead, type LookaheadOptions, type LookaheadResult, type LookaheadViolation } from './lookahead.js';
+export { countRuns, listRuns, readEquity, readRun, type EquityCurve, type ListRunsOptions, type RunSqlClient, type StoredRun, type StoredTrade } from './stored.js';

@@ -161,6 +161,26 @@ export const settings = {
     schema: z.string().min(16).optional(),
     secret: 'key',
   },
+  notifyWebhookUrl: {
+    env: 'CQT_NOTIFY_WEBHOOK_URL',
+    describe: '`cqt worker` posts job events here (Slack-compatible JSON: text plus fields); a secret, never printed',
+    expected: 'an http:// or https:// URL, e.g. https://hooks.slack.com/services/…',
+    schema: httpUrl.optional(),
+    secret: 'key',
+  },
+  notifyOn: {
+    env: 'CQT_NOTIFY_ON',
+    describe: 'which job events go to CQT_NOTIFY_WEBHOOK_URL: dead (a job that used its last attempt) or all (dead and completed)',
+    expected: 'dead or all',
+    schema: z.enum(['dead', 'all']),
+    default: 'dead',
+  },
+  resultsUrl: {
+    env: 'CQT_RESULTS_URL',
+    describe: 'where `cqt worker` publishes each job\'s run files with a manifest (`cqt results`); S3 takes AWS_ENDPOINT_URL_S3, AWS_REGION and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY pair',
+    expected: 'file:///absolute/folder or s3://bucket or s3://bucket/prefix',
+    schema: z.string().regex(/^(file:\/\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/).optional(),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settings;

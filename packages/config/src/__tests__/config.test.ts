@@ -103,6 +103,53 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the job notification and results settings; the webhook URL is never shown', () => {
+    const dir = tempDir();
+    try {
+      const hook = 'https://hooks.example.com/services/T000/B000/s3cr3tT0ken';
+      const c = loadConfig({ cwd: dir.path, env: { CQT_NOTIFY_WEBHOOK_URL: hook, CQT_NOTIFY_ON: 'all', CQT_RESULTS_URL: 's3://cqt-results/team/a' } });
+      expect([c.values.notifyWebhookUrl, c.values.notifyOn, c.values.resultsUrl]).toEqual([hook, 'all', 's3://cqt-results/team/a']);
+      expect(loadConfig({ cwd: dir.path, env: {} }).values.notifyOn).toBe('dead');
+      expect(loadConfig({ cwd: dir.path, env: { CQT_RESULTS_URL: 'file:///srv/cqt-results' } }).values.resultsUrl).toBe('file:///srv/cqt-results');
+      const rows = describeConfig(c);
+      expect(rows.find((r) => r.env === 'CQT_NOTIFY_WEBHOOK_URL')!.shown).toBe(`set (len ${hook.length})`);
+      expect(JSON.stringify(rows)).not.toContain('s3cr3t');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it.each([
+    [{ CQT_NOTIFY_ON: 'sometimes' }, /CQT_NOTIFY_ON/],
+    [{ CQT_RESULTS_URL: 'results/' }, /CQT_RESULTS_URL/],
+    [{ CQT_RESULTS_URL: 'file://relative/path' }, /CQT_RESULTS_URL/],
+    [{ CQT_RESULTS_URL: 's3://' }, /CQT_RESULTS_URL/],
+  ])('rejects %j', (env, re) => {
+    const dir = tempDir();
+    try {
+      expect(() => loadConfig({ cwd: dir.path, env })).toThrow(re);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a bad webhook URL is rejected without being printed', () => {
+    const dir = tempDir();
+    try {
+      let err: unknown;
+      try {
+        loadConfig({ cwd: dir.path, env: { CQT_NOTIFY_WEBHOOK_URL: 'ftp://hooks.example.com/s3cr3tT0ken' } });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).message).toMatch(/^invalid CQT_NOTIFY_WEBHOOK_URL=/);
+      expect((err as UsageError).message).not.toContain('s3cr3t');
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('check flags an enabled integration without a real key', () => {
     const dir = tempDir();
     try {

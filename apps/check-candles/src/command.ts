@@ -25,7 +25,7 @@ export const candlesFlags = { ...checkFlags, ...thresholds } satisfies FlagTable
 export function register(parent: Command, cli: CliContext): void {
   declareCheck<CheckFlags<CandlesCheckOptions>>(parent, cli, {
     name: 'candles',
-    description: 'candle series: lag vs one candle + grace, unknown ranges in the window, corrupt rows',
+    description: 'candle series: lag vs one candle + grace, unknown ranges in the window, corrupt rows, native candles vs resampled 1 m',
     flags: candlesFlags,
     help: `
 Every stored candle series (a cursor or coverage; --symbol narrows them) gets three items:
@@ -33,6 +33,11 @@ Every stored candle series (a cursor or coverage; --symbol narrows them) gets th
   candles.unknown[...]  candle slots in the window never answered by the venue (cqt gaps lists them): 0
   candles.corrupt[...]  rows in the window with low > min(open, close), high < max(open, close),
                         a negative volume, or a ts off the timeframe grid: 0
+and a 3m … 1d series with a 1 m series of the same market gets a fourth:
+  candles.resampled[...] native candles in the window against their 1 m candles joined (open of
+                        the first traded minute, max high, min low, last close, summed volumes):
+                        0 disagreeing (prices to 1e-9 relative, volumes to 1e-6 relative + 1e-8
+                        per minute); a span with 1 m slots never fetched is unknown: a warning
 
 Examples:
   $ cqt check candles --window 1h

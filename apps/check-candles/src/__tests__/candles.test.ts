@@ -46,6 +46,8 @@ describeBackends('cqt check candles', ({ db }) => {
       'candles.lag[upbit KRW-BTC 1d]': ['pass', (AS_OF - candleOpen('1d', AS_OF)) / 1000],
       'candles.unknown[upbit KRW-BTC 1d]': ['pass', 0],
       'candles.corrupt[upbit KRW-BTC 1d]': ['pass', 0],
+      // Yesterday's day candle against its minutes: only the last 2 h of them were fetched.
+      'candles.resampled[upbit KRW-BTC 1d]': ['warn', 0],
       'candles.lag[upbit KRW-BTC 1m]': ['pass', (AS_OF - candleOpen('1m', AS_OF) + MIN) / 1000],
       // The window is 2 days up to the cursor (2880 - 1 slots), of which 2 h - 1 min were backfilled.
       'candles.unknown[upbit KRW-BTC 1m]': ['fail', 2 * 24 * 60 - 1 - (2 * 60 - 1)],
@@ -55,7 +57,7 @@ describeBackends('cqt check candles', ({ db }) => {
     expect(output(report).exitCode).toBe(1);
     // A short window sees only the current minute series' last slots: all pass.
     const narrow = await run({ db: db(), env: {}, asOf: AS_OF, window: 300, symbols: ['KRW-BTC'] });
-    expect(narrow.items.filter((i) => i.status !== 'pass').map((i) => i.name)).toEqual([]);
+    expect(narrow.items.filter((i) => i.status !== 'pass').map((i) => [i.name, i.status])).toEqual([['candles.resampled[upbit KRW-BTC 1d]', 'skip']]);
     // A day candle late by more than a day + grace fails.
     const late = await run({ db: db(), env: {}, asOf: AS_OF + 2 * DAY, window: 300, symbols: ['KRW-BTC'], lagGraceSec: 60 });
     expect(late.items.find((i) => i.name === 'candles.lag[upbit KRW-BTC 1d]')!.status).toBe('fail');

@@ -1,7 +1,9 @@
 // `cqt backtest submit | status | cancel | retry | list --state`: backtests as jobs in the store's
 // queue (packages/jobs); `cqt worker` runs them (apps/worker). Submit checks what it can without
 // I/O (strategy, parameters, the input flags' shape) so a typo never becomes a dead job.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseParams } from '@cqt/backtest';
 import { UsageError, formatTable, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
@@ -142,12 +144,34 @@ function recordingStore(db: Db, queue: JobQueue, job: JobContext<unknown>): Db {
   return { ...db, sql, close: async () => {} };
 }
 
-/** One attempt of a backtest job (`cqt worker` gets it from the binary): the run, stored once per job. */
-export async function runBacktestJob(db: Db, queue: JobQueue, job: JobContext<unknown>): Promise<BacktestJobResult> {
+/** A store through which `run` "stores" the run an earlier attempt already stored (its id): nothing is written. */
+function storedAs(db: Db, runId: number): Db {
+  const sql = new Proxy(db.sql, { get: (target, prop, receiver) => (prop === 'begin' ? async () => runId : Reflect.get(target, prop, receiver)) });
+  return { ...db, sql, close: async () => {} };
+}
+
+/** Publishes a stored run's files (CQT_RESULTS_URL, docs/jobs.md); the binary hands one in. */
+export interface RunPublisher {
+  isPublished(runId: number): Promise<boolean>;
+  publish(run: { runId: number; jobId: string; dir: string }): Promise<unknown>;
+}
+
+/** One attempt of a backtest job (`cqt worker` gets it from the binary): the run, stored once per job, then published. */
+export async function runBacktestJob(db: Db, queue: JobQueue, job: JobContext<unknown>, publisher?: RunPublisher): Promise<BacktestJobResult> {
   // An earlier attempt stored the run and died before the queue heard of it.
   const earlier = await queue.findResult<BacktestJobResult>(job.id);
-  if (earlier) return earlier;
+  if (earlier && (!publisher || (await publisher.isPublished(earlier.runId)))) return earlier;
   job.signal.throwIfAborted();
-  const result = await run({ ...(job.data as BacktestJobData), store: true, db: recordingStore(db, queue, job) });
-  return { runId: result.id! };
+  const data = job.data as BacktestJobData;
+  // A published run's files are written first: to --out, or to a folder of this attempt's.
+  const scratch = publisher && data.out === undefined ? mkdtempSync(join(tmpdir(), 'cqt-job-')) : undefined;
+  const out = data.out ?? scratch;
+  try {
+    // Stored but not published (the upload failed): computed again for its files, not stored again.
+    const result = await run({ ...data, out, store: true, db: earlier ? storedAs(db, earlier.runId) : recordingStore(db, queue, job) });
+    await publisher?.publish({ runId: result.id!, jobId: job.id, dir: out! });
+    return { runId: result.id! };
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }

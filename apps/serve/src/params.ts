@@ -2,7 +2,7 @@
 // `--window 10m` means. A bad value is a UsageError naming the parameter: the server answers 400
 // with that line and its hint.
 import { UsageError, parseDurationSec, parseTimeMs } from '@cqt/config';
-import { parseSymbols } from '@cqt/checks';
+import { parseSymbols, sourceTables } from '@cqt/checks';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -78,4 +78,26 @@ export function horizonParam(query: Query): number | undefined {
   const sec = durationParam(query, 'horizon');
   if (sec !== undefined && !Number.isInteger(sec)) throw new UsageError(`invalid horizon "${one(query, 'horizon')}"`, 'use whole seconds, e.g. 120 or 2m');
   return sec;
+}
+
+/** Symbols, repeated or comma separated, checked as `--symbol` is but named as the parameter. */
+export function symbolsParam(query: Query, name: string): string[] | undefined {
+  const values = list(query, name);
+  if (values === undefined) return undefined;
+  try {
+    return parseSymbols(values);
+  } catch (error) {
+    const bad = /"(.*)"/.exec((error as Error).message)?.[1] ?? values.join(',');
+    throw new UsageError(`invalid ${name} "${bad}"`, (error as UsageError).hint);
+  }
+}
+
+/** Source tables of `cqt status` (repeats or comma lists), named as the parameter. */
+export function sourcesParam(query: Query, name: string): string[] | undefined {
+  const values = list(query, name);
+  if (values === undefined) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(sourceTables as readonly string[]).includes(n));
+  if (unknown.length) throw new UsageError(`unknown ${name} ${unknown.join(', ')}`, `choose from ${sourceTables.join(', ')}`);
+  return names;
 }

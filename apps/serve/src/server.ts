@@ -7,7 +7,10 @@ import { evaluateStatus, reportsJson, type CheckReport, type StatusConfig } from
 import { CqtError, UsageError } from '@cqt/config';
 import { DEFAULT_WINDOW_SEC } from '@cqt/config/command';
 import type { Db } from '@cqt/db';
-import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, list, refuseUnknown, required, symbolParam, timeParam, type Query } from './params.js';
+import { registerBacktests } from './backtests.js';
+import { parseCandlesRequest, readCandles } from './candles.js';
+import { registerJobs } from './jobs.js';
+import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, refuseUnknown, required, sourcesParam, symbolParam, symbolsParam, timeParam, type Query } from './params.js';
 import { latestPrediction } from './predictions.js';
 import { parseSeriesRequest, readSeries } from './series.js';
 
@@ -44,7 +47,7 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
   app.get('/api/status', async (request) => {
     const query = request.query as Query;
     refuseUnknown(query, ['asOf', 'symbol', 'source']);
-    return evaluateStatus(db.sql, { asOf: asOf(query), symbols: list(query, 'symbol'), sources: list(query, 'source') }, config);
+    return evaluateStatus(db.sql, { asOf: asOf(query), symbols: symbolsParam(query, 'symbol'), sources: sourcesParam(query, 'source') }, config);
   });
 
   if (gates) {
@@ -52,7 +55,7 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
       const query = request.query as Query;
       refuseUnknown(query, ['window', 'asOf', 'symbol']);
       const window = durationParam(query, 'window') ?? DEFAULT_WINDOW_SEC;
-      return reportsJson(await gates({ db, window, asOf: asOf(query), symbols: list(query, 'symbol') }));
+      return reportsJson(await gates({ db, window, asOf: asOf(query), symbols: symbolsParam(query, 'symbol') }));
     });
   }
 
@@ -66,6 +69,9 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
   });
 
   app.get('/api/series', async (request) => readSeries(db.sql, parseSeriesRequest(request.query as Query, nowMs())));
+  app.get('/api/candles', async (request) => readCandles(db, parseCandlesRequest(request.query as Query, nowMs())));
+  registerBacktests(app, db);
+  registerJobs(app, db);
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, hint: 'see docs/serve.md for the endpoints' }),

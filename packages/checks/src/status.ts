@@ -86,6 +86,11 @@ async function candleSeries(sql: SqlClient, symbols: readonly string[] | undefin
     .map((r) => watch.candles(r.source as string, r.symbol as string, r.timeframe as string, candleSec(r.timeframe as string)));
 }
 
+/** One candle series judged as `cqt status` judges it (its timeframe's policy): /api/candles' class. */
+export function candleSeriesStatus(sql: SqlClient, series: { venue: string; symbol: string; timeframe: string }, asOfMs: number): Promise<SourceStatus> {
+  return judge(sql, watch.candles(series.venue, series.symbol, series.timeframe, candleSec(series.timeframe)), asOfMs);
+}
+
 async function watchList(sql: SqlClient, scope: Scope, config: StatusConfig, derivedMarkets: readonly string[], wanted: readonly string[], symbols?: readonly string[]): Promise<Watched[]> {
   const coinglass = config.coinglassEnabled && wanted.includes('coinglass_liquidation_map');
   const all = [

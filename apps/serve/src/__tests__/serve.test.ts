@@ -159,7 +159,7 @@ describeBackends('cqt serve API', ({ db, backend }) => {
     ['/api/predictions/latest?symbol=KRW-A&horizon=soon', 'invalid horizon "soon"'],
     ['/api/predictions/latest?symbol=KRW-A&asOf=yesterday', 'invalid asOf "yesterday"'],
     ['/api/status?sorce=market_1s', 'unknown parameter sorce'],
-    ['/api/status?source=orders', 'unknown --source orders'],
+    ['/api/status?source=orders', 'unknown source orders'],
   ])('400 with one line and a hint: %s', async (path, error) => {
     const { status, body } = await get(server, path);
     expect(status).toBe(400);

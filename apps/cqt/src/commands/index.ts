@@ -11,6 +11,7 @@ import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
 import { register as registerGaps } from '@cqt/gaps/command';
 import { register as registerPrune } from '@cqt/prune/command';
+import { register as registerResults } from '@cqt/results-app/command';
 import { register as registerServe } from '@cqt/serve/command';
 import { register as registerStatus } from '@cqt/status/command';
 import { register as registerWorker } from '@cqt/worker/command';
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerGaps(program, cli);
   registerBacktest(program, cli);
   registerWorker(program, cli, async () => (await import('@cqt/backtest-app/jobs')).runBacktestJob);
+  registerResults(program, cli);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);

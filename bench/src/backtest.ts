@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { backtest, expandGrid, parseGrid, resolveParams, sweepInWorkers, volumeZoneBreakout, type Candles, type Signals, type Strategy, type VolumeZoneBreakoutParams } from '@cqt/backtest';
+import { backtest, expandGrid, parseGrid, resolveParams, sweepInWorkers, volumeZoneBreakout, type Signals, type Strategy, type VolumeZoneBreakoutParams } from '@cqt/backtest';
+import { naiveEntries } from '@cqt/backtest/reference';
 import { MINUTE_BARS_PER_YEAR, walkCandles } from './backtestCandles.js';
 import type { BenchRow, BenchSuite } from './harness.js';
 import { timeMs } from './harness.js';
@@ -24,63 +25,10 @@ const SEED = [
 ];
 const child = fileURLToPath(new URL('./backtestChild.js', import.meta.url));
 
-/** ../shared/reference/volume-zone-breakout.md steps 1–4 recomputed from nothing at every t (the tests' reference). */
-function naiveResistance(c: Candles, p: VolumeZoneBreakoutParams): Float64Array {
-  const res = new Float64Array(c.length).fill(NaN);
-  for (let t = p.volume_window; t < c.length; t++) {
-    const window: Array<{ l: number; h: number; v: number }> = [];
-    for (let i = t - p.volume_window; i < t; i++) {
-      window.push(p.include_wicks
-        ? { l: c.low[i], h: c.high[i], v: c.volume[i] }
-        : { l: Math.min(c.open[i], c.close[i]), h: Math.max(c.open[i], c.close[i]), v: c.volume[i] });
-    }
-    const min = Math.min(...window.map((w) => w.l));
-    const max = Math.max(...window.map((w) => w.h));
-    if (min === max) continue;
-    const width = (max - min) / p.num_bins;
-    const edge = (k: number) => (k === p.num_bins ? max : min + k * width);
-    const bins = new Array<number>(p.num_bins).fill(0);
-    let total = 0;
-    for (const w of window) {
-      total += w.v;
-      if (w.h === w.l) {
-        for (let k = 0; k < p.num_bins; k++) {
-          if (w.l >= edge(k) && (w.l < edge(k + 1) || k === p.num_bins - 1)) {
-            bins[k] += w.v;
-            break;
-          }
-        }
-        continue;
-      }
-      for (let k = 0; k < p.num_bins; k++) {
-        const overlap = Math.max(0, Math.min(w.h, edge(k + 1)) - Math.max(w.l, edge(k)));
-        bins[k] += (w.v * overlap) / (w.h - w.l);
-      }
-    }
-    if (total === 0) continue;
-    let cum = 0;
-    let found = 0;
-    for (let k = p.num_bins - 1; k >= 0; k--) {
-      cum += bins[k];
-      if (cum >= p.top_percentile * total) {
-        found = k;
-        break;
-      }
-    }
-    res[t] = edge(found);
-  }
-  return res;
-}
-
 /** VolumeZoneBreakout on the naive profile, through the same engine and metrics. */
 const naiveStrategy: Strategy<VolumeZoneBreakoutParams> = {
   ...volumeZoneBreakout,
-  signals(c, p): Signals {
-    const res = naiveResistance(c, p);
-    const entry = new Uint8Array(c.length);
-    for (let t = 0; t < c.length; t++) if (c.high[t] >= res[t] * (1 + p.breakout_buffer)) entry[t] = 1;
-    return { entry, holdBars: p.hold_period_bars };
-  },
+  signals: (c, p): Signals => ({ entry: naiveEntries(c, p), holdBars: p.hold_period_bars }),
 };
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));

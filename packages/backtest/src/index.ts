@@ -4,7 +4,7 @@ export { PositionManager, buyAndHoldFinalCash, runEngine, type EngineResult, typ
 export { computeMetrics, type Metrics, type MetricsInput } from './metrics.js';
 export { backtest, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { strategies, strategyNames, type StrategyName } from './strategies/index.js';
-export { volumeZoneBreakout, volumeZoneResistance, type ResistanceStats, type VolumeZoneBreakoutParams } from './strategies/volumeZoneBreakout.js';
+export { breakoutEntries, volumeZoneBreakout, volumeZoneResistance, type BreakoutStats, type ResistanceStats, type VolumeZoneBreakoutParams } from './strategies/volumeZoneBreakout.js';
 export { buyAndHold, type BuyAndHoldParams } from './strategies/buyAndHold.js';
 export { sma, smaCross, type SmaCrossParams } from './strategies/smaCross.js';
 export { TradeLog } from './engine.js';

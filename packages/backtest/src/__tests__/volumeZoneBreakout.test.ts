@@ -1,58 +1,12 @@
-// The fast VolumeZoneBreakout against a naive full recompute of every window's profile, written
-// here from the reference's rules alone; plus cases computed by hand.
+// The fast VolumeZoneBreakout (its resistance and its signals) against a naive full recompute of
+// every window's profile, written from the reference's rules alone (src/reference, which shares no
+// code with the strategy; the bench runs it too); plus cases computed by hand.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@cqt/labeling';
 import { candlesFromRows, type Candles } from '../candles.js';
-import { volumeZoneBreakout, volumeZoneResistance, type ResistanceStats, type VolumeZoneBreakoutParams } from '../strategies/volumeZoneBreakout.js';
+import { naiveResistance } from '../reference/naiveVolumeZone.js';
+import { breakoutEntries, volumeZoneBreakout, volumeZoneResistance, type BreakoutStats, type ResistanceStats, type VolumeZoneBreakoutParams } from '../strategies/volumeZoneBreakout.js';
 import { MINUTE_MS, T0_MS, randomCandles, type Regime } from './support.js';
-
-/** ../shared/reference/volume-zone-breakout.md, steps 1–4, recomputed from nothing at every t. */
-function naiveResistance(c: Candles, p: VolumeZoneBreakoutParams): Float64Array {
-  const res = new Float64Array(c.length).fill(NaN);
-  for (let t = p.volume_window; t < c.length; t++) {
-    const window: Array<{ l: number; h: number; v: number }> = [];
-    for (let i = t - p.volume_window; i < t; i++) {
-      window.push(p.include_wicks
-        ? { l: c.low[i], h: c.high[i], v: c.volume[i] }
-        : { l: Math.min(c.open[i], c.close[i]), h: Math.max(c.open[i], c.close[i]), v: c.volume[i] });
-    }
-    const min = Math.min(...window.map((w) => w.l));
-    const max = Math.max(...window.map((w) => w.h));
-    if (min === max) continue;
-    const width = (max - min) / p.num_bins;
-    const edge = (k: number) => (k === p.num_bins ? max : min + k * width);
-    const bins = new Array<number>(p.num_bins).fill(0);
-    let total = 0;
-    for (const w of window) {
-      total += w.v;
-      if (w.h === w.l) {
-        for (let k = 0; k < p.num_bins; k++) {
-          if (w.l >= edge(k) && (w.l < edge(k + 1) || k === p.num_bins - 1)) {
-            bins[k] += w.v;
-            break;
-          }
-        }
-        continue;
-      }
-      for (let k = 0; k < p.num_bins; k++) {
-        const overlap = Math.max(0, Math.min(w.h, edge(k + 1)) - Math.max(w.l, edge(k)));
-        bins[k] += (w.v * overlap) / (w.h - w.l);
-      }
-    }
-    if (total === 0) continue;
-    let cum = 0;
-    let found = 0;
-    for (let k = p.num_bins - 1; k >= 0; k--) {
-      cum += bins[k];
-      if (cum >= p.top_percentile * total) {
-        found = k;
-        break;
-      }
-    }
-    res[t] = edge(found);
-  }
-  return res;
-}
 
 const defaults: VolumeZoneBreakoutParams = { volume_window: 10, num_bins: 20, top_percentile: 0.2, breakout_buffer: 0, hold_period_bars: 1, include_wicks: true };
 
@@ -64,6 +18,7 @@ function firstDifference(a: Float64Array, b: Float64Array): number {
 describe('volumeZoneResistance equals a full recompute', () => {
   it('on 3,000 seeded candle sets: walks, integer grids with exact ties, flat windows, banded ranges, tiny bins at a high price', () => {
     const stats: ResistanceStats = { rebuilds: 0, incremental: 0, tieRebuilds: 0 };
+    const entryStats: BreakoutStats = { byRange: 0, byVolume: 0, exact: 0 };
     const regimes: Regime[] = ['walk', 'grid', 'flat', 'banded', 'tight'];
     let signals = 0, resistances = 0, noResistance = 0;
     for (let seed = 1; seed <= 3000; seed++) {
@@ -83,7 +38,8 @@ describe('volumeZoneResistance equals a full recompute', () => {
       const naive = naiveResistance(c, p);
       const at = firstDifference(fast, naive);
       if (at >= 0) expect({ seed, regime, p, at, fast: fast[at], naive: naive[at] }).toEqual({ seed, regime, p, at, fast: naive[at], naive: naive[at] });
-      const entry = volumeZoneBreakout.signals(c, p).entry;
+      const entry = breakoutEntries(c, p, entryStats);
+      expect(volumeZoneBreakout.signals(c, p).entry).toEqual(entry);
       for (let t = 0; t < c.length; t++) {
         expect(entry[t]).toBe(c.high[t] >= naive[t] * (1 + p.breakout_buffer) ? 1 : 0);
         signals += entry[t];
@@ -95,6 +51,11 @@ describe('volumeZoneResistance equals a full recompute', () => {
     expect(stats.incremental).toBeGreaterThan(5_000);
     expect(stats.rebuilds).toBeGreaterThan(5_000);
     expect(stats.tieRebuilds).toBeGreaterThan(0);
+    // The signals: windows the range decides, windows the volume above one edge decides, and
+    // windows that sum sat too close to the threshold to call (summed exactly).
+    expect(entryStats.byRange).toBeGreaterThan(5_000);
+    expect(entryStats.byVolume).toBeGreaterThan(20_000);
+    expect(entryStats.exact).toBeGreaterThan(100);
     expect(noResistance).toBeGreaterThan(1000);
     expect(resistances).toBeGreaterThan(50_000);
     expect(signals).toBeGreaterThan(5_000);
@@ -109,6 +70,11 @@ describe('volumeZoneResistance equals a full recompute', () => {
     expect(stats.incremental).toBeGreaterThan(stats.rebuilds);
     const tight = randomCandles(43, 20_000, 'tight');
     expect(firstDifference(volumeZoneResistance(tight, defaults), naiveResistance(tight, defaults))).toBe(-1);
+    for (const [series, params] of [[c, p], [tight, defaults]] as const) {
+      const naive = naiveResistance(series, params);
+      const expected = Uint8Array.from(naive, (r, t) => (series.high[t] >= r * (1 + params.breakout_buffer) ? 1 : 0));
+      expect(breakoutEntries(series, params)).toEqual(expected);
+    }
   });
 });
 

@@ -37,32 +37,29 @@ export interface ResistanceStats {
 
 export function volumeZoneResistance(c: Candles, p: VolumeZoneBreakoutParams, stats?: ResistanceStats): Float64Array {
   const res = new Float64Array(c.length).fill(NaN);
-  scan(c, p, stats, res, null);
+  scan(c, p, stats, res);
   return res;
 }
 
-/**
- * The resistance at each t into `res`, or, with `entry` instead, the signal high_t ≥ resistance ×
- * (1 + buffer) alone. For the signal, a window whose answer its [min, max] already decides skips
- * the walk: the resistance lies in [min, max] (an edge min + k × width with k < bins never rounds
- * above max), so high_t ≥ max × factor is a signal and high_t < min × factor is none. The bins are
- * updated on every window either way, so the windows walked see the same state as in `res` mode.
- */
-function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | undefined, res: Float64Array | null, entry: Uint8Array | null): void {
+/** The candles' ranges: [low, high], or the bodies without wicks (two new columns). */
+function ranges(c: Candles, includeWicks: boolean): { lo: Float64Array; hi: Float64Array } {
+  if (includeWicks) return { lo: c.low, hi: c.high };
+  const n = c.length;
+  const lo = new Float64Array(n), hi = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    lo[i] = Math.min(c.open[i], c.close[i]);
+    hi[i] = Math.max(c.open[i], c.close[i]);
+  }
+  return { lo, hi };
+}
+
+/** The resistance at each t into `res` (NaN stays where there is none). */
+function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | undefined, res: Float64Array): void {
   const n = c.length;
   const W = p.volume_window;
   const B = p.num_bins;
   if (n <= W) return;
-  const factor = 1 + p.breakout_buffer;
-  const high = c.high;
-  const lo = p.include_wicks ? c.low : new Float64Array(n);
-  const hi = p.include_wicks ? c.high : new Float64Array(n);
-  if (!p.include_wicks) {
-    for (let i = 0; i < n; i++) {
-      lo[i] = Math.min(c.open[i], c.close[i]);
-      hi[i] = Math.max(c.open[i], c.close[i]);
-    }
-  }
+  const { lo, hi } = ranges(c, p.include_wicks);
   const vol = c.volume;
   const share = p.top_percentile;
   let rebuilds = 0, incremental = 0, tieRebuilds = 0;
@@ -133,13 +130,6 @@ function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | 
       rebuilds++;
     }
     if (nonZero === 0) continue;
-    if (entry) {
-      if (high[t] >= wMax * factor) {
-        entry[t] = 1;
-        continue;
-      }
-      if (high[t] < wMin * factor) continue;
-    }
     let run = 0;
     for (let k = 0; k < B; k++) {
       run += diff[k];
@@ -162,15 +152,152 @@ function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | 
       }
       k = walk(bins, B, share * exactTotal);
     }
-    const resistance = k === B ? gMax : gMin + k * gWidth;
-    if (res) res[t] = resistance;
-    else if (high[t] >= resistance * factor) entry![t] = 1;
+    res[t] = k === B ? gMax : gMin + k * gWidth;
   }
   if (stats) {
     stats.rebuilds += rebuilds;
     stats.incremental += incremental;
     stats.tieRebuilds += tieRebuilds;
   }
+}
+
+/** How `breakoutEntries` decided its windows (for the tests: every path is exercised). */
+export interface BreakoutStats {
+  /** Decided by the window's [min, max] and bin edges alone (high_t at or above the top bin's lower edge × factor: a signal; below min × factor: none). */
+  byRange: number;
+  /** Decided by the volume above one bin edge, summed in one pass over the window. */
+  byVolume: number;
+  /** That sum sat within its rounding bound of the threshold: the bins summed in the definition's order. */
+  exact: number;
+}
+
+/**
+ * The entry signals, high_t ≥ resistance_t × (1 + buffer), without building the profile. Bins are
+ * laid over each window's own [min, max], which on a random walk changes on about two bars in
+ * three, so a sliding profile is rebuilt nearly every bar; the signal needs one number of it.
+ * The walk stops at the first bin from the top whose cumulative volume reaches share × total, and
+ * its lower edge × factor is ≤ high_t exactly for the bins k ≤ j (edges rise with k), so:
+ *   signal ⇔ the walk stops at or below j ⇔ the volume of bins j + 1 … B − 1 < share × total.
+ * Those bins' edges partition [edge_{j+1}, max], so their volume is each candle's volume ×
+ * overlap([l, h], [edge_{j+1}, max]) / (h − l) (zero height: all of it if its price ≥ edge_{j+1})
+ * — one pass over the window, no bins. The definition sums the same overlaps bin by bin; both
+ * sums round differently in the last bits (each term within 3 ulps, each sum within its length
+ * in ulps, relative to the volume since every overlap is one subtraction of the shared edges), so
+ * within (2W + 2B + 16) × 2⁻⁵² × total of the threshold the window is summed in the definition's
+ * own order: ties resolve exactly as a full recompute resolves them. Sliding state: the window's
+ * [min, max] (monotonic deques) and its count of candles with volume. O(W) per bar, no allocation
+ * in the loop.
+ */
+export function breakoutEntries(c: Candles, p: VolumeZoneBreakoutParams, stats?: BreakoutStats): Uint8Array {
+  const n = c.length;
+  const W = p.volume_window;
+  const B = p.num_bins;
+  const entry = new Uint8Array(n);
+  if (n <= W) return entry;
+  const factor = 1 + p.breakout_buffer;
+  const share = p.top_percentile;
+  const high = c.high;
+  const vol = c.volume;
+  const { lo, hi } = ranges(c, p.include_wicks);
+  const tolPerVolume = (2 * W + 2 * B + 16) * 2 ** -52;
+  const bins = new Float64Array(B);
+  // Each window candle's volume per unit of price (0 for a zero-height candle, whose volume is a
+  // point mass at its price), computed once as it enters rather than once per window. A mirrored
+  // ring: candle i sits at i mod cap and again cap further on, so any window reads it contiguously
+  // (a column of n would cost more in fresh pages than the divisions it holds).
+  const cap = W + 1;
+  const density = new Float64Array(2 * cap);
+  let slot = 0; // (t − W) mod cap: the window's first candle
+  let enter = 0; // the entering candle's index mod cap
+  let byRange = 0, byVolume = 0, exact = 0;
+
+  const minQ = new Int32Array(cap), maxQ = new Int32Array(cap);
+  let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
+  // Candles in the window with volume, and those of them with zero height.
+  let nonZero = 0, points = 0;
+
+  for (let t = W; t < n; t++) {
+    // The window [t − W, t − 1] gains candle t − 1 (the first window: every candle before t) and
+    // loses candle t − W − 1.
+    for (let i = t === W ? 0 : t - 1; i < t; i++) {
+      while (minLen > 0 && lo[minQ[wrap(minHead + minLen - 1, cap)]] >= lo[i]) minLen--;
+      minQ[wrap(minHead + minLen++, cap)] = i;
+      while (maxLen > 0 && hi[maxQ[wrap(maxHead + maxLen - 1, cap)]] <= hi[i]) maxLen--;
+      maxQ[wrap(maxHead + maxLen++, cap)] = i;
+      const d = hi[i] > lo[i] ? vol[i] / (hi[i] - lo[i]) : 0;
+      density[enter] = density[enter + cap] = d;
+      enter = wrap(enter + 1, cap);
+      if (vol[i] !== 0) {
+        nonZero++;
+        if (hi[i] === lo[i]) points++;
+      }
+    }
+    const out = t - W - 1;
+    if (out >= 0 && vol[out] !== 0) {
+      nonZero--;
+      if (hi[out] === lo[out]) points--;
+    }
+    while (minQ[minHead] < t - W) (minHead = wrap(minHead + 1, cap)), minLen--;
+    while (maxQ[maxHead] < t - W) (maxHead = wrap(maxHead + 1, cap)), maxLen--;
+    if (t > W) slot = wrap(slot + 1, cap);
+    const min = lo[minQ[minHead]];
+    const max = hi[maxQ[maxHead]];
+    // A flat window or one without volume has no resistance.
+    if (!(max > min) || nonZero === 0) continue;
+    const h = high[t];
+    // The resistance is an edge in [min, max] (min + k × width with k < B never rounds above max).
+    if (h >= max * factor) {
+      entry[t] = 1;
+      byRange++;
+      continue;
+    }
+    if (h < min * factor) {
+      byRange++;
+      continue;
+    }
+    const width = (max - min) / B;
+    // j: the highest bin whose lower edge (as the definition computes it) × factor ≤ high_t.
+    let j = Math.floor((h / factor - min) / width);
+    if (!(j >= 0)) j = 0;
+    if (j > B - 1) j = B - 1;
+    while (j > 0 && h < (min + j * width) * factor) j--;
+    while (j < B - 1 && h >= (min + (j + 1) * width) * factor) j++;
+    if (j === B - 1) {
+      entry[t] = 1; // the walk never stops above the top bin
+      byRange++;
+      continue;
+    }
+    const edge = min + (j + 1) * width;
+    // Branch-free: a candle below the edge adds 0 × its density.
+    let total = 0, above = 0;
+    for (let i = t - W, k = slot; i < t; i++, k++) {
+      total += vol[i];
+      above += density[k] * Math.max(0, hi[i] - Math.max(lo[i], edge));
+    }
+    if (points > 0) for (let i = t - W; i < t; i++) if (hi[i] === lo[i] && lo[i] >= edge) above += vol[i];
+    const target = share * total;
+    const tol = tolPerVolume * total;
+    let signal: boolean;
+    if (above + tol < target) signal = true;
+    else if (above - tol >= target) signal = false;
+    else {
+      // Too close to call: the definition's bins, summed from the top down to bin j + 1.
+      bins.fill(0);
+      for (let i = t - W; i < t; i++) addExact(bins, B, min, max, width, 1 / width, lo[i], hi[i], vol[i]);
+      let cum = 0;
+      for (let k = B - 1; k > j; k--) cum += bins[k];
+      signal = cum < target;
+      exact++;
+    }
+    if (signal) entry[t] = 1;
+    byVolume++;
+  }
+  if (stats) {
+    stats.byRange += byRange;
+    stats.byVolume += byVolume;
+    stats.exact += exact;
+  }
+  return entry;
 }
 
 // The walk's cumulative volume at the chosen bin and just above it (read by the tie check).
@@ -258,8 +385,6 @@ export const volumeZoneBreakout: Strategy<VolumeZoneBreakoutParams> = {
     include_wicks: { type: 'boolean', default: true, describe: "a candle's range is [low, high]; false: [min(open, close), max(open, close)]" },
   },
   signals(c, p): Signals {
-    const entry = new Uint8Array(c.length);
-    scan(c, p, undefined, null, entry);
-    return { entry, holdBars: p.hold_period_bars };
+    return { entry: breakoutEntries(c, p), holdBars: p.hold_period_bars };
   },
 };

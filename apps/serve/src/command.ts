@@ -2,10 +2,10 @@
 // implementation (Fastify, the store) is imported when the command runs.
 import type { Command } from 'commander';
 import { stopSignal, type CliContext } from '@cqt/config';
-import { declareCommand, jsonFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
+import { asOfFlag, declareCommand, jsonFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { GateRunner, ServeOptions } from './index.js';
 
-type ServeFlags = CliOptions<ServeOptions, 'env' | 'db' | 'gates' | 'signal' | 'log' | 'nowMs'>;
+type ServeFlags = CliOptions<ServeOptions, 'env' | 'db' | 'gates' | 'signal' | 'log' | 'nowMs' | 'events'>;
 
 export const serveFlags = {
   host: { flag: '--host', arg: '<address>', describe: 'address to listen on; anything but loopback requires CQT_SERVE_TOKEN', default: '127.0.0.1' },
@@ -17,7 +17,9 @@ export const serveFlags = {
     expected: 'a whole number from 0 to 65535',
     parse: (text: string) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined),
   },
-  json: { ...jsonFlag.json, describe: 'on stop, print one JSON object (the URL served and when it stopped)' },
+  snapshot: { flag: '--snapshot', arg: '<file.html>', describe: 'write the dashboard as one self-contained HTML file (data and scripts inlined, opens offline) and exit instead of serving' },
+  asOf: { ...asOfFlag, describe: 'with --snapshot: the report as if now were this time (ISO 8601 with a zone or epoch ms)' },
+  json: { ...jsonFlag.json, describe: 'on stop, print one JSON object (the URL served and when it stopped; with --snapshot, the file written)' },
   ...storeFlags,
 } satisfies FlagTable<ServeFlags>;
 
@@ -25,7 +27,7 @@ export const serveFlags = {
 export function register(program: Command, cli: CliContext, gates: () => Promise<GateRunner>): void {
   declareCommand<ServeFlags>(program, cli, {
     name: 'serve',
-    description: 'JSON API over the store: status, checks, latest prediction (soft-stale), chart series (SIGINT/SIGTERM stop cleanly)',
+    description: 'dashboard and JSON API over the store: status, checks, latest prediction (soft-stale), chart series, live events (SIGINT/SIGTERM stop cleanly)',
     flags: serveFlags,
     help: `
 Endpoints (docs/serve.md):
@@ -34,11 +36,14 @@ Endpoints (docs/serve.md):
   GET /api/predictions/latest?symbol=&horizon=&asOf= fresh 200, stale 200 + warning,
                                                     hard_stale / corrupt 503 + the last good one
   GET /api/series?source=&column=&symbol=&from=&to=&points=   min/max per bucket
+  GET /api/events                                   Server-Sent Events: status, new rows (every 2 s)
+  GET /                                             the dashboard (GET /api/dashboard: its data)
 Bad parameters answer 400 with {error, hint}. Binding beyond loopback (e.g. --host 0.0.0.0)
 requires CQT_SERVE_TOKEN; every request then needs "Authorization: Bearer <token>" (else 401).
 
 Examples:
-  $ cqt serve                                        # http://127.0.0.1:8787
+  $ cqt serve                                        # dashboard at http://127.0.0.1:8787
+  $ cqt serve --snapshot report.html                 # one self-contained file, then exit
   $ curl -s localhost:8787/api/status | jq .overall
   $ CQT_SERVE_TOKEN=$(openssl rand -hex 24) cqt serve --host 0.0.0.0 --port 8080
 

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
+import { writeSnapshot, type SnapshotResult } from './dashboard/snapshot.js';
 import { buildServer, type GateRunner } from './server.js';
 
 export type { GateRunner } from './server.js';
@@ -24,6 +25,12 @@ export interface ServeOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   nowMs?: () => number;
+  /** Write the dashboard as one self-contained HTML file instead of serving. */
+  snapshot?: string;
+  /** The snapshot's as-of (epoch ms; default now). */
+  asOf?: number;
+  /** /api/events timing (tests shorten it). */
+  events?: { intervalMs?: number; heartbeatMs?: number };
 }
 
 export interface RunningServer {
@@ -57,7 +64,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     throw new UsageError(`--host ${host} is not loopback: serving beyond this machine requires CQT_SERVE_TOKEN`, 'set CQT_SERVE_TOKEN (at least 16 characters, e.g. `openssl rand -hex 24`), or keep --host 127.0.0.1');
   }
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const app = buildServer({ db, config, gates: options.gates, token, nowMs: options.nowMs, log: options.log });
+  const app = buildServer({ db, config, gates: options.gates, token, nowMs: options.nowMs, log: options.log, events: options.events });
   try {
     await app.listen({ host, port });
   } catch (error) {
@@ -83,9 +90,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 }
 
-/** Serves until the signal aborts. */
-export async function run(options: ServeOptions = {}): Promise<ServeResult> {
+/** Serves until the signal aborts (or, with `snapshot`, writes the report and returns). */
+export async function run(options: ServeOptions = {}): Promise<ServeResult | SnapshotResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.snapshot !== undefined) return snapshot(options.snapshot, options);
+  if (options.asOf !== undefined) throw new UsageError('--as-of applies to --snapshot only', 'a running server answers as of each request (every endpoint takes ?asOf=)');
   const server = await startServer({ ...options, log });
   const access = server.tokenRequired ? 'bearer token required (CQT_SERVE_TOKEN)' : 'loopback only, no token';
   log(`serve: listening on ${server.url} (${access}); SIGINT/SIGTERM stops`);
@@ -98,6 +107,26 @@ export async function run(options: ServeOptions = {}): Promise<ServeResult> {
   return { url: server.url, tokenRequired: server.tokenRequired, stoppedAt: new Date().toISOString() };
 }
 
-export function output(result: ServeResult): CommandOutput {
+async function snapshot(path: string, options: ServeOptions): Promise<SnapshotResult> {
+  const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
+  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    return await writeSnapshot({ db, config, gates: options.gates }, path, {}, options.asOf ?? options.nowMs?.() ?? Date.now());
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {
+      throw new UsageError(`cannot write --snapshot ${path}: ${code}`, 'give a file path in a folder that exists and is writable');
+    }
+    throw error;
+  } finally {
+    if (!options.db) await db.close();
+  }
+}
+
+export function output(result: ServeResult | SnapshotResult): CommandOutput {
+  if ('snapshot' in result) {
+    const size = `${(result.bytes / 1024).toFixed(0)} KB`;
+    return { exitCode: 0, json: result, human: () => `wrote ${result.snapshot} (${size}): the dashboard as of ${result.asOf}, ${result.market ?? 'no market'} / ${result.symbol ?? 'no symbol'}; opens offline` };
+  }
   return { exitCode: 0, json: result, human: () => `served ${result.url} until ${result.stoppedAt}` };
 }

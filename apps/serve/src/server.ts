@@ -11,6 +11,8 @@ import { registerBacktests } from './backtests.js';
 import { parseCandlesRequest, readCandles } from './candles.js';
 import { registerJobs } from './jobs.js';
 import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, refuseUnknown, required, sourcesParam, symbolParam, symbolsParam, timeParam, type Query } from './params.js';
+import { registerDashboard, isPublicPath } from './dashboard/routes.js';
+import { registerEvents } from './events.js';
 import { latestPrediction } from './predictions.js';
 import { parseSeriesRequest, readSeries } from './series.js';
 
@@ -27,15 +29,18 @@ export interface ServerParts {
   nowMs?: () => number;
   /** Where failures of the server itself (500s) are reported. */
   log?: (line: string) => void;
+  /** /api/events: how often the store is polled and heartbeats sent (tests shorten them). */
+  events?: { intervalMs?: number; heartbeatMs?: number };
 }
 
-export function buildServer({ db, config, gates, token, nowMs = Date.now, log = () => {} }: ServerParts): FastifyInstance {
+export function buildServer({ db, config, gates, token, nowMs = Date.now, log = () => {}, events }: ServerParts): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const asOf = (query: Query) => timeParam(query, 'asOf') ?? nowMs();
 
   if (token !== undefined) {
     const want = digest(token);
     app.addHook('onRequest', async (request, reply) => {
+      if (isPublicPath(request.url)) return;
       const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       if (given === undefined || !timingSafeEqual(digest(given), want)) {
         reply.header('www-authenticate', 'Bearer realm="cqt"');
@@ -72,6 +77,9 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
   app.get('/api/candles', async (request) => readCandles(db, parseCandlesRequest(request.query as Query, nowMs())));
   registerBacktests(app, db);
   registerJobs(app, db);
+
+  registerEvents(app, { sql: db.sql, config, nowMs, log, ...events });
+  registerDashboard(app, { db, config, gates, nowMs });
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, hint: 'see docs/serve.md for the endpoints' }),

@@ -37,6 +37,11 @@ export interface UpbitOptions {
   blockMs: number;
   /** Recorded bodies of /v1/candles/minutes/1 served instead of the synthetic market over their span. */
   candleFiles: string[];
+  /**
+   * Multiplies a market's 24 h traded value in /v1/ticker/all (default 1). Read on every request,
+   * so a test changes the Top-N ranking while a client runs: `ex.options.upbit.volume24hFactors['KRW-XRP'] = 1e3`.
+   */
+  volume24hFactors: Record<string, number>;
 }
 
 export interface BinanceOptions {
@@ -66,6 +71,8 @@ export interface BinanceOptions {
   futuresDataHistoryMs: number;
   /** Exchange-side holes (maintenance): no klines open in [fromMs, toMs), for one symbol or all. */
   klineHoles: Array<{ symbol?: string; fromMs: number; toMs: number }>;
+  /** Multiplies a symbol's 24 h volume and quoteVolume in /fapi/v1/ticker/24hr (default 1); read on every request. */
+  volume24hFactors: Record<string, number>;
 }
 
 export interface CoinglassOptions {
@@ -116,13 +123,13 @@ export const defaultFakeExchangeOptions: FakeExchangeOptions = {
   upbit: {
     idleTimeoutMs: 120 * SECOND_MS, statusIntervalMs: 10 * SECOND_MS, controlFrames: 'binary', closeOnError: false,
     subscribeLimitPerSec: 5, subscribeLimitPerMin: 100, connectLimitPerSec: 5, candleRequestsPerSec: 10, blockMs: MINUTE_MS,
-    candleFiles: [],
+    candleFiles: [], volume24hFactors: {},
   },
   binance: {
     pingIntervalMs: 3 * MINUTE_MS, pongTimeoutMs: 10 * MINUTE_MS, maxConnectionMs: DAY_MS, maxIncomingPerSec: 10, maxStreams: 1024,
     legacyRoutes: 'silent', enforceRoutes: true, weightLimitPerMinute: 2400, weightWindowMs: MINUTE_MS,
     futuresDataLimit: 1000, futuresDataWindowMs: 5 * MINUTE_MS, fundingRateLimit: 500, fundingRateWindowMs: 5 * MINUTE_MS,
-    banMs: 2 * MINUTE_MS, futuresDataHistoryMs: 30 * DAY_MS, klineHoles: [],
+    banMs: 2 * MINUTE_MS, futuresDataHistoryMs: 30 * DAY_MS, klineHoles: [], volume24hFactors: {},
   },
   coinglass: { apiKeys: ['cg-test-key'], plan: 'Professional', windowMs: MINUTE_MS, retryAfterOn429: false },
 };
@@ -148,6 +155,9 @@ export function resolveFakeExchangeOptions(input: FakeExchangeInput = {}): FakeE
     binance: { ...d.binance, ...stripUndefined(input.binance ?? {}) },
     coinglass: { ...d.coinglass, ...stripUndefined(input.coinglass ?? {}) },
   };
+  // Each exchange gets its own (mutable) factor tables, never the shared defaults.
+  options.upbit.volume24hFactors = { ...options.upbit.volume24hFactors };
+  options.binance.volume24hFactors = { ...options.binance.volume24hFactors };
   if (source.kind === 'replay' && !(source.speed > 0)) throw new Error(`replay speed must be > 0 (got ${source.speed})`);
   if (!(options.tickMs > 0)) throw new Error(`tickMs must be > 0 (got ${options.tickMs})`);
   return options;

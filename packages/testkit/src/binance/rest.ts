@@ -230,13 +230,14 @@ export class BinanceRest {
   private ticker24hr(req: RestRequest): unknown {
     const entry = (inst: Instrument): Record<string, unknown> => {
       const openMs = req.nowMs - DAY_MS;
+      const factor = this.options.volume24hFactors[inst.symbol] ?? 1;
       const bar = this.market.bar('binance', inst.symbol, openMs, req.nowMs + 1) ?? emptyBar(openMs, this.market.priceAt('binance', inst.symbol, openMs));
       const last = this.market.priceAt('binance', inst.symbol, req.nowMs);
       return {
         symbol: inst.symbol, priceChange: formatPrice(inst, last - bar.open), priceChangePercent: ((100 * (last - bar.open)) / bar.open).toFixed(3),
         weightedAvgPrice: formatPrice(inst, bar.volume > 0 ? bar.quoteVolume / bar.volume : last), lastPrice: formatPrice(inst, last),
         lastQty: formatQty(inst, inst.qtyStep), openPrice: formatPrice(inst, bar.open), highPrice: formatPrice(inst, Math.max(bar.high, last)),
-        lowPrice: formatPrice(inst, Math.min(bar.low, last)), volume: formatQty(inst, bar.volume), quoteVolume: formatQuote(inst, bar.quoteVolume),
+        lowPrice: formatPrice(inst, Math.min(bar.low, last)), volume: formatQty(inst, bar.volume * factor), quoteVolume: formatQuote(inst, bar.quoteVolume * factor),
         openTime: openMs, closeTime: req.nowMs, firstId: bar.firstTradeId, lastId: bar.lastTradeId, count: bar.trades,
       };
     };
@@ -265,7 +266,7 @@ export class BinanceRest {
     }
     return opens.map((openMs) => {
       const closeMs = intervalEnd(openMs, interval);
-      const bar = this.market.bar('binance', inst.symbol, openMs, closeMs) ?? emptyBar(openMs, this.market.priceAt('binance', inst.symbol, openMs));
+      const bar = this.market.candle('binance', inst.symbol, openMs, closeMs) ?? emptyBar(openMs, this.market.priceAt('binance', inst.symbol, openMs));
       return [
         openMs, formatPrice(inst, bar.open), formatPrice(inst, bar.high), formatPrice(inst, bar.low), formatPrice(inst, bar.close),
         formatQty(inst, bar.volume), closeMs - 1, formatQuote(inst, bar.quoteVolume), bar.trades,

@@ -243,10 +243,22 @@ export class SyntheticMarket {
    * minutes after it. Undefined when nothing traded (an Upbit gap).
    */
   bar(venue: Venue, symbol: string, fromMs: number, toMs: number): Bar | undefined {
+    return this.joined(venue, symbol, fromMs, toMs, false);
+  }
+
+  /**
+   * A candle as the venue's candle endpoints serve it: like bar(), but up to 6 h the history
+   * part is its minute candles joined, so a 1 h candle is exactly its 60 minutes.
+   */
+  candle(venue: Venue, symbol: string, fromMs: number, toMs: number): Bar | undefined {
+    return this.joined(venue, symbol, fromMs, toMs, true);
+  }
+
+  private joined(venue: Venue, symbol: string, fromMs: number, toMs: number, joinMinutes: boolean): Bar | undefined {
     const l = this.state(venue, symbol);
     const pieces: Bar[] = [];
     if (fromMs < this.originMs) {
-      const past = this.history.bar(l.inst, fromMs, Math.min(toMs, this.originMs), (t) => this.historicalPrice(l, t));
+      const past = this.history.bar(l.inst, fromMs, Math.min(toMs, this.originMs), (t) => this.historicalPrice(l, t), joinMinutes);
       if (past) pieces.push(past);
     }
     const liveTo = Math.min(toMs, this.nowMsValue + 1);

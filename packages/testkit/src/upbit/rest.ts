@@ -2,7 +2,8 @@
 // `to` exclusive, count ≤ 200, the newest candle still forming, no candle for minutes without
 // trades, Remaining-Req on every response, 10 req/s for the candle group with 429 and then a 418
 // block for clients that keep going. Recorded 1-minute candle bodies (see loadUpbitCandleFiles)
-// replace the synthetic market over the span they cover.
+// replace the synthetic market over the span they cover; 3…240-minute candles wholly inside that
+// span are joined from them.
 import { readFileSync } from 'node:fs';
 import type { SyntheticMarket } from '../market/synthetic.js';
 import type { UpbitOptions } from '../options.js';
@@ -42,6 +43,25 @@ export function loadUpbitCandleFiles(paths: readonly string[]): RecordedCandles 
     }
   }
   return out;
+}
+
+/** The recorded 1-minute rows of [startMs, startMs + unit minutes) joined into one candle body. */
+function joinRecorded(market: string, startMs: number, unit: number, rows: Map<number, RecordedCandle>): RecordedCandle | undefined {
+  const minutes: RecordedCandle[] = [];
+  for (let t = startMs; t < startMs + unit * MINUTE_MS; t += MINUTE_MS) {
+    const row = rows.get(t);
+    if (row) minutes.push(row);
+  }
+  if (minutes.length === 0) return undefined;
+  const num = (row: RecordedCandle, key: string) => Number(row[key]);
+  const sum = (key: string) => Number(minutes.reduce((n, r) => n + num(r, key), 0).toFixed(8));
+  return {
+    market, candle_date_time_utc: utcDateTime(startMs), candle_date_time_kst: kstDateTime(startMs),
+    opening_price: num(minutes[0], 'opening_price'), high_price: Math.max(...minutes.map((r) => num(r, 'high_price'))),
+    low_price: Math.min(...minutes.map((r) => num(r, 'low_price'))), trade_price: num(minutes[minutes.length - 1], 'trade_price'),
+    timestamp: num(minutes[minutes.length - 1], 'timestamp'), candle_acc_trade_price: sum('candle_acc_trade_price'),
+    candle_acc_trade_volume: sum('candle_acc_trade_volume'), unit,
+  };
 }
 
 /** Start of the period holding tsMs: UTC day, week from Monday, calendar month. */
@@ -137,6 +157,7 @@ export class UpbitRest {
       const price = this.market.priceAt('upbit', inst.symbol, req.nowMs);
       const day = this.market.bar('upbit', inst.symbol, dayStartMs, req.nowMs + 1);
       const last24h = this.market.bar('upbit', inst.symbol, req.nowMs - DAY_MS, req.nowMs + 1);
+      const factor = this.options.volume24hFactors[inst.symbol] ?? 1;
       const prevClose = this.market.priceAt('upbit', inst.symbol, dayStartMs - 1);
       const change = price - prevClose;
       const lastTradeMs = last24h?.lastTradeMs ?? req.nowMs;
@@ -150,8 +171,8 @@ export class UpbitRest {
         change_price: Math.abs(change), change_rate: Number(Math.abs(change / prevClose).toFixed(8)),
         signed_change_price: change, signed_change_rate: Number((change / prevClose).toFixed(8)),
         trade_volume: Number(((inst.profile.medianTradeUsd * inst.quotePerUsd) / price).toFixed(8)),
-        acc_trade_price: Number((day?.quoteVolume ?? 0).toFixed(8)), acc_trade_price_24h: Number((last24h?.quoteVolume ?? 0).toFixed(8)),
-        acc_trade_volume: Number((day?.volume ?? 0).toFixed(8)), acc_trade_volume_24h: Number((last24h?.volume ?? 0).toFixed(8)),
+        acc_trade_price: Number((day?.quoteVolume ?? 0).toFixed(8)), acc_trade_price_24h: Number(((last24h?.quoteVolume ?? 0) * factor).toFixed(8)),
+        acc_trade_volume: Number((day?.volume ?? 0).toFixed(8)), acc_trade_volume_24h: Number(((last24h?.volume ?? 0) * factor).toFixed(8)),
         highest_52_week_price: Math.max(price, day?.high ?? price), highest_52_week_date: utcDateTime(dayStartMs).slice(0, 10),
         lowest_52_week_price: Math.min(price, day?.low ?? price), lowest_52_week_date: utcDateTime(dayStartMs).slice(0, 10),
         timestamp: req.nowMs,
@@ -167,7 +188,7 @@ export class UpbitRest {
     const rows: unknown[] = [];
     // `count` period slots back from `to`; the forming period is cut at now.
     for (let i = 0, startMs = periodStart(period, w.toMs - 1); i < w.count; i++, startMs = periodStart(period, startMs - 1)) {
-      const bar = this.market.bar('upbit', w.market, startMs, Math.min(periodNext(period, startMs), req.nowMs + 1));
+      const bar = this.market.candle('upbit', w.market, startMs, Math.min(periodNext(period, startMs), req.nowMs + 1));
       if (!bar) continue;
       const row: Record<string, unknown> = {
         market: w.market, candle_date_time_utc: utcDateTime(startMs), candle_date_time_kst: kstDateTime(startMs),
@@ -199,17 +220,24 @@ export class UpbitRest {
     const { market, count } = w;
     const unitMs = unit * MINUTE_MS;
     const rows: unknown[] = [];
-    const recorded = unit === 1 ? this.recorded.get(market) : undefined;
+    const recorded = this.recorded.get(market);
     // `to` is exclusive; the window is `count` candle slots and empty slots are simply missing.
     const newestStart = floorTo(w.toMs - 1, unitMs);
     for (let i = 0; i < count; i++) {
       const startMs = newestStart - i * unitMs;
-      if (recorded?.spans.some((span) => startMs >= span.fromMs && startMs < span.toMs)) {
+      if (unit === 1 && recorded?.spans.some((span) => startMs >= span.fromMs && startMs < span.toMs)) {
         const row = recorded.rows.get(startMs);
         if (row) rows.push(row);
         continue;
       }
-      const bar = this.market.bar('upbit', market, startMs, startMs + unitMs);
+      // A longer candle inside recorded minutes is those minutes joined, as Upbit builds it from
+      // the same trades (no recorded 60-minute bodies exist: this one is derived, not recorded).
+      if (unit > 1 && recorded?.spans.some((span) => startMs >= span.fromMs && startMs + unitMs <= span.toMs)) {
+        const row = joinRecorded(market, startMs, unit, recorded.rows);
+        if (row) rows.push(row);
+        continue;
+      }
+      const bar = this.market.candle('upbit', market, startMs, startMs + unitMs);
       if (!bar) continue;
       rows.push({
         market, candle_date_time_utc: utcDateTime(startMs), candle_date_time_kst: kstDateTime(startMs),

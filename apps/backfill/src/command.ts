@@ -20,6 +20,7 @@ export const backfillFlags = {
   from: timeFlag('--from', 'start (candle open time): ISO 8601 with a zone, a UTC date or epoch ms', { defaultText: "each series' cursor" }),
   since: durationFlag('--since', 'start this long before now: 90d, 12h', { expected: 'a duration such as 90d or 12h' }),
   to: timeFlag('--to', 'end, exclusive (candles opening before it)', { defaultText: 'the newest closed candle by the venue clock' }),
+  rerank: durationFlag('--rerank', 'with --top and --follow: rank the universe anew this often (on the UTC grid: 1h → at hh:00:03), backfill entering markets, stop following leaving ones', { defaultText: '1h', expected: 'a duration such as 1h, 30m or 1d' }),
   follow: { flag: '--follow', describe: 'keep every series current until SIGINT/SIGTERM, waking just after each candle closes (per timeframe); backs off through outages and catches up from the cursors' },
   ...jsonFlag,
   ...storeFlags,
@@ -41,12 +42,15 @@ Examples:
   $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d          # cron: continue from the cursors
   $ cqt backfill --venue binance --top 10 --timeframe 1h,1d --since 365d        # the 10 most traded perpetuals
   $ cqt backfill --venue upbit --symbol KRW-BTC --timeframe 1m,1h,1d --follow   # keep current until Ctrl-C
+  $ cqt backfill --venue upbit --top 10 --timeframe 1m --since 2d --follow --rerank 1h   # re-rank hourly
   $ cqt backfill --venue binance --symbol BTCUSDT --timeframe 1m --from 2026-01-01 --to 2026-02-01 --json
 
 With --follow the command stays up: after the first pass it wakes just after each candle of each
 timeframe closes (1m every minute, 1d at 00:00 UTC, …), fetches from the cursor, and on a failed
 or short pass backs off (2 s, 4 s, … 5 min, never past the next close). SIGINT/SIGTERM stop it
-before the next page; what is committed stays.
+before the next page; what is committed stays. With --top it re-ranks the universe every
+--rerank (1h): the new universe is printed (stderr) and stored, entering markets are backfilled
+from --from/--since, leaving ones are no longer followed (their candles stay).
 
 Exit codes: 0 done (or stopped), 2 usage error or runtime failure (what was committed stays; run again to resume).`,
     async action(flags, context) {

@@ -29,6 +29,8 @@ export interface BackfillOptions {
   onPage?: (line: string) => void;
   /** Keep every series current until `signal` aborts, waking just after each candle closes. */
   follow?: boolean;
+  /** With --top and --follow: seconds between re-ranks (default 3600). */
+  rerank?: number;
   signal?: AbortSignal;
   /** With --follow: one line per pass (stderr). */
   log?: (line: string) => void;
@@ -45,12 +47,12 @@ export interface BackfillResult {
   /** 429/418 answers received (0 unless another client spends the same IP's budget). */
   rateLimited: number;
   elapsedMs: number;
-  /** With --follow: passes run and how many failed (and were retried). */
-  follow?: { passes: number; failedPasses: number };
+  /** With --follow: passes run and how many failed (and were retried); with --top, re-ranks. */
+  follow?: { passes: number; failedPasses: number; reranks?: number; failedReranks?: number };
 }
 
 /** Checks the flags; returns the venue, symbols, timeframes and window. */
-export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; top?: number; timeframes: string[]; fromMs?: number; toMs?: number } {
+export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; symbols: string[]; top?: number; timeframes: string[]; fromMs?: number; toMs?: number; rerankSec?: number } {
   const venue = checkVenue(options.venue);
   const symbols = splitList(options.symbols);
   if (symbols.length && options.top !== undefined) throw new UsageError('--symbol and --top both given', 'give the markets (--symbol) or how many of the most traded (--top N), not both');
@@ -60,11 +62,14 @@ export function plan(options: BackfillOptions, nowMs: number): { venue: Venue; s
   checkTimeframes(venue, timeframes);
   if (options.from !== undefined && options.since !== undefined) throw new UsageError('--from and --since both given', 'give one start: --from TIME or --since DURATION');
   if (options.follow && options.to !== undefined) throw new UsageError('--follow and --to both given', '--follow keeps series current up to now; drop --to, or drop --follow for a fixed window');
+  if (options.rerank !== undefined && !(options.follow && options.top !== undefined)) throw new UsageError('--rerank without --top and --follow', 're-ranking applies to a followed Top-N universe: add --top N --follow, or drop --rerank');
+  if (options.rerank !== undefined && options.rerank < 1) throw new UsageError(`--rerank ${options.rerank} s is too short`, 'give at least 1s (1h is the default)');
   const fromMs = options.from ?? (options.since !== undefined ? nowMs - options.since * 1000 : undefined);
   if (options.to !== undefined && fromMs !== undefined && options.to <= fromMs) {
     throw new UsageError(`--to ${new Date(options.to).toISOString()} is not after the start ${new Date(fromMs).toISOString()}`, 'give a --to later than --from/--since');
   }
-  return { venue, symbols, top: options.top, timeframes, fromMs, toMs: options.to };
+  const rerankSec = options.follow && options.top !== undefined ? (options.rerank ?? 3600) : undefined;
+  return { venue, symbols, top: options.top, timeframes, fromMs, toMs: options.to, rerankSec };
 }
 
 export async function run(options: BackfillOptions = {}): Promise<BackfillResult> {
@@ -80,10 +85,29 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
       p.symbols = universe.map((m) => m.symbol);
     }
     if (options.follow) {
-      const all = p.symbols.flatMap((symbol) => p.timeframes.map((timeframe) => ({ venue: p.venue, symbol, timeframe })));
+      const seriesOf = (symbols: string[]) => symbols.flatMap((symbol) => p.timeframes.map((timeframe) => ({ venue: p.venue, symbol, timeframe })));
+      const all = seriesOf(p.symbols);
+      const top = p.top;
+      const names = (list: Array<{ symbol: string; timeframe: string }>) => (list.length ? list.map((s) => `${s.symbol} ${s.timeframe}`).join(', ') : 'none');
       const done = await follow(db.sql, () => client, all, {
-        fromMs: p.fromMs,
+        // --since counts back from when a series enters the universe; --from is fixed.
+        fromMs: options.since !== undefined ? () => Date.now() - options.since! * 1000 : p.fromMs,
         signal: options.signal,
+        ...(top !== undefined && p.rerankSec !== undefined ? {
+          rerank: {
+            everyMs: p.rerankSec * 1000,
+            choose: async () => {
+              universe = (await chooseTop(db.sql, client, top)).markets;
+              return seriesOf(universe.map((m) => m.symbol));
+            },
+            onRerank: (change, error, nextMs) => {
+              const next = new Date(nextMs).toISOString();
+              options.log?.(error || !change
+                ? `rerank top ${top} ${p.venue}: failed (${error?.message}); universe kept, retry at ${next}`
+                : `rerank top ${top} ${p.venue}: ${universe!.map((m) => `${m.rank}. ${m.symbol}`).join(', ')}; entering ${names(change.entering)}; leaving ${names(change.leaving)}; next at ${next}`);
+            },
+          },
+        } : {}),
         onPass: (result, error, state) => {
           const name = `${state.series.venue} ${state.series.symbol} ${state.series.timeframe}`;
           const next = new Date(state.dueMs).toISOString();
@@ -95,7 +119,7 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
       return {
         venue: p.venue, ...(universe ? { universe } : {}), series: [], candles: done.candles, pages: done.pages,
         requests: client.stats.requests, rateLimited: client.stats.rateLimited, elapsedMs: Date.now() - startedMs,
-        follow: { passes: done.passes, failedPasses: done.failedPasses },
+        follow: { passes: done.passes, failedPasses: done.failedPasses, ...(top !== undefined ? { reranks: done.reranks, failedReranks: done.failedReranks } : {}) },
       };
     }
     const series: SeriesResult[] = [];
@@ -144,7 +168,8 @@ export function output(result: BackfillResult): CommandOutput {
         ? `top ${result.universe.length} ${result.venue} by 24 h traded value: ${result.universe.map((m) => `${m.rank}. ${m.symbol} (${formatVolume(m.quoteVolume24h)} ${quote})`).join(', ')}\n`
         : '';
       if (result.follow) {
-        return `${top}backfill --follow ${result.venue}: stopped after ${result.follow.passes} passes (${result.follow.failedPasses} failed and retried): ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s`;
+        const reranks = result.follow.reranks !== undefined ? `, ${result.follow.reranks} re-ranks (${result.follow.failedReranks} failed)` : '';
+        return `${top}backfill --follow ${result.venue}: stopped after ${result.follow.passes} passes (${result.follow.failedPasses} failed and retried)${reranks}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s`;
       }
       return `${top}backfill ${result.venue}: ${result.candles} candles in ${result.pages} pages (${result.requests} requests, ${result.rateLimited} rate-limited) in ${(result.elapsedMs / 1000).toFixed(1)} s; cursors: ${cursors}`;
     },

@@ -58,9 +58,39 @@ export function nextWake(states: readonly FollowState[]): { atMs: number; due: F
   return { atMs, due: states.filter((s) => s.dueMs <= atMs) };
 }
 
+/**
+ * The next re-rank of a Top-N universe: the next multiple of everyMs on the UTC epoch grid (an
+ * hourly re-rank at hh:00) plus the same few seconds after a boundary as a candle pass.
+ */
+export function nextRerankMs(nowMs: number, everyMs: number, delayMs = CLOSE_GRACE_MS + FOLLOW_DELAY_MS): number {
+  return (Math.floor((nowMs - delayMs) / everyMs) + 1) * everyMs + delayMs;
+}
+
+/** Entering and leaving series between two universes (by venue/symbol/timeframe). */
+export function universeChange(before: readonly Series[], after: readonly Series[]): { entering: Series[]; leaving: Series[] } {
+  const key = (s: Series) => `${s.venue}/${s.symbol}/${s.timeframe}`;
+  const had = new Set(before.map(key));
+  const has = new Set(after.map(key));
+  return { entering: after.filter((s) => !had.has(key(s))), leaving: before.filter((s) => !has.has(key(s))) };
+}
+
+export interface FollowRerank {
+  /** How often; the first re-rank is at the first boundary after the start. */
+  everyMs: number;
+  /** Ranks anew (and stores the universe); returns the series to follow from now on. */
+  choose: () => Promise<Series[]>;
+  /** After each re-rank, with what changed (or the error, the universe then kept). */
+  onRerank?: (change: { entering: Series[]; leaving: Series[]; series: Series[] } | null, error: Error | null, nextMs: number) => void;
+}
+
 export interface FollowOptions {
-  /** Start of each series' first pass (as backfill's --from/--since); later passes go from the cursor. */
-  fromMs?: number;
+  /**
+   * Start of each series' first pass (as backfill's --from/--since; a function for a start
+   * relative to when a series enters); later passes go from the cursor.
+   */
+  fromMs?: number | (() => number | undefined);
+  /** Re-rank a Top-N universe on a schedule: entering series are backfilled, leaving ones no longer followed. */
+  rerank?: FollowRerank;
   signal?: AbortSignal;
   /** After each series' pass. */
   onPass?: (result: SeriesResult | null, error: Error | null, state: FollowState) => void;
@@ -76,27 +106,65 @@ export interface FollowSummary {
   failedPasses: number;
   candles: number;
   pages: number;
+  /** Re-ranks done (and failed: the universe was kept). */
+  reranks: number;
+  failedReranks: number;
+  /** The series followed when it stopped. */
+  series: Series[];
 }
 
 /** Runs until the signal aborts; returns what was done. Failed passes are reported and retried; usage errors end it. */
 export async function follow(sql: Sql, clientFor: (s: Series) => CandleClient, series: readonly Series[], options: FollowOptions = {}): Promise<FollowSummary> {
   const now = options.nowMs ?? Date.now;
-  const summary: FollowSummary = { passes: 0, failedPasses: 0, candles: 0, pages: 0 };
+  const summary: FollowSummary = { passes: 0, failedPasses: 0, candles: 0, pages: 0, reranks: 0, failedReranks: 0, series: [...series] };
   let states: FollowState[] = series.map((s) => ({ series: s, dueMs: now(), failures: 0 }));
   const started = new Set<string>();
   const key = (s: Series) => `${s.venue}/${s.symbol}/${s.timeframe}`;
+  const firstFromMs = () => (typeof options.fromMs === 'function' ? options.fromMs() : options.fromMs);
+  const rerank = options.rerank;
+  let rerankDueMs = rerank ? nextRerankMs(now(), rerank.everyMs) : Number.POSITIVE_INFINITY;
+  let rerankFailures = 0;
   while (!options.signal?.aborted) {
-    const { atMs, due } = nextWake(states);
-    options.onSleep?.(atMs, due.map((d) => d.series));
+    const wake = states.length > 0 ? nextWake(states) : { atMs: Number.POSITIVE_INFINITY, due: [] };
+    const rerankFirst = rerankDueMs <= wake.atMs;
+    const atMs = rerankFirst ? rerankDueMs : wake.atMs;
+    options.onSleep?.(atMs, rerankFirst ? [] : wake.due.map((d) => d.series));
     if (!(await sleepMs(atMs - now(), options.signal))) break;
-    for (const state of due) {
+    if (rerankFirst && rerank) {
+      try {
+        const next = await rerank.choose();
+        const change = universeChange(states.map((s) => s.series), next);
+        // Leaving series stop being followed (their candles, cursor and coverage stay);
+        // entering ones are due now and start at --from/--since like the first series did.
+        const leaving = new Set(change.leaving.map(key));
+        states = states.filter((s) => !leaving.has(key(s.series)));
+        for (const s of change.entering) {
+          started.delete(key(s));
+          states.push({ series: s, dueMs: now(), failures: 0 });
+        }
+        summary.reranks++;
+        rerankFailures = 0;
+        rerankDueMs = nextRerankMs(now(), rerank.everyMs);
+        summary.series = states.map((s) => s.series);
+        rerank.onRerank?.({ ...change, series: summary.series }, null, rerankDueMs);
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        summary.failedReranks++;
+        rerankFailures++;
+        // The universe is kept; try again soon, but never later than the next scheduled re-rank.
+        rerankDueMs = Math.min(now() + backoffMs(rerankFailures), nextRerankMs(now(), rerank.everyMs));
+        rerank.onRerank?.(null, err as Error, rerankDueMs);
+      }
+      continue;
+    }
+    for (const state of wake.due) {
       if (options.signal?.aborted) break;
       let result: SeriesResult | null = null;
       let error: Error | null = null;
       const startedMs = now();
       try {
         const first = !started.has(key(state.series));
-        result = await backfillSeries(sql, clientFor(state.series), state.series, { fromMs: first ? options.fromMs : undefined, onPage: options.onPage, signal: options.signal });
+        result = await backfillSeries(sql, clientFor(state.series), state.series, { fromMs: first ? firstFromMs() : undefined, onPage: options.onPage, signal: options.signal });
         started.add(key(state.series));
         summary.candles += result.candles;
         summary.pages += result.pages;

@@ -11,5 +11,5 @@ export { listSeries, markPruned } from './store.js';
 export { candleClient, type ClientSettings } from './clients.js';
 export { SYMBOL_FORM, splitList, checkVenue, checkSymbols, checkTimeframes } from './selection.js';
 export { rankByVolume, chooseTop, storeUniverse, readUniverse, type TopMarket } from './top.js';
-export { follow, nextCloseWake, backoffMs, expectedCursor, afterPass, nextWake, FOLLOW_DELAY_MS, type FollowState, type FollowOptions, type FollowSummary } from './follow.js';
+export { follow, nextCloseWake, nextRerankMs, universeChange, backoffMs, expectedCursor, afterPass, nextWake, FOLLOW_DELAY_MS, type FollowState, type FollowOptions, type FollowRerank, type FollowSummary } from './follow.js';
 export { resample, compareWithMinutes, comparedWithMinutes, RESAMPLE_TOLERANCE, type Ohlcv, type ResampleVerdict } from './resample.js';

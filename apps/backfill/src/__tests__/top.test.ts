@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
 import { describeBackends } from '@cqt/test-support/backends';
-import { rankByVolume, readUniverse } from '@cqt/candles';
+import { nextRerankMs, rankByVolume, readCursor, readUniverse, universeChange } from '@cqt/candles';
 import { output, run } from '../index.js';
 
 let ex: FakeExchange;
@@ -52,6 +52,17 @@ describe('rankByVolume', () => {
   });
 });
 
+describe('re-rank schedule', () => {
+  it('on the UTC grid of the interval, a few seconds after the boundary; entering and leaving series by key', () => {
+    const at = Date.parse('2026-01-15T10:20:00Z');
+    expect(new Date(nextRerankMs(at, 3_600_000)).toISOString()).toBe('2026-01-15T11:00:03.000Z');
+    expect(new Date(nextRerankMs(Date.parse('2026-01-15T11:00:02Z'), 3_600_000)).toISOString()).toBe('2026-01-15T11:00:03.000Z');
+    expect(new Date(nextRerankMs(Date.parse('2026-01-15T11:00:03Z'), 3_600_000)).toISOString()).toBe('2026-01-15T12:00:03.000Z');
+    const s = (symbol: string) => ({ venue: 'upbit' as const, symbol, timeframe: '1h' });
+    expect(universeChange([s('A'), s('B')], [s('C'), s('A')])).toEqual({ entering: [s('C')], leaving: [s('B')] });
+  });
+});
+
 describeBackends('cqt backfill --top', ({ db }) => {
   const env = () => ({ BINANCE_REST_URL: ex.urls.BINANCE_REST_URL, UPBIT_REST_URL: ex.urls.UPBIT_REST_URL });
 
@@ -86,5 +97,44 @@ describeBackends('cqt backfill --top', ({ db }) => {
   it('--top with --symbol, or neither, is refused', async () => {
     await expect(run({ venue: 'upbit', top: 3, symbols: ['KRW-BTC'], db: db(), env: env() })).rejects.toThrow('--symbol and --top both given');
     await expect(run({ venue: 'upbit', db: db(), env: env() })).rejects.toThrow('missing --symbol');
+  });
+
+  it('--follow --rerank: the universe is ranked anew on schedule, printed and stored; the entering market is backfilled, the leaving one no longer followed (its candles kept)', async () => {
+    const tickers = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/ticker/all?quote_currencies=KRW`)).json()) as Array<{ market: string; acc_trade_price_24h: number }>;
+    const ranked = [...tickers].sort((a, b) => b.acc_trade_price_24h - a.acc_trade_price_24h).map((t) => t.market);
+    const [first, second, , last] = ranked;
+    const lines: string[] = [];
+    const controller = new AbortController();
+    let rerankLine = -1;
+    const log = (line: string) => {
+      lines.push(line);
+      // Before the first re-rank: the least traded market jumps to the top.
+      if (lines.length === 2) ex.options.upbit.volume24hFactors[last] = 1e6;
+      if (rerankLine < 0 && line.startsWith('rerank') && line.includes(`entering ${last} 1h`)) rerankLine = lines.length - 1;
+      if (rerankLine >= 0 && line.startsWith(`follow upbit ${last} 1h: `)) controller.abort();
+    };
+    try {
+      const result = await run({ venue: 'upbit', top: 2, timeframes: ['1h'], since: 3 * 3600, follow: true, rerank: 2, signal: controller.signal, log, db: db(), env: env() });
+      expect(lines.slice(0, 2).map((l) => l.split(':')[0]).sort()).toEqual([`follow upbit ${first} 1h`, `follow upbit ${second} 1h`]);
+      expect(lines[rerankLine]).toMatch(new RegExp(`^rerank top 2 upbit: 1\\. ${last}, 2\\. ${first}; entering ${last} 1h; leaving ${second} 1h; next at `));
+      // After the re-rank the leaving market is not asked again.
+      expect(lines.slice(rerankLine).some((l) => l.startsWith(`follow upbit ${second} `))).toBe(false);
+      expect(result.universe!.map((m) => m.symbol)).toEqual([last, first]);
+      expect(result.follow).toMatchObject({ reranks: 1, failedReranks: 0, failedPasses: 0 });
+      expect((await readUniverse(db().sql, 'upbit')).markets.map((m) => m.symbol)).toEqual([last, first]);
+      // The entering market was backfilled from --since; the leaving one's candles are kept.
+      const entered = await db().sql<{ n: number }[]>`select count(*)::int as n from candles where venue = 'upbit' and symbol = ${last} and timeframe = '1h'`;
+      expect(entered[0].n).toBeGreaterThanOrEqual(2);
+      expect(await readCursor(db().sql, { venue: 'upbit', symbol: last, timeframe: '1h' })).not.toBeNull();
+      const kept = await db().sql<{ n: number }[]>`select count(*)::int as n from candles where venue = 'upbit' and symbol = ${second} and timeframe = '1h'`;
+      expect(kept[0].n).toBeGreaterThanOrEqual(2);
+      expect(ex.stats.rest.upbit.rateLimitViolations).toBe(0);
+    } finally {
+      delete ex.options.upbit.volume24hFactors[last];
+    }
+  }, 30_000);
+
+  it('--rerank needs --top and --follow', async () => {
+    await expect(run({ venue: 'upbit', symbols: ['KRW-BTC'], follow: true, rerank: 60, db: db(), env: env() })).rejects.toThrow('--rerank without --top and --follow');
   });
 });

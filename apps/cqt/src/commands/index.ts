@@ -14,6 +14,7 @@ import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerResults } from '@cqt/results-app/command';
 import { register as registerServe } from '@cqt/serve/command';
 import { register as registerStatus } from '@cqt/status/command';
+import { register as registerTrain } from '@cqt/train/command';
 import { register as registerWorker } from '@cqt/worker/command';
 import { cli } from '../output.js';
 import { registerCheck, runGates } from './check.js';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerStatus(program, cli);
   registerPrune(program, cli);
   registerExport(program, cli);
+  registerTrain(program, cli, async () => (await import('@cqt/export')).run);
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);

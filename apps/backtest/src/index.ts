@@ -1,6 +1,6 @@
 // `cqt backtest run`: candles (Parquet file or store) → checks → strategy signals → engine and the
 // buy-and-hold baseline → metrics; a summary table, one JSON object, and optionally --out files.
-import { backtest, checkCandles, hashCandles, paramRows, parseParams, strategies, strategyNames, type Candles, type Metrics, type Strategy, type StrategyName } from '@cqt/backtest';
+import { backtest, hashCandles, paramRows, strategies, strategyNames, type Candles, type Metrics, type Strategy, type StrategyName } from '@cqt/backtest';
 import { stepCandles, type Venue } from '@cqt/candles';
 import { RuntimeFailure, UsageError, formatAge, formatTable, loadConfig, paintText, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
@@ -8,6 +8,7 @@ import { runFlags } from './command.js';
 import { writeOutDir } from './files.js';
 import { barsPerYear, checkTimeframe, inferTimeframe, readParquetCandles, readStoreCandles } from './input.js';
 import { listRuns, readRun, saveRun, type StoredRun, type StoredTrade } from './runs.js';
+import { checkCandles, parseParams } from './usage.js';
 
 export interface RunOptions {
   strategy: string;

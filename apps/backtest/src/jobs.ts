@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseParams } from '@cqt/backtest';
+import { parseParams } from './usage.js';
 import { UsageError, formatTable, loadConfig, type CommandOutput } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, openQueue, type JobContext, type JobInfo, type JobQueue, type JobState } from '@cqt/jobs';

@@ -1,9 +1,10 @@
 // `cqt backtest lookahead`: rerun a strategy on its candles truncated after sampled t and fail
 // (exit 1) if any signal at or before t changes — the strategy looked at candles after t.
-import { checkCandles, lookahead, parseParams, strategies, type LookaheadResult, type Strategy } from '@cqt/backtest';
+import { lookahead, strategies, type LookaheadResult, type Strategy } from '@cqt/backtest';
 import { stepCandles } from '@cqt/candles';
 import { UsageError, paintText, type CommandOutput } from '@cqt/config';
 import { lazyStore, loadCandles, type InputSummary, type RunOptions } from './index.js';
+import { checkCandles, parseParams } from './usage.js';
 
 export interface LookaheadRunOptions extends Pick<RunOptions, 'strategy' | 'params' | 'candlesFile' | 'venue' | 'symbol' | 'timeframe' | 'fromMs' | 'toMs' | 'allowGaps' | 'databaseUrl' | 'dataDir' | 'env' | 'db'> {
   samples?: number;

@@ -1,9 +1,10 @@
 // `cqt backtest sweep`: a parameter grid on every core (worker threads), each combination stored as
 // a run, the results ranked by one metric.
-import { RANK_METRICS, expandGrid, parseGrid, rankBy, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type StrategyName } from '@cqt/backtest';
+import { RANK_METRICS, rankBy, sweepInWorkers, type GridAxis, type Metrics, type RankMetric, type StrategyName } from '@cqt/backtest';
 import { RuntimeFailure, UsageError, formatTable, paintText, type CommandOutput } from '@cqt/config';
 import { engineOptions, executionOf, lazyStore, loadCheckedCandles, strategyOf, type RunOptions, type RunSummary } from './index.js';
 import { saveRun } from './runs.js';
+import { expandGrid, parseGrid } from './usage.js';
 
 export interface SweepOptions extends Omit<RunOptions, 'out'> {
   rankBy?: string;

@@ -1,7 +1,7 @@
 // Candles as typed-array columns: what every strategy and the engine read. Input is validated once
 // at the edge (order, duplicates, corrupt rows, holes) so the loops can trust every bar.
 import { createHash } from 'node:crypto';
-import { UsageError } from '@cqt/config';
+import { BacktestInputError } from './errors.js';
 
 export interface Candles {
   length: number;
@@ -91,17 +91,17 @@ function corruption(c: Candles, i: number): string | null {
  * first one), and holes unless allowGaps; returns how many slots were missing.
  */
 export function checkCandles(c: Candles, options: CandleCheckOptions): CandleCheck {
-  if (c.length === 0) throw new UsageError('no candles in the input', 'check the range (--from/--to) or the file');
+  if (c.length === 0) throw new BacktestInputError('no candles in the input', 'check the range (--from/--to) or the file');
   let missingBars = 0;
   let holes = 0;
   let firstHole = '';
   for (let i = 0; i < c.length; i++) {
     const bad = corruption(c, i);
-    if (bad) throw new UsageError(`corrupt candle at ${iso(c.tsMs[i])} (row ${i + 1}): ${bad}`, 'fix or remove the row in the input; --allow-gaps does not cover corrupt rows');
+    if (bad) throw new BacktestInputError(`corrupt candle at ${iso(c.tsMs[i])} (row ${i + 1}): ${bad}`, 'fix or remove the row in the input; --allow-gaps does not cover corrupt rows');
     if (i === 0) continue;
     const prev = c.tsMs[i - 1], ts = c.tsMs[i];
-    if (ts === prev) throw new UsageError(`duplicate candle at ${iso(ts)} (rows ${i} and ${i + 1})`, 'keep one candle per open time in the input');
-    if (ts < prev) throw new UsageError(`candles out of order at row ${i + 1}: ${iso(ts)} after ${iso(prev)}`, 'sort the input by open time');
+    if (ts === prev) throw new BacktestInputError(`duplicate candle at ${iso(ts)} (rows ${i} and ${i + 1})`, 'keep one candle per open time in the input');
+    if (ts < prev) throw new BacktestInputError(`candles out of order at row ${i + 1}: ${iso(ts)} after ${iso(prev)}`, 'sort the input by open time');
     let slot = options.nextOpenMs(prev);
     if (slot === ts) continue;
     let missing = 0;
@@ -109,13 +109,13 @@ export function checkCandles(c: Candles, options: CandleCheckOptions): CandleChe
       missing++;
       slot = options.nextOpenMs(slot);
     }
-    if (slot !== ts) throw new UsageError(`candle at ${iso(ts)} (row ${i + 1}) is off the timeframe's grid`, 'check --timeframe: every open time must be a whole number of candles after the first');
+    if (slot !== ts) throw new BacktestInputError(`candle at ${iso(ts)} (row ${i + 1}) is off the timeframe's grid`, 'check --timeframe: every open time must be a whole number of candles after the first');
     if (holes === 0) firstHole = `${iso(options.nextOpenMs(prev))} … ${iso(ts)}`;
     missingBars += missing;
     holes++;
   }
   if (holes > 0 && !options.allowGaps) {
-    throw new UsageError(
+    throw new BacktestInputError(
       `${missingBars} candle${missingBars === 1 ? '' : 's'} missing in ${holes} hole${holes === 1 ? '' : 's'} (first: ${firstHole})`,
       'backfill the range, or pass --allow-gaps to run over the holes (the engine then treats consecutive rows as consecutive bars)',
     );

@@ -1,5 +1,6 @@
 export { candlesFromRows, checkCandles, hashCandles, sliceCandles, type CandleCheck, type CandleCheckOptions, type CandleRow, type Candles } from './candles.js';
-export { describeRange, paramFlagSpec, paramRows, parseParams, resolveParams, type ParamSpec, type ParamTable, type ParamType, type Signals, type Strategy } from './strategy.js';
+export { describeRange, paramFlagSpec, paramRows, parseParams, resolveParams, type ParamFlag, type ParamSpec, type ParamTable, type ParamType, type Signals, type Strategy } from './strategy.js';
+export { BacktestInputError } from './errors.js';
 export { PositionManager, buyAndHoldFinalCash, runEngine, type EngineResult, type ExecutionOptions, type ExitReason, type Position, type PositionCallbacks, type Trade } from './engine.js';
 export { computeMetrics, type Metrics, type MetricsInput } from './metrics.js';
 export { backtest, type BacktestOptions, type BacktestResult } from './backtest.js';

@@ -1,8 +1,7 @@
 // The strategy interface: a pure function of candles and typed parameters → signals, declared with
 // its parameter table. The CLI's `--param k=v` parsing, validation, help and docs all read the
 // table, so they cannot drift from what the strategy accepts.
-import { UsageError } from '@cqt/config';
-import { parseFlagText, type FlagSpec } from '@cqt/config/command';
+import { BacktestInputError } from './errors.js';
 import type { Candles } from './candles.js';
 
 export type ParamType = 'int' | 'number' | 'boolean';
@@ -63,8 +62,19 @@ function inRange(spec: ParamSpec<unknown>, v: number): boolean {
   return true;
 }
 
-/** The parameter as a flag spec, so its text is parsed and refused like any flag's. */
-export function paramFlagSpec<T>(name: string, spec: ParamSpec<T>): FlagSpec<T> {
+/** A parameter's text form: what `--param name=…` accepts (the shape of a CLI flag spec). */
+export interface ParamFlag<T> {
+  flag: string;
+  describe: string;
+  default: T;
+  /** The accepted form, shown as the hint when a value is rejected. */
+  expected: string;
+  /** Text → value, or undefined when the text is not acceptable. */
+  parse: (text: string) => T | undefined;
+}
+
+/** The parameter as a flag, so its text is parsed and refused like any flag's. */
+export function paramFlagSpec<T>(name: string, spec: ParamSpec<T>): ParamFlag<T> {
   return {
     flag: `--param ${name}`,
     describe: spec.describe,
@@ -79,28 +89,35 @@ export function paramFlagSpec<T>(name: string, spec: ParamSpec<T>): FlagSpec<T> 
   };
 }
 
-function unknownParam(strategy: Strategy<any>, name: string): UsageError {
+function unknownParam(strategy: Strategy<any>, name: string): BacktestInputError {
   const names = Object.keys(strategy.params);
-  return new UsageError(
+  return new BacktestInputError(
     `unknown parameter "${name}" for strategy ${strategy.name}`,
     names.length ? `its parameters: ${names.join(', ')}` : `${strategy.name} takes no parameters`,
   );
 }
 
+/** The text through the flag's parser; refused as the CLI refuses a bad flag value (same words). */
+function parseParamText<T>(flag: ParamFlag<T>, text: string): T {
+  const value = flag.parse(text.trim());
+  if (value === undefined) throw new BacktestInputError(`invalid ${flag.flag} ${JSON.stringify(text)}`, `expected ${flag.expected}`);
+  return value;
+}
+
 /**
  * `k=v` texts (from repeated --param) → the full typed parameters, defaults filled in. A bad name,
- * form, value or combination is one UsageError naming it.
+ * form, value or combination is one BacktestInputError naming it.
  */
 export function parseParams<P>(strategy: Strategy<P>, texts: readonly string[] = []): P {
   const given: Record<string, unknown> = {};
   for (const text of texts) {
     const eq = text.indexOf('=');
-    if (eq <= 0) throw new UsageError(`invalid --param ${JSON.stringify(text)}`, 'expected name=value, e.g. --param volume_window=10');
+    if (eq <= 0) throw new BacktestInputError(`invalid --param ${JSON.stringify(text)}`, 'expected name=value, e.g. --param volume_window=10');
     const name = text.slice(0, eq).trim();
     const spec = (strategy.params as Record<string, ParamSpec<unknown>>)[name];
     if (!spec) throw unknownParam(strategy, name);
-    if (name in given) throw new UsageError(`--param ${name} given twice`, 'give each parameter once');
-    given[name] = parseFlagText(paramFlagSpec(name, spec), text.slice(eq + 1));
+    if (name in given) throw new BacktestInputError(`--param ${name} given twice`, 'give each parameter once');
+    given[name] = parseParamText(paramFlagSpec(name, spec), text.slice(eq + 1));
   }
   return resolveParams(strategy, given as Partial<P>);
 }
@@ -116,11 +133,11 @@ export function resolveParams<P>(strategy: Strategy<P>, given: Partial<P>): P {
       continue;
     }
     const ok = spec.type === 'boolean' ? typeof v === 'boolean' : typeof v === 'number' && inRange(spec, v);
-    if (!ok) throw new UsageError(`invalid --param ${name}=${String(v)}`, `expected ${describeRange(spec)}`);
+    if (!ok) throw new BacktestInputError(`invalid --param ${name}=${String(v)}`, `expected ${describeRange(spec)}`);
     out[name] = v;
   }
   const problem = strategy.check?.(out as P);
-  if (problem) throw new UsageError(`invalid parameters for ${strategy.name}: ${problem}`, 'see `cqt backtest run --help` for each parameter');
+  if (problem) throw new BacktestInputError(`invalid parameters for ${strategy.name}: ${problem}`, 'see `cqt backtest run --help` for each parameter');
   return out as P;
 }
 

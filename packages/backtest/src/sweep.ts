@@ -1,6 +1,6 @@
 // Parameter grids for `cqt backtest sweep`: `--param name=spec` texts → the axes → every
 // combination as full typed parameters; and the ranking of the results by one metric. Pure.
-import { UsageError } from '@cqt/config';
+import { BacktestInputError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { paramFlagSpec, resolveParams, type ParamSpec, type Strategy } from './strategy.js';
 
@@ -14,14 +14,14 @@ export const MAX_GRID = 100_000;
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
-function gridError(text: string, problem: string, hint: string): UsageError {
-  return new UsageError(`invalid --param ${JSON.stringify(text)}: ${problem}`, hint);
+function gridError(text: string, problem: string, hint: string): BacktestInputError {
+  return new BacktestInputError(`invalid --param ${JSON.stringify(text)}: ${problem}`, hint);
 }
 
 /** One value of a parameter through its spec (the same check as `run`'s --param). */
 function valueOf(text: string, name: string, spec: ParamSpec<unknown>, valueText: string): number | boolean {
   const flag = paramFlagSpec(name, spec);
-  const v = flag.parse!(valueText.trim(), flag.flag);
+  const v = flag.parse(valueText.trim());
   if (v === undefined) throw gridError(text, `${JSON.stringify(valueText.trim())} is not ${flag.expected!.split(', e.g.')[0]}`, `e.g. ${name}=${String(spec.default)}, a list ${name}=a,b,c or a range ${name}=from..to:step`);
   return v as number | boolean;
 }
@@ -39,7 +39,7 @@ export function parseGrid(strategy: Strategy<any>, texts: readonly string[]): Gr
     const spec = (strategy.params as Record<string, ParamSpec<unknown>>)[name];
     if (!spec) {
       const names = Object.keys(strategy.params);
-      throw new UsageError(`unknown parameter "${name}" for strategy ${strategy.name}`, names.length ? `its parameters: ${names.join(', ')}` : `${strategy.name} takes no parameters`);
+      throw new BacktestInputError(`unknown parameter "${name}" for strategy ${strategy.name}`, names.length ? `its parameters: ${names.join(', ')}` : `${strategy.name} takes no parameters`);
     }
     if (axes.some((a) => a.name === name)) throw gridError(text, `${name} given twice`, 'give each parameter once, with all its values');
     const body = text.slice(eq + 1).trim();
@@ -77,7 +77,7 @@ export interface Grid<P> {
 export function expandGrid<P>(strategy: Strategy<P>, axes: readonly GridAxis[]): Grid<P> {
   const size = axes.reduce((n, a) => n * a.values.length, 1);
   if (size > MAX_GRID) {
-    throw new UsageError(`the grid has ${size} combinations (${axes.map((a) => `${a.name} ${a.values.length}`).join(' × ')})`, `at most ${MAX_GRID}: larger steps or fewer values`);
+    throw new BacktestInputError(`the grid has ${size} combinations (${axes.map((a) => `${a.name} ${a.values.length}`).join(' × ')})`, `at most ${MAX_GRID}: larger steps or fewer values`);
   }
   const combos: P[] = [];
   let refused = 0;
@@ -97,7 +97,7 @@ export function expandGrid<P>(strategy: Strategy<P>, axes: readonly GridAxis[]):
     combos.push(resolveParams(strategy, given as Partial<P>));
   }
   if (combos.length === 0) {
-    throw new UsageError(`no combination of the grid passes ${strategy.name}'s rule between parameters`, 'see `cqt backtest strategies` for the rule (e.g. sma-cross: fast < slow)');
+    throw new BacktestInputError(`no combination of the grid passes ${strategy.name}'s rule between parameters`, 'see `cqt backtest strategies` for the rule (e.g. sma-cross: fast < slow)');
   }
   return { combos, refused };
 }

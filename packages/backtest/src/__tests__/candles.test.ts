@@ -1,7 +1,7 @@
 // Input validation: corrupt rows, duplicates, disorder and off-grid candles are refused; holes are
 // refused unless allowGaps, which counts the missing bars.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '@cqt/config';
+import { BacktestInputError } from '../errors.js';
 import { candlesFromRows, checkCandles, hashCandles, type CandleRow } from '../candles.js';
 import { MINUTE_MS, T0_MS } from './support.js';
 
@@ -11,8 +11,8 @@ const refusal = (rows: CandleRow[], allowGaps = false) => {
   try {
     checkCandles(candlesFromRows(rows), { nextOpenMs: next, allowGaps });
   } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return `${(err as UsageError).message} | ${(err as UsageError).hint}`;
+    expect(err).toBeInstanceOf(BacktestInputError);
+    return `${(err as BacktestInputError).message} | ${(err as BacktestInputError).hint}`;
   }
   return 'accepted';
 };

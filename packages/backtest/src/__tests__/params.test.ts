@@ -1,7 +1,7 @@
 // `--param k=v` texts through each strategy's parameter table: defaults, typed values, refusals.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '@cqt/config';
+import { BacktestInputError } from '../errors.js';
 import { parseParams, resolveParams, paramRows } from '../strategy.js';
 import { strategies } from '../strategies/index.js';
 
@@ -9,8 +9,8 @@ const refusal = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return `${(err as UsageError).message} | ${(err as UsageError).hint}`;
+    expect(err).toBeInstanceOf(BacktestInputError);
+    return `${(err as BacktestInputError).message} | ${(err as BacktestInputError).hint}`;
   }
   return 'accepted';
 };

@@ -1,7 +1,7 @@
 // Grids for `cqt backtest sweep`: the spec forms, every combination, the strategy's rule, the
-// ranking, and each refusal as one UsageError naming the spec.
+// ranking, and each refusal as one BacktestInputError naming the spec.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '@cqt/config';
+import { BacktestInputError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { smaCross } from '../strategies/smaCross.js';
 import { volumeZoneBreakout } from '../strategies/volumeZoneBreakout.js';
@@ -44,16 +44,16 @@ describe('parseGrid / expandGrid', () => {
     ['include_wicks=0..1', /^invalid --param "include_wicks=0\.\.1": a range of a boolean$/],
     ['volume_window', /^invalid --param "volume_window": expected name=values$/],
     ['window=5..10', /^unknown parameter "window" for strategy volume-zone-breakout$/],
-  ])('refuses %s with one UsageError', (spec, message) => {
+  ])('refuses %s with one BacktestInputError', (spec, message) => {
     let caught: unknown;
     try {
       parseGrid(vzb, [spec]);
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(UsageError);
-    expect((caught as UsageError).message).toMatch(message);
-    expect((caught as UsageError).message).not.toMatch(/\n/);
+    expect(caught).toBeInstanceOf(BacktestInputError);
+    expect((caught as BacktestInputError).message).toMatch(message);
+    expect((caught as BacktestInputError).message).not.toMatch(/\n/);
   });
 
   it('refuses a parameter given twice and a grid over the limit', () => {

@@ -36,6 +36,9 @@ Endpoints (docs/serve.md):
   GET /api/predictions/latest?symbol=&horizon=&asOf= fresh 200, stale 200 + warning,
                                                     hard_stale / corrupt 503 + the last good one
   GET /api/series?source=&column=&symbol=&from=&to=&points=   min/max per bucket
+  GET /api/candles?venue=&symbol=&timeframe=&from=&to=&limit=   stored candles, freshness, coverage
+  GET /api/backtests?limit=&before=&strategy=       stored runs (GET /api/backtests/ID?points=: trades, equity)
+  GET /api/jobs?state=                              backtest jobs (queued, active, completed, failed, dead, cancelled)
   GET /api/events                                   Server-Sent Events: status, new rows (every 2 s)
   GET /                                             the dashboard (GET /api/dashboard: its data)
 Bad parameters answer 400 with {error, hint}. Binding beyond loopback (e.g. --host 0.0.0.0)

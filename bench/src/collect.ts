@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import WebSocket from 'ws';
 import { createWriter } from '@cqt/db';
 import { FeedEventLog, UpbitFeed, run as runCollect } from '@cqt/collect';
-import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
+import { stopChild, withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
 const FRAMES = Number(process.env.CQT_BENCH_COLLECT_FRAMES ?? 200_000);
 const bin = fileURLToPath(new URL('../../apps/cqt/dist/bin.js', import.meta.url));
@@ -72,7 +72,8 @@ async function collectorRate(payload: Buffer[]): Promise<{ rate: number; bars: n
     const server = await blastServer(payload);
     try {
       const bars = createWriter(db, 'market_1s');
-      const events = new FeedEventLog(createWriter(db, 'feed_events'));
+      const eventRows = createWriter(db, 'feed_events');
+      const events = new FeedEventLog(eventRows);
       const feed = new UpbitFeed({ url: server.url, markets: ['KRW-BTC'], bars, events, graceMs: 0 });
       const ticker = setInterval(() => feed.tick(Date.now()), 100);
       let first = 0;
@@ -122,7 +123,7 @@ async function cpuAtRealRate(seconds: number): Promise<{ cpuPct: number; framesP
       return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, framesPerSec: framesTotal / (wallMs / 1000) };
     });
   } finally {
-    fake.kill('SIGTERM');
+    await stopChild(fake);
   }
 }
 
@@ -135,7 +136,8 @@ async function cpuAtRate(framesPerSec: number, seconds: number): Promise<{ cpuPc
   try {
     return await withBenchDatabase('rate', async (db) => {
       const bars = createWriter(db, 'market_1s');
-      const events = new FeedEventLog(createWriter(db, 'feed_events'));
+      const eventRows = createWriter(db, 'feed_events');
+      const events = new FeedEventLog(eventRows);
       const feed = new UpbitFeed({ url: url.trim(), markets: ['KRW-BTC'], bars, events });
       const ticker = setInterval(() => feed.tick(Date.now()), 250);
       feed.start();
@@ -150,10 +152,12 @@ async function cpuAtRate(framesPerSec: number, seconds: number): Promise<{ cpuPc
       clearInterval(ticker);
       await feed.stop();
       await bars.close();
+      // Closed before the database is dropped: an open writer would retry its last rows for ever.
+      await eventRows.close();
       return { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, frames: frames / (wallMs / 1000) };
     });
   } finally {
-    server.kill();
+    await stopChild(server);
   }
 }
 

@@ -1,5 +1,6 @@
 // Shared shape for bench suites: each suite measures a subject and a baseline in the same run
 // and reports their ratio, so a noisy machine shifts both sides alike.
+import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { openDb, type Db } from '@cqt/db';
 
@@ -52,4 +53,19 @@ export async function withBenchDatabase<T>(label: string, fn: (db: Db, url: stri
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
+}
+
+/**
+ * Stops a child a suite started and waits until it has exited (SIGKILL after `graceMs`): a child
+ * still running, or its pipes still open, would keep `npm run bench` alive after its last row.
+ */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }

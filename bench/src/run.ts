@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),
   predict: () => import('./predict.js'),
+  serve: () => import('./serve.js'),
   // Last: ≥ 20 minutes of faults against two collectors (CQT_BENCH_SOAK_MIN).
   soak: () => import('./soak.js'),
 };
@@ -39,3 +40,10 @@ for (const key of wanted.length ? wanted : Object.keys(suites)) {
   }
 }
 if (json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+
+// Every suite closes what it opened, so the process ends here by itself. If something was left
+// open (a child, a socket, a writer retrying), say what, and fail, instead of hanging for ever.
+setTimeout(() => {
+  process.stderr.write(`error: the bench is still running 10 s after its last row: ${process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').join(', ')}\nhint: a suite left a handle open (close writers and stop children before returning)\n`);
+  process.exit(1);
+}, 10_000).unref();

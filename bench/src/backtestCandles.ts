@@ -1,6 +1,6 @@
 // Seeded one-minute candles for the backtest bench: a random walk with wicks and volumes, the
 // same set in the bench process and in the child it spawns for the process-start rows.
-import type { Candles } from '@cqt/backtest';
+import { emptyCandles, type Candles } from '@cqt/backtest';
 import { mulberry32 } from '@cqt/labeling';
 
 const MINUTE_MS = 60_000;
@@ -8,15 +8,7 @@ const T0_MS = Date.UTC(2026, 0, 1);
 
 export function walkCandles(n: number, seed = 42): Candles {
   const rnd = mulberry32(seed);
-  const c: Candles = {
-    length: n,
-    tsMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const c = emptyCandles(n);
   let price = 50_000;
   for (let i = 0; i < n; i++) {
     const open = price;

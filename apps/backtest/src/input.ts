@@ -2,7 +2,7 @@
 // (closed candles only). Both end as typed-array columns ordered by open time.
 import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Candles } from '@cqt/backtest';
+import { candlesFromRows, emptyCandles, type Candles } from '@cqt/backtest';
 import { VENUE_TIMEFRAMES, isTimeframe, stepCandles, type Venue } from '@cqt/candles';
 import { RuntimeFailure, UsageError } from '@cqt/config';
 import type { Db } from '@cqt/db';
@@ -10,10 +10,6 @@ import type { Db } from '@cqt/db';
 const COLUMNS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
 const TIMEFRAMES = [...new Set([...VENUE_TIMEFRAMES.upbit, ...VENUE_TIMEFRAMES.binance])];
 const DAY_MS = 86_400_000;
-
-function emptyCandles(n: number): Candles {
-  return { length: n, tsMs: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
-}
 
 export function checkTimeframe(timeframe: string): string {
   if (!TIMEFRAMES.includes(timeframe)) throw new UsageError(`invalid --timeframe ${JSON.stringify(timeframe)}`, `expected one of ${TIMEFRAMES.join(' ')}`);
@@ -102,14 +98,5 @@ export async function readStoreCandles(sql: Db['sql'], s: StoreSeries): Promise<
   if (rows.length === 0) {
     throw new UsageError(`no candles for ${s.venue} ${s.symbol} ${s.timeframe} in the range`, `fetch them first: cqt backfill --venue ${s.venue} --symbol ${s.symbol} --timeframe ${s.timeframe} --since 30d`);
   }
-  const c = emptyCandles(rows.length);
-  rows.forEach((r, i) => {
-    c.tsMs[i] = r.ts.getTime();
-    c.open[i] = r.open;
-    c.high[i] = r.high;
-    c.low[i] = r.low;
-    c.close[i] = r.close;
-    c.volume[i] = r.volume;
-  });
-  return c;
+  return candlesFromRows(rows.map((r) => ({ tsMs: r.ts.getTime(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume })));
 }

@@ -23,17 +23,13 @@ export interface CandleRow {
   volume: number;
 }
 
+/** n candles of zeros, to be filled column by column (readers, generators). */
+export function emptyCandles(n: number): Candles {
+  return { length: n, tsMs: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+}
+
 export function candlesFromRows(rows: readonly CandleRow[]): Candles {
-  const n = rows.length;
-  const c: Candles = {
-    length: n,
-    tsMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const c = emptyCandles(rows.length);
   rows.forEach((r, i) => {
     c.tsMs[i] = r.tsMs;
     c.open[i] = r.open;

@@ -1,4 +1,4 @@
-export { candlesFromRows, checkCandles, hashCandles, sliceCandles, type CandleCheck, type CandleCheckOptions, type CandleRow, type Candles } from './candles.js';
+export { candlesFromRows, checkCandles, emptyCandles, hashCandles, sliceCandles, type CandleCheck, type CandleCheckOptions, type CandleRow, type Candles } from './candles.js';
 export { describeRange, paramFlagSpec, paramRows, parseParams, resolveParams, type ParamFlag, type ParamSpec, type ParamTable, type ParamType, type Signals, type Strategy } from './strategy.js';
 export { BacktestInputError } from './errors.js';
 export { PositionManager, buyAndHoldFinalCash, runEngine, type EngineResult, type ExecutionOptions, type ExitReason, type Position, type PositionCallbacks, type Trade } from './engine.js';

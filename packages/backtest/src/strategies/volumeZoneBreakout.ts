@@ -64,10 +64,7 @@ function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | 
   const share = p.top_percentile;
   let rebuilds = 0, incremental = 0, tieRebuilds = 0;
 
-  // Sliding min of lo / max of hi over the window [t − W, t − 1]: ring deques of indexes.
-  const cap = W + 1;
-  const minQ = new Int32Array(cap), maxQ = new Int32Array(cap);
-  let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
+  const range = new SlidingRange(lo, hi, W);
 
   // One hot loop with every piece of state in a local (no closures over mutable state, no
   // per-window calls that V8 may not inline): the bins of the window's range (edge k = gMin + k ×
@@ -82,17 +79,10 @@ function scan(c: Candles, p: VolumeZoneBreakoutParams, stats: ResistanceStats | 
 
   for (let t = W; t < n; t++) {
     // The window gains candle t − 1 (the first window: every candle before t).
-    // (Ring positions wrap by a compare, not %: an integer division per access was a hot spot.)
-    for (let i = t === W ? 0 : t - 1; i < t; i++) {
-      while (minLen > 0 && lo[minQ[wrap(minHead + minLen - 1, cap)]] >= lo[i]) minLen--;
-      minQ[wrap(minHead + minLen++, cap)] = i;
-      while (maxLen > 0 && hi[maxQ[wrap(maxHead + maxLen - 1, cap)]] <= hi[i]) maxLen--;
-      maxQ[wrap(maxHead + maxLen++, cap)] = i;
-    }
-    while (minQ[minHead] < t - W) (minHead = wrap(minHead + 1, cap)), minLen--;
-    while (maxQ[maxHead] < t - W) (maxHead = wrap(maxHead + 1, cap)), maxLen--;
-    const wMin = lo[minQ[minHead]];
-    const wMax = hi[maxQ[maxHead]];
+    for (let i = t === W ? 0 : t - 1; i < t; i++) range.push(i);
+    range.dropBefore(t - W);
+    const wMin = range.min();
+    const wMax = range.max();
     if (!(wMax > wMin)) {
       gridValid = false;
       continue;
@@ -211,8 +201,7 @@ export function breakoutEntries(c: Candles, p: VolumeZoneBreakoutParams, stats?:
   let enter = 0; // the entering candle's index mod cap
   let byRange = 0, byVolume = 0, exact = 0;
 
-  const minQ = new Int32Array(cap), maxQ = new Int32Array(cap);
-  let minHead = 0, minLen = 0, maxHead = 0, maxLen = 0;
+  const range = new SlidingRange(lo, hi, W);
   // Candles in the window with volume, and those of them with zero height.
   let nonZero = 0, points = 0;
 
@@ -220,10 +209,7 @@ export function breakoutEntries(c: Candles, p: VolumeZoneBreakoutParams, stats?:
     // The window [t − W, t − 1] gains candle t − 1 (the first window: every candle before t) and
     // loses candle t − W − 1.
     for (let i = t === W ? 0 : t - 1; i < t; i++) {
-      while (minLen > 0 && lo[minQ[wrap(minHead + minLen - 1, cap)]] >= lo[i]) minLen--;
-      minQ[wrap(minHead + minLen++, cap)] = i;
-      while (maxLen > 0 && hi[maxQ[wrap(maxHead + maxLen - 1, cap)]] <= hi[i]) maxLen--;
-      maxQ[wrap(maxHead + maxLen++, cap)] = i;
+      range.push(i);
       const d = hi[i] > lo[i] ? vol[i] / (hi[i] - lo[i]) : 0;
       density[enter] = density[enter + cap] = d;
       enter = wrap(enter + 1, cap);
@@ -237,11 +223,10 @@ export function breakoutEntries(c: Candles, p: VolumeZoneBreakoutParams, stats?:
       nonZero--;
       if (hi[out] === lo[out]) points--;
     }
-    while (minQ[minHead] < t - W) (minHead = wrap(minHead + 1, cap)), minLen--;
-    while (maxQ[maxHead] < t - W) (maxHead = wrap(maxHead + 1, cap)), maxLen--;
+    range.dropBefore(t - W);
     if (t > W) slot = wrap(slot + 1, cap);
-    const min = lo[minQ[minHead]];
-    const max = hi[maxQ[maxHead]];
+    const min = range.min();
+    const max = range.max();
     // A flat window or one without volume has no resistance.
     if (!(max > min) || nonZero === 0) continue;
     const h = high[t];
@@ -314,6 +299,50 @@ function walk(bins: Float64Array, B: number, target: number): number {
   walkCum = cum;
   walkPrev = prev;
   return k < 0 ? 0 : k; // rounding kept the whole profile a hair under top_percentile = 1
+}
+
+/**
+ * The least low and greatest high of a sliding window of candles: monotonic deques of indexes in
+ * rings (positions wrap by a compare, not %: an integer division per access was a hot spot).
+ * Small methods on one class, so V8 inlines them into the loops that call them.
+ */
+class SlidingRange {
+  private readonly cap: number;
+  private readonly minQ: Int32Array;
+  private readonly maxQ: Int32Array;
+  private minHead = 0;
+  private minLen = 0;
+  private maxHead = 0;
+  private maxLen = 0;
+
+  constructor(private readonly lo: Float64Array, private readonly hi: Float64Array, window: number) {
+    this.cap = window + 1;
+    this.minQ = new Int32Array(this.cap);
+    this.maxQ = new Int32Array(this.cap);
+  }
+
+  /** Candle i enters the window (indexes rise). */
+  push(i: number): void {
+    const { lo, hi, minQ, maxQ, cap } = this;
+    while (this.minLen > 0 && lo[minQ[wrap(this.minHead + this.minLen - 1, cap)]] >= lo[i]) this.minLen--;
+    minQ[wrap(this.minHead + this.minLen++, cap)] = i;
+    while (this.maxLen > 0 && hi[maxQ[wrap(this.maxHead + this.maxLen - 1, cap)]] <= hi[i]) this.maxLen--;
+    maxQ[wrap(this.maxHead + this.maxLen++, cap)] = i;
+  }
+
+  /** The candles before `first` leave the window. */
+  dropBefore(first: number): void {
+    while (this.minQ[this.minHead] < first) (this.minHead = wrap(this.minHead + 1, this.cap)), this.minLen--;
+    while (this.maxQ[this.maxHead] < first) (this.maxHead = wrap(this.maxHead + 1, this.cap)), this.maxLen--;
+  }
+
+  min(): number {
+    return this.lo[this.minQ[this.minHead]];
+  }
+
+  max(): number {
+    return this.hi[this.maxQ[this.maxHead]];
+  }
 }
 
 /** i in [0, 2 × cap) → i mod cap. */

@@ -226,6 +226,108 @@
     asOf('snapshots', Date.parse(event.asOf));
   }
 
+  // --- backtests: candles with trades (lightweight-charts), the equity curve, runs, jobs ----------------
+  const unavailable = (panel, what) => {
+    $(`#${panel} .as-of`).textContent = '';
+    return `not available: this server has no ${what}`;
+  };
+  const ratio = (v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)} %` : '—');
+  let candleChart = null;
+  let equityPlot = null;
+
+  function renderRuns({ runs, run }) {
+    const body = $('#runs tbody');
+    if (!runs) return body.replaceChildren(el('tr', {}, el('td', { colspan: '9' }, unavailable('runs', '/api/backtests'))));
+    const chosen = run?.run?.id;
+    body.replaceChildren(
+      ...runs.runs.map((r) => {
+        const params = new URLSearchParams(location.search);
+        params.set('run', String(r.id));
+        const link = snapshot ? String(r.id) : el('a', { href: `?${params}` }, String(r.id));
+        const input = r.input ? [r.input.venue, r.input.symbol, r.input.timeframe].filter(Boolean).join(' ') || r.input.source : '—';
+        const m = r.metrics || {};
+        return el('tr', { class: r.id === chosen ? 'selected' : '', 'data-run': String(r.id) },
+          el('td', {}, link), el('td', {}, utc(Date.parse(r.createdAt))), el('td', {}, r.strategy), el('td', {}, input),
+          el('td', { class: 'num' }, number(r.input?.candles ?? null)), el('td', { class: 'num' }, ratio(m.totalReturn)),
+          el('td', { class: 'num' }, number(m.sharpe ?? null)), el('td', { class: 'num' }, ratio(m.maxDrawdown)), el('td', { class: 'num' }, number(m.trades ?? null)));
+      }),
+    );
+    if (!runs.runs.length) body.append(el('tr', {}, el('td', { colspan: '9' }, 'no stored backtest runs')));
+    asOf('runs', Date.parse(state.data.asOf));
+  }
+
+  function renderJobs(jobs) {
+    const body = $('#jobs tbody');
+    if (!jobs) return body.replaceChildren(el('tr', {}, el('td', { colspan: '7' }, unavailable('jobs', '/api/jobs'))));
+    body.replaceChildren(
+      ...jobs.jobs.map((j) =>
+        el('tr', { 'data-job': j.id },
+          el('td', { title: j.id }, j.id.slice(0, 8)), el('td', {}, el('span', { class: `badge ${j.state}` }, j.state)),
+          el('td', {}, j.data?.strategy ?? '—'), el('td', { class: 'num' }, `${j.attempt}/${j.attempts}`),
+          el('td', {}, utc(j.createdAt && Date.parse(j.createdAt))), el('td', {}, utc(j.completedAt && Date.parse(j.completedAt))),
+          el('td', { class: 'reasons' }, j.lastError ?? '')),
+      ),
+    );
+    if (!jobs.jobs.length) body.append(el('tr', {}, el('td', { colspan: '7' }, 'no jobs')));
+    asOf('jobs', Date.parse(state.data.asOf));
+  }
+
+  function renderRun({ run, candles }) {
+    candleChart?.remove();
+    equityPlot?.destroy();
+    candleChart = equityPlot = null;
+    const note = $('#run .note');
+    $('#run .candles').replaceChildren();
+    $('#run .equity').replaceChildren();
+    if (!run) {
+      note.textContent = state.data.backtests.runs ? 'no backtest run to show' : unavailable('run', '/api/backtests');
+      return;
+    }
+    const r = run.run;
+    // Times may come as epoch ms or ISO 8601; charts take UTC seconds.
+    const sec = (t) => Math.floor((typeof t === 'number' ? t : Date.parse(t)) / 1000);
+    note.textContent = `run ${r.id} · ${r.strategy} · ${run.trades.length} trades · ${[r.input?.venue, r.input?.symbol, r.input?.timeframe].filter(Boolean).join(' ')}`;
+    if (candles && candles.candles.ts.length) {
+      const c = candles.candles;
+      candleChart = LightweightCharts.createChart($('#run .candles'), { autoSize: true, timeScale: { timeVisible: true, secondsVisible: false }, localization: { timeFormatter: (t) => utc(t * 1000) } });
+      const series = candleChart.addSeries(LightweightCharts.CandlestickSeries, {});
+      series.setData(c.ts.map((t, i) => ({ time: sec(t), open: c.open[i], high: c.high[i], low: c.low[i], close: c.close[i] })));
+      const markers = run.trades
+        .flatMap((t) => [
+          { time: sec(t.entryTs), position: 'belowBar', color: '#1565c0', shape: 'arrowUp', text: `in ${t.side}` },
+          ...(t.exitTs ? [{ time: sec(t.exitTs), position: 'aboveBar', color: t.pnl >= 0 ? '#1a7f37' : '#c62828', shape: 'arrowDown', text: `out ${t.exitReason ?? ''}` }] : []),
+        ])
+        .sort((a, b) => a.time - b.time);
+      LightweightCharts.createSeriesMarkers(series, markers);
+      candleChart.timeScale().fitContent();
+      asOf('run', Date.parse(candles.freshness?.asOf ?? state.data.asOf));
+    } else {
+      $('#run .candles').replaceChildren(el('p', { class: 'note' }, 'the candles of this run are not in the store (run from a file): trades and equity only'));
+      asOf('run', Date.parse(state.data.asOf));
+    }
+    const e = run.equity;
+    if (e && e.ts.length) {
+      const node = $('#run .equity');
+      equityPlot = new uPlot(
+        {
+          width: Math.max(300, node.clientWidth - 4), height: 140,
+          series: [{ label: 'UTC', value: (u, v) => (v === null ? '—' : utc(v * 1000)) }, { label: 'equity', stroke: palette[0], width: 1.5 }],
+          axes: [{ label: 'UTC', labelSize: 14 }, { size: 72 }],
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        },
+        [e.ts.map(sec), e.equity],
+        node,
+      );
+    }
+  }
+
+  function renderBacktests(backtests) {
+    state.data.backtests = backtests;
+    renderRun(backtests);
+    renderRuns(backtests);
+    renderJobs(backtests.jobs);
+  }
+
   // --- page --------------------------------------------------------------------------------------------
   function renderSelectors(data) {
     for (const [id, options, chosen] of [['market', data.markets, data.market], ['symbol', data.symbols, data.symbol]]) {
@@ -243,13 +345,14 @@
     renderQuality(data.checks);
     renderCharts(data);
     renderSnapshots(data.snapshots);
+    if (data.backtests) renderBacktests(data.backtests);
     $('#page-as-of').textContent = `${snapshot ? 'snapshot' : 'loaded'} as of ${utc(Date.parse(data.asOf))}`;
   }
 
   function query() {
     const params = new URLSearchParams(location.search);
     const out = new URLSearchParams();
-    for (const name of ['market', 'symbol', 'span']) if (params.get(name)) out.set(name, params.get(name));
+    for (const name of ['market', 'symbol', 'span', 'horizon']) if (params.get(name)) out.set(name, params.get(name));
     return out.toString();
   }
 
@@ -257,6 +360,9 @@
     const started = performance.now();
     const data = await api(`api/dashboard?${query()}`);
     render(data);
+    // The backtest panels come second: they must not hold up the others.
+    const run = new URLSearchParams(location.search).get('run');
+    api(`api/dashboard/backtests${run ? `?run=${encodeURIComponent(run)}` : ''}`).then(renderBacktests, (error) => problem(error.message));
     problem('');
     // For the browser test's figures (printed, not pass/fail timings): navigation start → first
     // render done, and this load's request + render.
@@ -273,19 +379,21 @@
   }
 
   /**
-   * /api/events over fetch (EventSource cannot send the bearer token). Each `ready` (the first
-   * and after every reconnect) reloads the page's data; rows that arrive meanwhile wait for it.
+   * /api/events over fetch (EventSource cannot send the bearer token). The first load runs while
+   * the stream connects; each later `ready` (after a reconnect) reloads the page's data. Rows
+   * that arrive before the data wait for it (and those it already holds are skipped).
    */
-  async function listen() {
+  async function listen(firstLoad) {
     for (;;) {
       let pending = [];
       let loading = null;
       const handle = (event, payload) => {
         if (event === 'ready') {
-          loading = load().then(
+          loading = (firstLoad || load()).then(
             () => { for (const p of pending) appendRows(p); pending = null; setConnection(`live · every ${payload.intervalMs / 1000} s`, 'live'); },
             (error) => problem(error.message),
           );
+          firstLoad = null;
         } else if (event === 'status') {
           if (state.data) (renderStatus(payload), (state.data.status = payload));
         } else if (event === 'rows') {
@@ -344,6 +452,8 @@
     document.documentElement.dataset.loadedAsOf = snapshot.asOf;
     setConnection('static snapshot · not live', 'snapshot');
   } else {
-    listen();
+    const first = load();
+    first.catch(() => {}); // reported when `ready` takes it up
+    listen(first);
   }
 })();

@@ -111,7 +111,7 @@ async function snapshot(path: string, options: ServeOptions): Promise<SnapshotRe
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
-    return await writeSnapshot({ db, config, gates: options.gates }, path, {}, options.asOf ?? options.nowMs?.() ?? Date.now());
+    return await writeSnapshot({ db, config, gates: options.gates }, path, options.asOf ?? options.nowMs?.() ?? Date.now());
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {

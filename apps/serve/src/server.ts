@@ -79,7 +79,7 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
   registerJobs(app, db);
 
   registerEvents(app, { sql: db.sql, config, nowMs, log, ...events });
-  registerDashboard(app, { db, config, gates, nowMs });
+  registerDashboard(app, { db, config, gates, nowMs, token });
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, hint: 'see docs/serve.md for the endpoints' }),

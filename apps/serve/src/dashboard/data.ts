@@ -5,7 +5,7 @@
 import { evaluateStatus, reportsJson, type SqlClient, type StatusConfig, type StatusResult } from '@cqt/checks';
 import { DEFAULT_WINDOW_SEC } from '@cqt/config/command';
 import type { Db } from '@cqt/db';
-import { DEFAULT_HORIZON_SEC, durationParam, refuseUnknown, symbolParam, timeParam, type Query } from '../params.js';
+import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, integerParam, refuseUnknown, symbolParam, timeParam, type Query } from '../params.js';
 import { readSeries, type SeriesAnswer } from '../series.js';
 import type { GateRunner } from '../server.js';
 
@@ -38,7 +38,7 @@ export const featureCharts: ChartSpec[] = [
   { id: 'funding', title: 'funding rate', unit: 'per 8 h', lines: [line('binance_mark_price_1s', 'funding_rate', 'symbol')] },
   { id: 'oi', title: 'open interest', unit: 'contracts', lines: [line('binance_futures_metrics', 'open_interest', 'symbol')] },
   { id: 'liquidations', title: 'liquidations, last 5 min', unit: 'USDT', lines: [line('feature_snapshots', 'liq_5m_notional', 'market')] },
-  { id: 'probabilities', title: 'p_up / p_down / p_none', unit: `horizon ${DEFAULT_HORIZON_SEC} s`, lines: ['p_up', 'p_down', 'p_none'].map((c) => line('predictions', c, 'market')) },
+  { id: 'probabilities', title: 'p_up / p_down / p_none', unit: 'horizon', lines: ['p_up', 'p_down', 'p_none'].map((c) => line('predictions', c, 'market')) },
   { id: 'ev', title: 'ev_rate', unit: 'per s', lines: [line('predictions', 'ev_rate', 'market')] },
 ];
 
@@ -59,14 +59,63 @@ export interface DashboardAnswer {
   snapshots: { columns: string[]; rows: Array<Record<string, number | null>> };
 }
 
+/** What /api/backtests, /api/backtests/:id, /api/candles and /api/jobs answer; null: not served. */
+export interface BacktestsAnswer {
+  runs: unknown;
+  run: unknown;
+  candles: unknown;
+  jobs: unknown;
+}
+
 export interface DashboardParts {
   db: Db;
   config: StatusConfig;
   gates?: GateRunner;
+  /**
+   * GET another route of this server and return its JSON (null when it answers 404: a server
+   * without that route). The backtest panels read /api/backtests, /api/candles and /api/jobs
+   * through it, so their data is what those endpoints answer.
+   */
+  get?: (path: string) => Promise<unknown | null>;
+}
+
+export const BACKTEST_RUNS = 10;
+export const EQUITY_POINTS = 500;
+export const JOB_ROWS = 20;
+/** Candles drawn under a run's trades (the first of its range when it holds more). */
+export const RUN_CANDLES = 5000;
+
+interface RunInput {
+  source?: string;
+  venue?: string;
+  symbol?: string;
+  timeframe?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * The backtest panels' data, a request of its own (/api/dashboard/backtests): /api/jobs starts
+ * the job queue on its first request, which must not hold up the first render of the others.
+ * Backtest runs, one run's trades and equity with its candles, and the jobs; null where the server has no such route. */
+export async function readBacktests(get: NonNullable<DashboardParts['get']>, query: Query): Promise<BacktestsAnswer> {
+  refuseUnknown(query, ['run']);
+  const runId = integerParam(query, 'run', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  const [runs, jobs] = await Promise.all([get(`/api/backtests?limit=${BACKTEST_RUNS}`), get(`/api/jobs?limit=${JOB_ROWS}`)]);
+  const newest = (runs as { runs?: Array<{ id: number }> } | null)?.runs?.[0]?.id;
+  const id = runId ?? newest;
+  const run = id === undefined ? null : await get(`/api/backtests/${id}?points=${EQUITY_POINTS}`);
+  const input = ((run as { run?: { input?: RunInput } } | null)?.run?.input ?? {}) as RunInput;
+  const stored = input.venue && input.symbol && input.timeframe && input.from && input.to;
+  const candles = stored
+    ? // The run's range holds its last candle's open time; /api/candles reads [from, to).
+      await get(`/api/candles?${new URLSearchParams({ venue: input.venue!, symbol: input.symbol!, timeframe: input.timeframe!, from: input.from!, to: String(Date.parse(input.to!) + 1), limit: String(RUN_CANDLES) })}`)
+    : null;
+  return { runs, run, candles, jobs };
 }
 
 export async function readDashboard({ db, config, gates }: DashboardParts, query: Query, nowMs: number): Promise<DashboardAnswer> {
-  refuseUnknown(query, ['market', 'symbol', 'span', 'asOf', 'window']);
+  refuseUnknown(query, ['market', 'symbol', 'span', 'horizon', 'asOf', 'window']);
   const asOfMs = timeParam(query, 'asOf') ?? nowMs;
   const spanSec = Math.min(durationParam(query, 'span') ?? DEFAULT_SPAN_SEC, 31 * 86_400);
   const windowSec = durationParam(query, 'window') ?? DEFAULT_WINDOW_SEC;
@@ -76,19 +125,25 @@ export async function readDashboard({ db, config, gates }: DashboardParts, query
   const symbols = keysOf('binance_mark_price_1s');
   const market = symbolParam(query, 'market') ?? markets[0] ?? null;
   const symbol = symbolParam(query, 'symbol') ?? symbols[0] ?? null;
-  const checks = gates ? reportsJson(await gates({ db, window: windowSec, asOf: asOfMs })) : null;
-
-  const charts: DashboardAnswer['charts'] = [];
-  for (const chart of featureCharts) {
-    const lines = [];
-    for (const l of chart.lines) {
-      const target = l.by === 'market' ? market : symbol;
-      const horizonSec = l.source === 'predictions' ? DEFAULT_HORIZON_SEC : null;
-      const series = target === null ? null : await readSeries(db.sql, { source: l.source, column: l.column, symbol: target, horizonSec, fromMs: asOfMs - spanSec * 1000, toMs: asOfMs, points: CHART_POINTS });
-      lines.push({ ...l, symbol: target ?? '', horizonSec, series });
-    }
-    charts.push({ ...chart, lines });
-  }
+  const horizon = horizonParam(query) ?? (market === null ? DEFAULT_HORIZON_SEC : await newestHorizonSec(db.sql, market, asOfMs));
+  // Independent reads, asked together (a PostgreSQL pool answers them in parallel).
+  const checksRead = gates ? gates({ db, window: windowSec, asOf: asOfMs }).then(reportsJson) : Promise.resolve(null);
+  const chartsRead = Promise.all(
+    featureCharts.map(async (chart) => ({
+      ...chart,
+      unit: chart.id === 'probabilities' ? `horizon ${horizon} s` : chart.unit,
+      lines: await Promise.all(
+        chart.lines.map(async (l) => {
+          const target = l.by === 'market' ? market : symbol;
+          const horizonSec = l.source === 'predictions' ? horizon : null;
+          const series = target === null ? null : await readSeries(db.sql, { source: l.source, column: l.column, symbol: target, horizonSec, fromMs: asOfMs - spanSec * 1000, toMs: asOfMs, points: CHART_POINTS });
+          return { ...l, symbol: target ?? '', horizonSec, series };
+        }),
+      ),
+    })),
+  );
+  const snapshotsRead = market === null ? Promise.resolve([]) : recentSnapshots(db.sql, market, asOfMs);
+  const [checks, charts, snapshotRows] = await Promise.all([checksRead, chartsRead, snapshotsRead]);
   return {
     asOf: new Date(asOfMs).toISOString(),
     spanSec,
@@ -99,8 +154,14 @@ export async function readDashboard({ db, config, gates }: DashboardParts, query
     status,
     checks,
     charts,
-    snapshots: { columns: ['ts', ...snapshotColumns], rows: market === null ? [] : await recentSnapshots(db.sql, market, asOfMs) },
+    snapshots: { columns: ['ts', ...snapshotColumns], rows: snapshotRows },
   };
+}
+
+/** The horizon of the market's newest prediction (`cqt predict --horizon`), else predict's default. */
+async function newestHorizonSec(sql: SqlClient, market: string, asOfMs: number): Promise<number> {
+  const [row] = await sql.unsafe(`select horizon_sec from predictions where symbol = $1 and ts <= $2::timestamptz order by ts desc limit 1`, [market, new Date(asOfMs).toISOString()]);
+  return row ? Number(row.horizon_sec) : DEFAULT_HORIZON_SEC;
 }
 
 /** The newest feature snapshots of a market written by as-of, newest first. */

@@ -2,9 +2,9 @@
 // script, uPlot, lightweight-charts and /api/dashboard's answer inlined — for sharing. It opens
 // from disk with no server and no network; it is not live.
 import { renameSync, writeFileSync } from 'node:fs';
-import type { Query } from '../params.js';
+import { buildServer } from '../server.js';
 import { loadAssets, snapshotHtml } from './assets.js';
-import { readDashboard, type DashboardParts } from './data.js';
+import type { BacktestsAnswer, DashboardAnswer, DashboardParts } from './data.js';
 
 export interface SnapshotResult {
   snapshot: string;
@@ -14,8 +14,21 @@ export interface SnapshotResult {
   symbol: string | null;
 }
 
-export async function writeSnapshot(parts: DashboardParts, path: string, query: Query = {}, nowMs = Date.now()): Promise<SnapshotResult> {
-  const data = await readDashboard(parts, query, nowMs);
+/** The page's data: what GET /api/dashboard and /api/dashboard/backtests answer at `nowMs` on a server over the same store. */
+export async function writeSnapshot(parts: Omit<DashboardParts, 'get'>, path: string, nowMs = Date.now()): Promise<SnapshotResult> {
+  const app = buildServer({ ...parts, nowMs: () => nowMs });
+  const read = async <T>(url: string): Promise<T> => {
+    const answer = await app.inject({ method: 'GET', url });
+    if (answer.statusCode !== 200) throw new Error(`the dashboard's data (${url}): ${answer.json<{ error: string }>().error}`);
+    return answer.json<T>();
+  };
+  let data: DashboardAnswer & { backtests: BacktestsAnswer };
+  try {
+    const [core, backtests] = await Promise.all([read<DashboardAnswer>('/api/dashboard'), read<BacktestsAnswer>('/api/dashboard/backtests')]);
+    data = { ...core, backtests };
+  } finally {
+    await app.close();
+  }
   const html = snapshotHtml(loadAssets(), data);
   // Written beside the target and renamed: a reader never sees half a report.
   const partial = `${path}.partial`;

@@ -103,7 +103,9 @@ export async function readSeries(sql: SqlClient, request: SeriesRequest): Promis
   // NaN sorts above Infinity in PostgreSQL: the two bounds keep finite values only.
   filters.push(`${value}::float8 > '-Infinity'::float8`, `${value}::float8 < 'Infinity'::float8`);
   const rows = await sql.unsafe(
-    `select least($6::int, floor((extract(epoch from ts) * 1000 - $4::float8) / $5::float8)::int) as bucket,
+    // date_part is float8; extract(epoch …) is numeric since PostgreSQL 14 and made this query
+    // twice as slow on a day of 1 s rows (decision 117).
+    `select least($6::int, floor((date_part('epoch', ts) * 1000 - $4::float8) / $5::float8)::int) as bucket,
             min(ts) as first_ts, min(${value}::float8) as min, max(${value}::float8) as max, count(*)::int as n
        from ${source} where ${filters.join(' and ')}
       group by bucket order by bucket`,

@@ -62,8 +62,9 @@ export async function evaluateStatus(sql: SqlClient, query: StatusQuery, config:
   const derivedMarkets = resolveScope(query, predictorConfig(config)).upbit;
   const wanted = parseSources(query.sources);
   const watched = await watchList(sql, scope, config, derivedMarkets, wanted, query.symbols);
-  const sources: SourceStatus[] = [];
-  for (const w of watched) sources.push(await judge(sql, w, scope.asOfMs));
+  // Each source is a few indexed reads: asked together they overlap their round trips on the
+  // connection pool (on PostgreSQL /api/status went from ~22 sequential round trips to ~3; decision 117).
+  const sources = await Promise.all(watched.map((w) => judge(sql, w, scope.asOfMs)));
   return summarise(scope.asOfMs, sources);
 }
 

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from '@cqt/db';
 import { run } from '@cqt/check-altdata';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs, withBenchDatabase } from './harness.js';
+import { sized, timeMs, withBenchDatabase } from './harness.js';
 
-const LONG_DAYS = Number(process.env.CQT_BENCH_CHECK_DAYS ?? 30);
+const LONG_DAYS = Number(process.env.CQT_BENCH_CHECK_DAYS ?? sized(30, 2));
 const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' };
 const METRICS = ['open_interest', 'open_interest_value', 'global_ls_ratio', 'top_ls_ratio', 'taker_ls_ratio', 'basis'];

@@ -11,9 +11,9 @@ import { WebSocketServer } from 'ws';
 import WebSocket from 'ws';
 import { createWriter } from '@cqt/db';
 import { FeedEventLog, UpbitFeed, run as runCollect } from '@cqt/collect';
-import { stopChild, withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
+import { sized, stopChild, withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
-const FRAMES = Number(process.env.CQT_BENCH_COLLECT_FRAMES ?? 200_000);
+const FRAMES = Number(process.env.CQT_BENCH_COLLECT_FRAMES ?? sized(200_000, 5_000));
 const bin = fileURLToPath(new URL('../../apps/cqt/dist/bin.js', import.meta.url));
 
 function frames(): Buffer[] {
@@ -167,8 +167,8 @@ export const suite: BenchSuite = {
     const payload = frames();
     const bare = await bareRate(payload);
     const subject = await collectorRate(payload);
-    const cpu = await cpuAtRealRate(20);
-    const paced = await cpuAtRate(300, 15);
+    const cpu = await cpuAtRealRate(sized(20, 3));
+    const paced = await cpuAtRate(300, sized(15, 2));
     return [
       {
         name: `upbit frames through parse + bars + writer (${FRAMES} frames, ${subject.bars} bars)`,
@@ -179,8 +179,8 @@ export const suite: BenchSuite = {
         ratio: subject.rate / bare,
         note: subject.rate / bare >= 0.5 ? 'target ≥ 0.5 met' : 'BELOW 0.5 target',
       },
-      { name: `full collector CPU at ${cpu.framesPerSec.toFixed(0)} frames/s (synthetic market, 20 s)`, value: cpu.cpuPct, unit: '% of one core' },
-      { name: `collector Upbit path CPU at ${paced.frames.toFixed(0)} frames/s (paced server in another process, 15 s)`, value: paced.cpuPct, unit: '% of one core' },
+      { name: `full collector CPU at ${cpu.framesPerSec.toFixed(0)} frames/s (synthetic market, ${sized(20, 3)} s)`, value: cpu.cpuPct, unit: '% of one core' },
+      { name: `collector Upbit path CPU at ${paced.frames.toFixed(0)} frames/s (paced server in another process, ${sized(15, 2)} s)`, value: paced.cpuPct, unit: '% of one core' },
     ];
   },
 };

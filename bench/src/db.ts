@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createWriter, openDb, type Db, type RowOf } from '@cqt/db';
-import { withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
+import { sized, withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
-const ROWS = Number(process.env.CQT_BENCH_DB_ROWS ?? 100_000);
+const ROWS = Number(process.env.CQT_BENCH_DB_ROWS ?? sized(100_000, 5_000));
 const T0 = Date.UTC(2026, 10, 23);
 
 function bars(symbol: string): RowOf<'market_1s'>[] {

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseBinanceFrame, parseUpbitFrame } from '@cqt/feeds';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs } from './harness.js';
+import { sized, timeMs } from './harness.js';
 
 /** Frames parsed per timed run: the recordings are small, so each set is cycled up to this. */
-const FRAMES_PER_RUN = 200_000;
+const FRAMES_PER_RUN = sized(200_000, 5_000);
 
 interface FrameSet {
   name: string;

@@ -4,6 +4,17 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { openDb, type Db } from '@cqt/db';
 
+/**
+ * `npm run bench -- --quick` (CQT_BENCH_QUICK=1): every suite at a small size, to prove in
+ * seconds that each one runs to its last row and the process exits. Its figures mean nothing.
+ */
+export const QUICK = process.env.CQT_BENCH_QUICK === '1';
+
+/** The full-size value, or the small one under --quick. */
+export function sized<T>(full: T, quick: T): T {
+  return QUICK ? quick : full;
+}
+
 export interface BenchRow {
   /** What was measured, e.g. "upbit trade parse". */
   name: string;

@@ -10,9 +10,9 @@
 import { labelNaive, labelTripleBarrier, randomWalkPath } from '@cqt/labeling';
 import type { PricePath, TripleBarrierLabels, TripleBarrierOptions } from '@cqt/labeling';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs } from './harness.js';
+import { sized, timeMs } from './harness.js';
 
-const BARS = 1_000_000;
+const BARS = sized(1_000_000, 20_000);
 const HORIZON_SEC = 120;
 // 15 bp half-width on a path with 1 bp per-second volatility: about a third of events touch.
 const HALF_WIDTH = 0.0015;

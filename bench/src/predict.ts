@@ -6,11 +6,11 @@
 import type { Db } from '@cqt/db';
 import { BrownianFirstPassage, computeSnapshot, writeSnapshots, type SnapshotOptions } from '@cqt/features';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs, withBenchDatabase } from './harness.js';
+import { sized, timeMs, withBenchDatabase } from './harness.js';
 
 const DAY_SEC = 86_400;
 const END = Date.UTC(2026, 10, 23, 10, 0, 0);
-const TICKS = 200;
+const TICKS = sized(200, 10);
 const OPTIONS: SnapshotOptions = {
   binanceSymbol: 'BTCUSDT',
   horizonSec: 120,

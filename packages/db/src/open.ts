@@ -31,6 +31,12 @@ export interface OpenDbOptions {
   embedded?: EmbeddedOptions;
   /** Skip migrations (for `cqt db status` on a store someone else migrates). Default false. */
   skipMigrations?: boolean;
+  /**
+   * Embedded store: only connect through the owner's socket, never take the lock or the store
+   * over. For a worker thread of a process that may itself own the store: the owner lock tells
+   * processes apart, not threads, so such a thread would take its own process's lock for stale.
+   */
+  clientOnly?: boolean;
 }
 
 const quiet: Options<Record<string, never>> = { onnotice: () => {} };
@@ -64,6 +70,17 @@ async function openEmbeddedDb(dataDir: string, options: OpenDbOptions): Promise<
   const storeSocket = { socket: () => connectToStore(storeDir) } as Options<Record<string, never>>;
   const connect = (max: number) => postgres({ ...quiet, ...storeSocket, max, connect_timeout: 10 });
   const sql = connect(options.maxConnections ?? 4);
+  if (options.clientOnly) {
+    try {
+      await sql`select 1`;
+    } catch (err) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      throw new RuntimeFailure(`the embedded store in ${storeDir} is not answering: ${(err as Error).message}`, 'is its owner (a cqt process on this data dir) running?', err);
+    }
+    const client = makeDb('embedded', storeDir, sql, async () => {});
+    client.role = () => 'client';
+    return client;
+  }
   let handle: EmbeddedHandle | undefined;
   try {
     handle = await openEmbedded(dataDir, {

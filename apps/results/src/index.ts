@@ -4,7 +4,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CqtError, RuntimeFailure, UsageError, formatAge, formatTable, loadConfig, type CommandOutput } from '@cqt/config';
-import { openDb, type Db } from '@cqt/db';
+import type { Db } from '@cqt/db';
 import {
   deleteRun,
   fetchRun,
@@ -193,6 +193,8 @@ export async function prune(options: PruneResultsOptions): Promise<{ where: stri
     const own = !db && old.length > 0;
     if (own) {
       const { values } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
+      // The store only for prune, and only when a run is old enough to ask about its job.
+      const { openDb } = await import('@cqt/db');
       db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir });
     }
     try {

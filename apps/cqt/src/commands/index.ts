@@ -32,7 +32,7 @@ export function registerCommands(program: Command): void {
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);
-  registerWorker(program, cli, async () => (await import('@cqt/backtest-app/jobs')).runBacktestJob);
+  registerWorker(program, cli, async () => (await import('../backtestJob.js')).runBacktestJob);
   registerResults(program, cli);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);

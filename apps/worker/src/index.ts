@@ -5,6 +5,7 @@
 import { loadConfig } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
+import { withNotifications } from './notify.js';
 
 /** Runs one attempt of a backtest job; the binary hands in apps/backtest's (apps do not import apps). */
 export type BacktestJobRunner = (db: Db, queue: JobQueue, job: JobContext<unknown>) => Promise<unknown>;
@@ -35,11 +36,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const store = db;
   const concurrency = options.concurrency ?? 1;
   const queue = await openQueue(store.sql, { queue: BACKTEST_QUEUE, maintenanceSec: options.expiryCheckSec ?? 30 });
+  const notified = withNotifications((job) => options.runJob(store, queue, job), { queue, queueName: BACKTEST_QUEUE, env: options.env ?? process.env, log });
   try {
     await queue.work<{ strategy?: string }>(concurrency, async (job) => {
       log(`job ${job.id} attempt ${job.attempt}: ${job.data.strategy} started`);
       try {
-        const result = (await options.runJob(store, queue, job)) as { runId?: number };
+        const result = (await notified(job)) as { runId?: number };
         log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
         return result;
       } catch (err) {

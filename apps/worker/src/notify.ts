@@ -1,0 +1,45 @@
+// Job events to CQT_NOTIFY_WEBHOOK_URL (packages/notify): an attempt that fails with no attempt
+// left (the job goes to the dead letter) and, with CQT_NOTIFY_ON=all, each completion. The post is
+// retried a few times; a notification that still fails is one log line and never changes the job.
+import { loadConfig } from '@cqt/config';
+import type { JobContext, JobQueue } from '@cqt/jobs';
+import { jobMessage, postWebhook, type JobNotice } from '@cqt/notify';
+
+type Attempt = (job: JobContext<unknown>) => Promise<unknown>;
+
+/** "sma-cross on upbit KRW-BTC 1h" / "buy-and-hold on /data/eth.parquet": what a backtest job ran. */
+function describeJob(queue: string, data: unknown): string {
+  const d = (data ?? {}) as { strategy?: string; candlesFile?: string; venue?: string; symbol?: string; timeframe?: string };
+  if (!d.strategy) return queue;
+  return `${d.strategy} on ${d.candlesFile ?? [d.venue, d.symbol, d.timeframe].filter(Boolean).join(' ')}`;
+}
+
+/** `attempt`, telling the webhook how it ended; `attempt` itself when no webhook is set. */
+export function withNotifications(attempt: Attempt, options: { queue: JobQueue; queueName: string; env: NodeJS.ProcessEnv; log: (line: string) => void }): Attempt {
+  const { values } = loadConfig({ env: options.env });
+  const url = values.notifyWebhookUrl;
+  if (!url) return attempt;
+  const notify = async (notice: JobNotice) => {
+    try {
+      await postWebhook(url, jobMessage(notice));
+    } catch (err) {
+      options.log(`job ${notice.jobId}: ${notice.event} notification not sent: ${(err as Error).message}`);
+    }
+  };
+  return async (job) => {
+    const base = { queue: options.queueName, jobId: job.id, attempt: job.attempt, what: describeJob(options.queueName, job.data) };
+    try {
+      const result = await attempt(job);
+      if (values.notifyOn === 'all') {
+        const info = await options.queue.get(job.id).catch(() => null);
+        await notify({ ...base, event: 'job.completed', attempts: info?.attempts ?? job.attempt, runId: (result as { runId?: number } | null)?.runId ?? null });
+      }
+      return result;
+    } catch (err) {
+      // A cancel is not a failure; an attempt with retries left is not dead yet.
+      const info = job.signal.aborted ? null : await options.queue.get(job.id).catch(() => null);
+      if (info && job.attempt >= info.attempts) await notify({ ...base, event: 'job.dead', attempts: info.attempts, error: (err as Error).message });
+      throw err;
+    }
+  };
+}

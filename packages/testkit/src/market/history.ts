@@ -112,6 +112,8 @@ export class HistoryModel {
     const wickScale = inst.profile.annualVol * Math.sqrt(spanMs / samples / YEAR_MS);
     high *= 1 + wickScale * hashUnit(instSeed, 17, fromMs);
     low *= 1 - wickScale * hashUnit(instSeed, 19, fromMs);
+    // Trade quantities are whole multiples of the quantity step, and so is any sum of them.
+    volume = Math.round(volume / inst.qtyStep) * inst.qtyStep;
     const vwap = (open + close + high + low) / 4;
     const tick = inst.tickSize(vwap);
     const snap = (p: number): number => Math.round(p / tick) * tick;

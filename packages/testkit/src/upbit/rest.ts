@@ -45,6 +45,17 @@ export function loadUpbitCandleFiles(paths: readonly string[]): RecordedCandles 
   return out;
 }
 
+/** True when [fromMs, toMs) lies inside the union of the spans (adjacent files join). */
+function withinSpans(spans: ReadonlyArray<{ fromMs: number; toMs: number }>, fromMs: number, toMs: number): boolean {
+  let reached = fromMs;
+  for (const span of [...spans].sort((a, b) => a.fromMs - b.fromMs)) {
+    if (span.fromMs > reached) break;
+    reached = Math.max(reached, span.toMs);
+    if (reached >= toMs) return true;
+  }
+  return false;
+}
+
 /** The recorded 1-minute rows of [startMs, startMs + unit minutes) joined into one candle body. */
 function joinRecorded(market: string, startMs: number, unit: number, rows: Map<number, RecordedCandle>): RecordedCandle | undefined {
   const minutes: RecordedCandle[] = [];
@@ -232,7 +243,7 @@ export class UpbitRest {
       }
       // A longer candle inside recorded minutes is those minutes joined, as Upbit builds it from
       // the same trades (no recorded 60-minute bodies exist: this one is derived, not recorded).
-      if (unit > 1 && recorded?.spans.some((span) => startMs >= span.fromMs && startMs + unitMs <= span.toMs)) {
+      if (unit > 1 && recorded && withinSpans(recorded.spans, startMs, startMs + unitMs)) {
         const row = joinRecorded(market, startMs, unit, recorded.rows);
         if (row) rows.push(row);
         continue;

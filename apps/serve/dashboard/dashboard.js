@@ -116,6 +116,29 @@
     asOf('features', Date.parse(data.asOf));
   }
 
+  // Axes in UTC, 24 h clock (uPlot would use the browser's zone and a 12 h clock).
+  const timeAxis = {
+    label: 'UTC',
+    labelSize: 14,
+    values: (u, splits) => {
+      const range = u.scales.x.max - u.scales.x.min;
+      return splits.map((v) => {
+        const iso = new Date(v * 1000).toISOString();
+        return range > 2 * 86400 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : range > 600 ? iso.slice(11, 16) : iso.slice(11, 19);
+      });
+    },
+  };
+  const compact = (v) => {
+    const a = Math.abs(v);
+    if (a === 0) return '0';
+    if (a >= 1e9) return `${+(v / 1e9).toPrecision(4)}G`;
+    if (a >= 1e6) return `${+(v / 1e6).toPrecision(4)}M`;
+    if (a >= 1e4) return `${+(v / 1e3).toPrecision(4)}k`;
+    if (a >= 0.01) return String(+v.toPrecision(4));
+    return v.toExponential(2);
+  };
+  const valueAxis = { size: 70, values: (u, splits) => splits.map(compact) };
+
   function chartData(chart) {
     if (chart.lines.length === 1) {
       const [l] = chart.lines;
@@ -154,8 +177,7 @@
         series: [{ label: 'UTC', value: (u, v) => (v === null ? '—' : utc(v * 1000)) }, ...series.slice(1)],
         bands: single ? [{ series: [2, 1], fill: 'rgba(21,101,192,0.15)' }] : [],
         scales: { x: { time: true } },
-        axes: [{ label: 'UTC', labelSize: 14 }, { size: 64 }],
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        axes: [timeAxis, valueAxis],
         legend: { live: true },
         cursor: { sync: { key: 'features' } },
       },
@@ -312,8 +334,7 @@
         {
           width: Math.max(300, node.clientWidth - 4), height: 140,
           series: [{ label: 'UTC', value: (u, v) => (v === null ? '—' : utc(v * 1000)) }, { label: 'equity', stroke: palette[0], width: 1.5 }],
-          axes: [{ label: 'UTC', labelSize: 14 }, { size: 72 }],
-          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+          axes: [timeAxis, valueAxis],
         },
         [e.ts.map(sec), e.equity],
         node,

@@ -6,7 +6,7 @@ import { evaluateStatus, reportsJson, type SqlClient, type StatusConfig, type St
 import { DEFAULT_WINDOW_SEC } from '@cqt/config/command';
 import type { Db } from '@cqt/db';
 import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, integerParam, refuseUnknown, symbolParam, timeParam, type Query } from '../params.js';
-import { readSeries, type SeriesAnswer } from '../series.js';
+import { readSeries, seriesSources, type SeriesAnswer } from '../series.js';
 import type { GateRunner } from '../server.js';
 
 export const DEFAULT_SPAN_SEC = 86_400;
@@ -136,7 +136,8 @@ export async function readDashboard({ db, config, gates }: DashboardParts, query
         chart.lines.map(async (l) => {
           const target = l.by === 'market' ? market : symbol;
           const horizonSec = l.source === 'predictions' ? horizon : null;
-          const series = target === null ? null : await readSeries(db.sql, { source: l.source, column: l.column, symbol: target, horizonSec, fromMs: asOfMs - spanSec * 1000, toMs: asOfMs, points: CHART_POINTS });
+          const fromMs = target === null ? null : await firstTsMs(db.sql, l.source, l.column, target, horizonSec, asOfMs - spanSec * 1000, asOfMs);
+          const series = target === null || fromMs === null ? null : await readSeries(db.sql, { source: l.source, column: l.column, symbol: target, horizonSec, fromMs, toMs: asOfMs, points: CHART_POINTS });
           return { ...l, symbol: target ?? '', horizonSec, series };
         }),
       ),
@@ -156,6 +157,20 @@ export async function readDashboard({ db, config, gates }: DashboardParts, query
     charts,
     snapshots: { columns: ['ts', ...snapshotColumns], rows: snapshotRows },
   };
+}
+
+/**
+ * The first row's ts in [fromMs, toMs] (null: none), so a history shorter than the span gets
+ * every bucket instead of a few at the right edge of an empty day.
+ */
+async function firstTsMs(sql: SqlClient, source: string, column: string, symbol: string, horizonSec: number | null, fromMs: number, toMs: number): Promise<number | null> {
+  const spec = seriesSources[source];
+  const params: unknown[] = [symbol, new Date(fromMs).toISOString(), new Date(toMs).toISOString()];
+  const filters = ['symbol = $1', 'ts >= $2::timestamptz', 'ts <= $3::timestamptz'];
+  if (spec.long) filters.push(`${spec.long.by} = $${params.push(column)}`);
+  if (horizonSec !== null) filters.push(`horizon_sec = $${params.push(horizonSec)}::int`);
+  const [row] = await sql.unsafe(`select ts from ${source} where ${filters.join(' and ')} order by ts limit 1`, params);
+  return row ? Math.min((row.ts as Date).getTime(), toMs - 1000) : null;
 }
 
 /** The horizon of the market's newest prediction (`cqt predict --horizon`), else predict's default. */

@@ -77,7 +77,8 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
   const startedMs = Date.now();
   const p = plan(options, options.nowMs ?? startedMs);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
-  const client = candleClient(p.venue, config);
+  // Following, every retried failure is one line of the log (an outage shows as it happens).
+  const client = candleClient(p.venue, config, options.follow ? options.log : undefined);
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     let universe: TopMarket[] | undefined;
     if (p.top !== undefined) {

@@ -11,8 +11,9 @@ export interface ClientSettings {
   backfillBinanceWeightShare?: number;
 }
 
-export function candleClient(venue: Venue, config: ClientSettings): CandleClient {
+/** `onRetry`: one line per failed attempt that is retried (a network error, 5xx, 429/418). */
+export function candleClient(venue: Venue, config: ClientSettings, onRetry?: (line: string) => void): CandleClient {
   return venue === 'upbit'
-    ? new UpbitCandles(config.upbitRestUrl, { requestsPerSec: config.backfillUpbitReqPerSec })
-    : new BinanceKlines(config.binanceRestUrl, { weightShare: config.backfillBinanceWeightShare });
+    ? new UpbitCandles(config.upbitRestUrl, { requestsPerSec: config.backfillUpbitReqPerSec, onRetry })
+    : new BinanceKlines(config.binanceRestUrl, { weightShare: config.backfillBinanceWeightShare, onRetry });
 }

@@ -25,6 +25,8 @@ export interface HttpOptions {
   /** Longest single wait (ban, Retry-After) before giving up; default 10 min. */
   maxWaitMs?: number;
   timeoutMs?: number;
+  /** Each failed attempt that will be retried, as one line (`cqt backfill --follow` logs it). */
+  onRetry?: (line: string) => void;
 }
 
 export const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,6 +37,7 @@ export class HttpCaller {
   readonly stats: CallStats = { requests: 0, rateLimited: 0, retries: 0, waitedMs: 0 };
   private readonly maxWaitMs: number;
   private readonly timeoutMs: number;
+  private readonly onRetry: ((line: string) => void) | undefined;
 
   constructor(
     readonly venue: string,
@@ -42,6 +45,11 @@ export class HttpCaller {
   ) {
     this.maxWaitMs = options.maxWaitMs ?? 10 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.onRetry = options.onRetry;
+  }
+
+  private retryLine(path: string, problem: string, attempt: number, waitMs: number): void {
+    this.onRetry?.(`${this.venue} ${path}: ${problem}; attempt ${attempt} of ${MAX_ATTEMPTS}, next in ${(waitMs / 1000).toFixed(waitMs < 1000 ? 1 : 0)} s`);
   }
 
   async wait(ms: number): Promise<void> {
@@ -75,9 +83,13 @@ export class HttpCaller {
         }
         answer = { status: res.status, headers: res.headers, body, recvMs: Date.now(), dateMs: date ? Date.parse(date) || undefined : undefined };
       } catch (err) {
-        lastProblem = (err as Error).message;
+        // fetch says only "fetch failed"; the cause names it (ECONNREFUSED, a timeout…).
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        lastProblem = `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
         this.stats.retries++;
-        await this.wait(Math.min(30_000, 500 * 2 ** attempt));
+        const waitMs = Math.min(30_000, 500 * 2 ** attempt);
+        if (attempt < MAX_ATTEMPTS) this.retryLine(new URL(url).pathname, lastProblem, attempt, waitMs);
+        await this.wait(waitMs);
         continue;
       }
       hooks.afterEach(answer);
@@ -85,13 +97,17 @@ export class HttpCaller {
       if (answer.status === 429 || answer.status === 418) {
         this.stats.rateLimited++;
         this.stats.retries++;
-        await this.wait(hooks.rateLimitWaitMs(answer));
+        const waitMs = hooks.rateLimitWaitMs(answer);
+        this.retryLine(new URL(url).pathname, `HTTP ${answer.status} ${describeBody(answer.body)}`, attempt, waitMs);
+        await this.wait(waitMs);
         continue;
       }
       lastProblem = `HTTP ${answer.status} ${describeBody(answer.body)}`;
       if (answer.status >= 500 || answer.status === 408) {
         this.stats.retries++;
-        await this.wait(Math.min(30_000, 500 * 2 ** attempt));
+        const waitMs = Math.min(30_000, 500 * 2 ** attempt);
+        if (attempt < MAX_ATTEMPTS) this.retryLine(new URL(url).pathname, lastProblem, attempt, waitMs);
+        await this.wait(waitMs);
         continue;
       }
       if (answer.status === 400 || answer.status === 404) throw new UsageError(`${this.venue} refused ${new URL(url).pathname}: ${lastProblem}`, 'check --symbol and --timeframe for this venue');

@@ -13,7 +13,7 @@ const OCTAVE_SCALES = PRICE_OCTAVES_MS.map((periodMs) => Math.sqrt(periodMs / YE
 
 export class HistoryModel {
   /** logDrift at the origin per base (every historical price needs it). */
-  private readonly driftAtOrigin = new Map<string, number>();
+  private readonly driftAtOrigin = new Map<string, Map<number, number>>();
   private readonly baseSeeds = new Map<string, number>();
 
   constructor(
@@ -35,9 +35,10 @@ export class HistoryModel {
   /** USD price of the instrument's base before the origin, anchored to `usdAtOrigin`. */
   usdPrice(inst: Instrument, usdAtOrigin: number, tsMs: number): number {
     const { base, annualVol } = inst.profile;
-    const key = `${base}/${annualVol}`;
-    let atOrigin = this.driftAtOrigin.get(key);
-    if (atOrigin === undefined) this.driftAtOrigin.set(key, (atOrigin = this.logDrift(base, annualVol, this.originMs)));
+    let byVol = this.driftAtOrigin.get(base);
+    if (byVol === undefined) this.driftAtOrigin.set(base, (byVol = new Map()));
+    let atOrigin = byVol.get(annualVol);
+    if (atOrigin === undefined) byVol.set(annualVol, (atOrigin = this.logDrift(base, annualVol, this.originMs)));
     return usdAtOrigin * Math.exp(this.logDrift(base, annualVol, tsMs) - atOrigin);
   }
 

@@ -4,6 +4,7 @@ import type { BenchRow, BenchSuite } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   backtest: () => import('./backtest.js'),
+  candles: () => import('./candles.js'),
   checks: () => import('./checks.js'),
   cli: () => import('./cli.js'),
   collect: () => import('./collect.js'),

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { openDb, type Db } from '@cqt/db';
 import { startFakeExchange } from '@cqt/testkit';
-import type { BenchRow, BenchSuite } from './harness.js';
+import { sized, type BenchRow, type BenchSuite } from './harness.js';
 
-const DAYS = Number(process.env.CQT_BENCH_CANDLE_DAYS ?? 30);
+// One day under --quick (its figures mean nothing there).
+const DAYS = Number(process.env.CQT_BENCH_CANDLE_DAYS ?? sized(30, 1));
 const MIN = 60_000;
 
 // packages/candles is not a dependency of the bench package (adding one needs an install): its

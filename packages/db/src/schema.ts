@@ -2,7 +2,7 @@
 // Table names and key columns are the contract in docs/tables.md; columns may be added freely.
 // Every timestamp is timestamptz with millisecond precision; every ingested row keeps the
 // exchange event time (ts) and the local receive time (recv_ts).
-import { bigint, bigserial, boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
 
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 const price = (name: string) => doublePrecision(name);
@@ -327,6 +327,80 @@ export const backtestEquity = pgTable(
     position: doublePrecision('position').notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.ts] })],
+);
+
+/**
+ * The model registry (`cqt model`, docs/models.md): one row per registered artifact (version = id),
+ * the aliases that point at versions (champion, shadow), and the alias history, append-only (a
+ * trigger refuses UPDATE and DELETE). Decisions, not market data: not in `tables` below, never pruned.
+ */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+    kind: text('kind').notNull(),
+    sha256: text('sha256').notNull(),
+    horizonSec: integer('horizon_sec').notNull(),
+    schemaHash: text('schema_hash').notNull(),
+    features: jsonb('features').notNull(),
+    trainFromTs: tsCol('train_from_ts').notNull(),
+    trainToTs: tsCol('train_to_ts').notNull(),
+    /** Last label_ts of the training rows: gate rows start after it. */
+    labelsToTs: tsCol('labels_to_ts').notNull(),
+    /** The overall out-of-fold scores of the model and the baseline. */
+    metrics: jsonb('metrics').notNull(),
+    codeVersion: text('code_version').notNull(),
+    /** Where it was registered from (a file path). */
+    source: text('source'),
+    /** The whole sealed artifact. */
+    artifact: jsonb('artifact').notNull(),
+  },
+  (t) => [unique('model_versions_sha256_unique').on(t.sha256)],
+);
+
+export const modelAliases = pgTable('model_aliases', {
+  alias: text('alias').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+  updatedAt: tsCol('updated_at').notNull().defaultNow(),
+});
+
+export const modelAliasHistory = pgTable('model_alias_history', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  ts: tsCol('ts').notNull().defaultNow(),
+  alias: text('alias').notNull(),
+  fromVersion: bigint('from_version', { mode: 'number' }),
+  toVersion: bigint('to_version', { mode: 'number' }).notNull(),
+  /** promote | rollback */
+  action: text('action').notNull(),
+  /** Promoted past a failing gate with --force. */
+  forced: boolean('forced').notNull().default(false),
+  reason: text('reason'),
+  /** The gate's figures (null where no gate ran: shadow, rollback). */
+  gate: jsonb('gate'),
+});
+
+/**
+ * Every registered model's prediction per snapshot beside the one in `predictions` (which stays the
+ * serving row: what the API and exports read): champion and shadow, with how long each took and
+ * the error when one failed (probabilities null then).
+ */
+export const modelPredictions = pgTable(
+  'model_predictions',
+  {
+    symbol: text('symbol').notNull(),
+    ts: tsCol('ts').notNull(),
+    horizonSec: integer('horizon_sec').notNull(),
+    modelVersion: bigint('model_version', { mode: 'number' }).notNull(),
+    role: text('role').notNull(),
+    pUp: doublePrecision('p_up'),
+    pDown: doublePrecision('p_down'),
+    pNone: doublePrecision('p_none'),
+    latencyMs: doublePrecision('latency_ms'),
+    error: text('error'),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.ts, t.horizonSec, t.modelVersion] })],
 );
 
 /** Every table, keyed by its SQL name: the writer, `cqt db status` and prune iterate this. */

@@ -46,6 +46,11 @@ export function fitModel(kind: ModelKind, data: Dataset, options: FitOptions = {
   return { kind: BASELINE_KIND, state: model.save(), fitted, prior: counts.map((c) => (c + 1) / (data.rows + CLASS_COUNT)) };
 }
 
+/** The baseline as `cqt predict` runs it without a trained model: volatility scale 1, a flat prior. */
+export function unfittedBaseline(): BaselineParams {
+  return { kind: BASELINE_KIND, state: new BrownianFirstPassage().save(), fitted: false, prior: [1 / 3, 1 / 3, 1 / 3] };
+}
+
 /** The feature columns a model reads (the baseline reads sigma, r_t, H and cost, not the feature matrix). */
 export function modelFeatures(params: ModelParams): string[] {
   return params.kind === LOGREG_KIND ? params.features : [];

@@ -10,6 +10,7 @@ import { register as registerExport } from '@cqt/export/command';
 import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
 import { register as registerGaps } from '@cqt/gaps/command';
+import { register as registerModel } from '@cqt/model/command';
 import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerResults } from '@cqt/results-app/command';
 import { register as registerServe } from '@cqt/serve/command';
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerPrune(program, cli);
   registerExport(program, cli);
   registerTrain(program, cli, async () => (await import('@cqt/export')).run);
+  registerModel(program, cli, async () => (await import('@cqt/export')).run);
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);

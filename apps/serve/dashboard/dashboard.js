@@ -302,7 +302,10 @@
     $('#run .candles').replaceChildren();
     $('#run .equity').replaceChildren();
     if (!run) {
-      note.textContent = state.data.backtests.runs ? 'no backtest run to show' : unavailable('run', '/api/backtests');
+      if (state.data.backtests.runs) {
+        note.textContent = 'no backtest run to show';
+        asOf('run', Date.parse(state.data.asOf));
+      } else note.textContent = unavailable('run', '/api/backtests');
       return;
     }
     const r = run.run;

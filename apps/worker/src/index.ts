@@ -1,59 +1,121 @@
-// `cqt worker`: takes backtest jobs from the store's queue and runs them until SIGTERM/SIGINT.
-// Backtests run in this process (one at a time per --concurrency slot), not yet in worker
-// threads (decision 88); the attempt itself (run stored once per job id, decision 87) is
-// apps/backtest's runBacktestJob, which the binary hands in.
-import { loadConfig } from '@cqt/config';
+// `cqt worker`: takes jobs from the store's queues and runs them until SIGTERM/SIGINT. Each
+// backtest runs in a worker thread of its own (decision 104); the attempt itself (run stored once
+// per job id, decision 87) is apps/backtest's runBacktestJob, which the binary names (apps do not
+// import apps). `noop` jobs record their result once and return: a health check and the bench.
+import { UsageError, loadConfig } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
-import { BACKTEST_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
+import { BACKTEST_QUEUE, NOOP_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
 import { withNotifications } from './notify.js';
+import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
+import { JobThreads, type JobRunnerRef } from './thread.js';
 
-/** Runs one attempt of a backtest job; the binary hands in apps/backtest's (apps do not import apps). */
+export type { JobRunnerRef } from './thread.js';
+
+/** The signature of the function a JobRunnerRef names: one attempt of a backtest job. */
 export type BacktestJobRunner = (db: Db, queue: JobQueue, job: JobContext<unknown>) => Promise<unknown>;
+
+export { KNOWN_QUEUES, parseQueues, type KnownQueue } from './queues.js';
+
+// queues.ts spells the names without importing pg-boss; they must be the queues' real names.
+if (KNOWN_QUEUES[0] !== BACKTEST_QUEUE || KNOWN_QUEUES[1] !== NOOP_QUEUE) throw new Error('KNOWN_QUEUES out of step with @cqt/jobs');
 
 export interface WorkerOptions {
   concurrency?: number;
+  queues?: KnownQueue[];
   expiryCheckSec?: number;
   stopTimeoutSec?: number;
   databaseUrl?: string;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** The store to use (tests); the job threads open their own from databaseUrl/dataDir. */
   db?: Db;
-  runJob: BacktestJobRunner;
+  /** The backtest attempt, imported by each job's thread. */
+  runJob: JobRunnerRef;
   /** Stops the worker (SIGTERM/SIGINT in the binary). */
   signal: AbortSignal;
   /** One line per job event. */
   log?: (line: string) => void;
 }
 
+/** A noop job: its result recorded once per job id (a second attempt finds it), nothing else. */
+async function runNoop(db: Db, queue: JobQueue, job: JobContext<unknown>): Promise<unknown> {
+  const earlier = await queue.findResult(job.id);
+  if (earlier) return earlier;
+  const result = { noop: true };
+  await db.sql.begin((tx) => queue.recordResult(tx, job.id, result));
+  return result;
+}
+
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const queues = options.queues ?? [...KNOWN_QUEUES];
+  if (!queues.length) throw new UsageError('no queue to serve', `--queues takes ${KNOWN_QUEUES.join(', ')}`);
+  const { values } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
   let db = options.db;
   const own = !db;
-  if (!db) {
-    const { values } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
-    db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir });
-  }
+  if (!db) db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir });
   const store = db;
+  // A job thread opens the same store: the URL, or the data dir (as a client of its owner).
+  const threadStore = store.backend === 'postgres' ? { databaseUrl: values.databaseUrl ?? options.databaseUrl } : { dataDir: values.dataDir ?? options.dataDir };
   const concurrency = options.concurrency ?? 1;
-  const queue = await openQueue(store.sql, { queue: BACKTEST_QUEUE, maintenanceSec: options.expiryCheckSec ?? 30 });
-  const notified = withNotifications((job) => options.runJob(store, queue, job), { queue, queueName: BACKTEST_QUEUE, env: options.env ?? process.env, log });
+  const pools: JobThreads[] = [];
+  const inflight = new Set<Promise<unknown>>();
+  let releasing = false;
+  const opened: JobQueue[] = [];
   try {
-    await queue.work<{ strategy?: string }>(concurrency, async (job) => {
-      log(`job ${job.id} attempt ${job.attempt}: ${job.data.strategy} started`);
-      try {
-        const result = (await notified(job)) as { runId?: number };
-        log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
-        return result;
-      } catch (err) {
-        log(`job ${job.id} attempt ${job.attempt}: ${job.signal.aborted ? 'cancelled' : `failed: ${(err as Error).message}`}`);
-        throw err;
+    for (const name of queues) {
+      // One pg-boss instance per queue; the first runs the expiry check for all (it is store-wide).
+      const queue = await openQueue(store.sql, { queue: name, maintenanceSec: opened.length ? 0 : (options.expiryCheckSec ?? 30) });
+      opened.push(queue);
+      let attempt = (job: JobContext<unknown>) => runNoop(store, queue, job);
+      if (name === BACKTEST_QUEUE) {
+        const pool = new JobThreads({ runner: options.runJob, store: threadStore, queue: name });
+        pools.push(pool);
+        attempt = (job) => pool.run(job);
       }
-    });
-    log(`worker: ${concurrency} slot${concurrency === 1 ? '' : 's'} on the ${store.backend} store, waiting for jobs`);
+      const notified = withNotifications(attempt, { queue, queueName: name, env: options.env ?? process.env, log });
+      await queue.work<{ strategy?: string }>(concurrency, (job) => {
+        const run = (async () => {
+          const what = name === BACKTEST_QUEUE ? job.data.strategy : name;
+          log(`job ${job.id} attempt ${job.attempt}: ${what} started`);
+          try {
+            const result = (await notified(job)) as { runId?: number };
+            log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
+            return result;
+          } catch (err) {
+            if (releasing && !job.signal.aborted) {
+              log(`job ${job.id} attempt ${job.attempt}: released (the worker stopped first; retried later)`);
+              throw new Error('released: the worker stopped before the job finished');
+            }
+            log(`job ${job.id} attempt ${job.attempt}: ${job.signal.aborted ? 'cancelled' : `failed: ${(err as Error).message}`}`);
+            throw err;
+          }
+        })();
+        inflight.add(run);
+        void run.catch(() => {}).finally(() => inflight.delete(run));
+        return run;
+      });
+    }
+    log(`worker: ${concurrency} slot${concurrency === 1 ? '' : 's'} per queue (${queues.join(', ')}) on the ${store.backend} store, waiting for jobs`);
     if (!options.signal.aborted) await new Promise((r) => options.signal.addEventListener('abort', r, { once: true }));
     log('worker: stopping (running jobs finish first)');
   } finally {
-    await queue.stop((options.stopTimeoutSec ?? 30) * 1000);
+    // Stop taking jobs; let the running ones finish for up to --stop-timeout-sec; release the rest:
+    // their threads end (an open store transaction rolls back) and each attempt fails once, so the
+    // job is retried. Done here rather than by pg-boss's own shutdown (failWip), after which the
+    // attempt's own failure would fail the job a second time and burn an attempt.
+    await Promise.all(opened.map((q) => q.stopFetching()));
+    const timeoutMs = (options.stopTimeoutSec ?? 30) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    releasing = true;
+    await Promise.all(pools.map((p) => p.close()));
+    await Promise.allSettled([...inflight]);
+    // pg-boss records each outcome right after its handler settles: let those statements start
+    // before the store closes (sql.end waits for statements under way).
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    await Promise.all(opened.map((q) => q.stop(1000)));
     if (own) await store.close();
   }
   log('worker: stopped');

@@ -3,3 +3,7 @@ export { executeSqlOn } from './adapter.js';
 
 /** The queue `cqt backtest submit` fills and `cqt worker` runs. */
 export const BACKTEST_QUEUE = 'backtest';
+
+/** Jobs that do nothing but record their result once: a health check of the queue and its workers,
+ * and what `npm run bench jobs` measures (decision 106). */
+export const NOOP_QUEUE = 'noop';

@@ -83,8 +83,9 @@ function toInfo<T>(row: JobRow): JobInfo<T> {
   const state = FROM_BOSS[row.state] ?? 'queued';
   const output = row.output as { message?: unknown; value?: { message?: unknown } } | null;
   const message = output?.message ?? output?.value?.message;
-  // pg-boss counts finished failures in retry_count; an attempt still running is one more.
-  const attempt = row.retry_count + (row.started_on && row.state !== 'retry' ? 1 : 0);
+  // pg-boss adds one to retry_count when it starts a job that was started before: attempts
+  // started so far are retry_count + 1 once started_on is set (a failed job waiting its back-off too).
+  const attempt = row.retry_count + (row.started_on ? 1 : 0);
   return {
     id: row.id,
     queue: row.name,
@@ -132,6 +133,21 @@ export class JobQueue {
     return new JobQueue(boss, sql, full);
   }
 
+  /**
+   * The queue's reads and results (get, list, findResult, recordResult) without starting pg-boss:
+   * for a job's thread, which opens its own store connection but neither fetches nor maintains.
+   * The queue must have been opened once on this store (its tables exist).
+   */
+  static attach(sql: Sql, options: QueueOptions): JobQueue {
+    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
+    const boss = new PgBoss({ db: executeSqlOn(sql), schema: SCHEMA, schedule: false, supervise: false } as PgBoss.ConstructorOptions);
+    return new JobQueue(boss, sql, full);
+  }
+
+  get name(): string {
+    return this.options.queue;
+  }
+
   async submit<T extends object>(data: T, options: SubmitOptions = {}): Promise<string> {
     const o = { ...this.options, ...options };
     const id = await this.boss.send(this.options.queue, data, {
@@ -142,6 +158,17 @@ export class JobQueue {
     });
     if (!id) throw new Error('the queue refused the job');
     return id;
+  }
+
+  /** Many jobs in one statement (pg-boss insert); their ids in order. */
+  async submitMany<T extends object>(data: T[], options: SubmitOptions = {}): Promise<string[]> {
+    const o = { ...this.options, ...options };
+    // pg-boss 10.4 returns the ids; its type declarations say void.
+    const ids = (await this.boss.insert(
+      data.map((d) => ({ name: this.options.queue, data: d, retryLimit: o.attempts - 1, retryDelay: o.retryDelaySec, retryBackoff: true, expireInSeconds: o.expireSec })),
+    )) as unknown as string[] | null;
+    if (!ids || ids.length !== data.length) throw new Error('the queue refused the jobs');
+    return ids;
   }
 
   async get<T = unknown>(id: string): Promise<JobInfo<T> | null> {
@@ -196,7 +223,12 @@ export class JobQueue {
   /** Runs `concurrency` loops, each taking one job at a time. */
   async work<T>(concurrency: number, handler: JobHandler<T>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<T>(this.options.queue, { batchSize: 1, pollingIntervalSeconds: this.options.pollSec }, async ([job]) => {
+      let loop = '';
+      loop = await this.boss.work<T>(this.options.queue, { batchSize: 1, pollingIntervalSeconds: this.options.pollSec }, async ([job]) => {
+        // pg-boss 10 waits out its polling interval after every fetch, a job or not (0.5 s at
+        // least): at most 2 jobs/s per loop. A loop that just ran a job looks again at once, so a
+        // backlog drains at the speed of the jobs; an empty queue is still polled (decision 106).
+        this.boss.notifyWorker(loop);
         const abort = new AbortController();
         const watch = setInterval(() => {
           void this.get(job.id)
@@ -213,6 +245,11 @@ export class JobQueue {
         }
       });
     }
+  }
+
+  /** Stops taking new jobs; jobs already running carry on (the worker waits for them, then stop()). */
+  async stopFetching(): Promise<void> {
+    await this.boss.offWork(this.options.queue);
   }
 
   /** Stops taking jobs and waits up to timeoutMs for running ones; those still running then are failed (retried later). */

@@ -34,7 +34,7 @@ export function registerCommands(program: Command): void {
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);
-  registerWorker(program, cli, async () => (await import('../backtestJob.js')).runBacktestJob);
+  registerWorker(program, cli, async () => ({ module: new URL('../backtestJob.js', import.meta.url).href, name: 'runBacktestJob' }));
   registerResults(program, cli);
   registerServe(program, cli, async () => runGates);
   registerFakeExchange(program, cli);

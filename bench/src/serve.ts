@@ -7,9 +7,9 @@
 // same routing, hooks and serialisation, and reads nothing). Both backends: PostgreSQL and the
 // embedded store (the server opens it and owns it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb, type Db } from '@cqt/db';
@@ -20,8 +20,9 @@ const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const DAY_SEC = 86_400;
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' };
 const METRICS = ['open_interest', 'open_interest_value', 'global_ls_ratio', 'top_ls_ratio', 'taker_ls_ratio', 'basis'];
-const STATUS_REQUESTS = Number(process.env.CQT_BENCH_SERVE_STATUS_N ?? 400);
-const SERIES_REQUESTS = Number(process.env.CQT_BENCH_SERVE_SERIES_N ?? 40);
+const QUICK = process.env.CQT_BENCH_QUICK === '1';
+const STATUS_REQUESTS = Number(process.env.CQT_BENCH_SERVE_STATUS_N ?? (QUICK ? 100 : 400));
+const SERIES_REQUESTS = Number(process.env.CQT_BENCH_SERVE_SERIES_N ?? (QUICK ? 10 : 40));
 const STATUS_P99_TARGET_MS = 50;
 const SERIES_TARGET_MS = 200;
 
@@ -100,6 +101,17 @@ function getMs(agent: Agent, url: string, allow404: boolean): Promise<number> {
   });
 }
 
+/** CPU ms (user + system) the process has used so far, from /proc (Linux; NaN elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after "pid (comm) "), in clock ticks (100 Hz).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Latency {
   p50: number;
   p99: number;
@@ -107,18 +119,33 @@ interface Latency {
 }
 
 /** Back to back after a warm-up, alternating subject and baseline so a busy phase of the machine hits both. */
-async function measurePair(agent: Agent, subject: string, baseline: string, n: number): Promise<{ subject: Latency; baseline: Latency }> {
+/** Processes whose CPU a request costs: the server, and on PostgreSQL the backends serving its connections. */
+type Pids = () => Promise<number[]>;
+
+async function cpuOf(pids: Pids): Promise<Map<number, number>> {
+  return new Map((await pids()).map((pid) => [pid, cpuMs(pid)]));
+}
+
+/** CPU used between two readings; a process that appeared in between counts whole (a new backend). */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+  return sum;
+}
+
+async function measurePair(agent: Agent, subject: string, baseline: string, n: number, pids: Pids): Promise<{ subject: Latency; baseline: Latency; cpuMsPerPair: number }> {
   for (let i = 0; i < Math.min(20, n); i++) {
     await getMs(agent, subject, false);
     await getMs(agent, baseline, true);
   }
   const a: number[] = [];
   const b: number[] = [];
+  const cpuBefore = await cpuOf(pids);
   for (let i = 0; i < n; i++) {
     a.push(await getMs(agent, subject, false));
     b.push(await getMs(agent, baseline, true));
   }
-  return { subject: stats(a), baseline: stats(b) };
+  return { subject: stats(a), baseline: stats(b), cpuMsPerPair: cpuBetween(cpuBefore, await cpuOf(pids)) / n };
 }
 
 function stats(samples: number[]): Latency {
@@ -127,20 +154,24 @@ function stats(samples: number[]): Latency {
   return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1] };
 }
 
-async function measure(backend: string, store: string[], rows: number): Promise<BenchRow[]> {
+async function measure(backend: string, store: string[], rows: number, backendPids: Pids = async () => []): Promise<BenchRow[]> {
   const { url, child } = await startServe(store);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const floor = `${url}/api/bench-baseline-not-found`;
-    const status = await measurePair(agent, `${url}/api/status?asOf=${AS_OF}`, floor, STATUS_REQUESTS);
+    const pids: Pids = async () => [child.pid!, ...(await backendPids())];
+    const status = await measurePair(agent, `${url}/api/status?asOf=${AS_OF}`, floor, STATUS_REQUESTS, pids);
     const from = new Date(AS_OF - DAY_SEC * 1000).toISOString();
     const to = new Date(AS_OF).toISOString();
-    const series = await measurePair(agent, `${url}/api/series?source=market_1s&column=mid&symbol=KRW-BTC&from=${from}&to=${to}&points=1000`, floor, SERIES_REQUESTS);
-    const setting = `${backend}, ${rows.toLocaleString('en-US')} rows of 1 s bars; server = cqt serve child, one keep-alive connection`;
+    const series = await measurePair(agent, `${url}/api/series?source=market_1s&column=mid&symbol=KRW-BTC&from=${from}&to=${to}&points=1000`, floor, SERIES_REQUESTS, pids);
+    // A shared machine's load inflates every latency (the baseline's too): say how loaded it was.
+    const setting = `${backend}, ${rows.toLocaleString('en-US')} rows of 1 s bars; server = cqt serve child, one keep-alive connection; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
+    // CPU per request pair does not grow with the machine's load the way wall time does: on an idle core it is the latency's floor.
+    const cpu = (m: { cpuMsPerPair: number }) => `CPU ${m.cpuMsPerPair.toFixed(1)} ms per request pair (${backend === 'postgres' ? 'server process + its PostgreSQL backends' : 'server process, PGlite included'})`;
     const baselineName = 'unknown path (404 JSON)';
     return [
-      { name: `${backend}: /api/status p99 (${STATUS_REQUESTS} requests)`, value: status.subject.p99, unit: 'ms', baseline: status.baseline.p99, baselineName, ratio: status.baseline.p99 / status.subject.p99, note: `p50 ${status.subject.p50.toFixed(1)} ms, max ${status.subject.max.toFixed(1)} ms; target p99 < ${STATUS_P99_TARGET_MS} ms ${status.subject.p99 < STATUS_P99_TARGET_MS ? 'met' : 'MISSED'}; ${setting}` },
-      { name: `${backend}: /api/series 24 h of 1 s mid → 1,000 buckets, p50 (${SERIES_REQUESTS} requests)`, value: series.subject.p50, unit: 'ms', baseline: series.baseline.p50, baselineName, ratio: series.baseline.p50 / series.subject.p50, note: `p99 ${series.subject.p99.toFixed(1)} ms, max ${series.subject.max.toFixed(1)} ms; target < ${SERIES_TARGET_MS} ms ${series.subject.p99 < SERIES_TARGET_MS ? 'met at p99' : series.subject.p50 < SERIES_TARGET_MS ? 'met at p50, not at p99' : 'MISSED'}` },
+      { name: `${backend}: /api/status p99 (${STATUS_REQUESTS} requests)`, value: status.subject.p99, unit: 'ms', baseline: status.baseline.p99, baselineName, ratio: status.baseline.p99 / status.subject.p99, note: `p50 ${status.subject.p50.toFixed(1)} ms, max ${status.subject.max.toFixed(1)} ms; target p99 < ${STATUS_P99_TARGET_MS} ms ${status.subject.p99 < STATUS_P99_TARGET_MS ? 'met' : 'MISSED'}; ${cpu(status)}; ${setting}` },
+      { name: `${backend}: /api/series 24 h of 1 s mid → 1,000 buckets, p50 (${SERIES_REQUESTS} requests)`, value: series.subject.p50, unit: 'ms', baseline: series.baseline.p50, baselineName, ratio: series.baseline.p50 / series.subject.p50, note: `p99 ${series.subject.p99.toFixed(1)} ms, max ${series.subject.max.toFixed(1)} ms; target < ${SERIES_TARGET_MS} ms ${series.subject.p99 < SERIES_TARGET_MS ? 'met at p99' : series.subject.p50 < SERIES_TARGET_MS ? 'met at p50, not at p99' : 'MISSED'}; ${cpu(series)}` },
     ];
   } finally {
     agent.destroy();
@@ -152,7 +183,15 @@ export const suite: BenchSuite = {
   name: 'serve',
   async run(): Promise<BenchRow[]> {
     const out: BenchRow[] = [];
-    out.push(...(await withBenchDatabase('serve', async (db, url) => measure('postgres', ['--database-url', url], await seed(db)))));
+    out.push(
+      ...(await withBenchDatabase('serve', async (db, url) => {
+        const rows = await seed(db);
+        const name = new URL(url).pathname.slice(1);
+        const backends: Pids = async () =>
+          (await db.sql`select pid from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`).map((r) => Number(r.pid));
+        return measure('postgres', ['--database-url', url], rows, backends);
+      })),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'cqt-bench-serve-'));
     try {
       const db = await openDb({ dataDir: dir });

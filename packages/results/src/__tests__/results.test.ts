@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@cqt/test-support/tmp';
-import { deleteRun, fetchRun, IntegrityError, isPublished, listRuns, openResults, publishRun, RUN_FILES, verifyRun, type ObjectStore } from '../index.js';
+import { deleteRun, fetchRun, IntegrityError, isPublished, listRuns, openResults, publishRun, RUN_FILES, s3ClientConfig, verifyRun, type ObjectStore } from '../index.js';
 import { BUCKET, s3Env, startProxy, startS3, type FaultProxy, type S3Server } from './s3.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -145,5 +145,27 @@ describe('results storage through a faulty network [s3]', () => {
     expect(err).toBeInstanceOf(IntegrityError);
     expect(err.message).toMatch(/^runs\/4\/summary\.json: ETag [0-9a-f]{32}, expected MD5 [0-9a-f]{32} after upload to s3:\/\/cqt-results at http:\/\/127\.0\.0\.1:\d+$/);
     expect(await isPublished(store, 4)).toBe(false);
+  });
+});
+
+describe('S3 client settings from the AWS variables', () => {
+  it('an endpoint means path-style; the SDK checksums are only sent when an operation requires them', () => {
+    const env = { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AK', AWS_SECRET_ACCESS_KEY: 'SK', AWS_MAX_ATTEMPTS: '5' };
+    expect(s3ClientConfig(env)).toEqual({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+      maxAttempts: 5,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    // AWS itself: virtual-hosted style, the default credential chain, us-east-1 unless told.
+    expect(s3ClientConfig({})).toEqual({ region: 'us-east-1', requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    expect(s3ClientConfig({ AWS_ENDPOINT_URL: 'http://h:1', AWS_DEFAULT_REGION: 'ap-northeast-2' })).toMatchObject({ endpoint: 'http://h:1', forcePathStyle: true, region: 'ap-northeast-2' });
+  });
+
+  it('refuses a URL that is neither file:/// nor s3://bucket', () => {
+    expect(() => openResults('http://example.com/x')).toThrow(/neither file:\/\/\/… nor s3:\/\/bucket/);
   });
 });

@@ -2,12 +2,13 @@
 // loads only when a subcommand runs.
 import type { Command } from 'commander';
 import { UsageError, type CliContext } from '@cqt/config';
-import { declareCommand, durationFlag, jsonFlag, storeFlags, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
-import type { ExportDataset, PromoteOptions, StoreOptions } from './index.js';
+import { asOfFlag, declareCommand, durationFlag, jsonFlag, storeFlags, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
+import type { CompareOptions, ExportDataset, PromoteOptions, StoreOptions } from './index.js';
 
 type StoreFlags = CliOptions<StoreOptions, 'env' | 'db'>;
 type PromoteFlags = CliOptions<Omit<PromoteOptions, 'to'> & { to?: 'champion' | 'shadow' }, 'env' | 'db' | 'exportDataset'>;
 type RollbackFlags = StoreFlags & { reason?: string };
+type CompareFlags = CliOptions<CompareOptions, 'env' | 'db' | 'exportDataset'>;
 
 const number = (flag: string, arg: string, describe: string, defaultValue: number, check: (v: number) => boolean, expected: string) =>
   ({ flag, arg, describe, default: defaultValue, expected, parse: (text: string) => (text !== '' && check(Number(text)) ? Number(text) : undefined) }) satisfies FlagSpec<number>;
@@ -113,6 +114,23 @@ Examples:
     },
   });
   promote.usage('[options] V').allowExcessArguments(true);
+
+  declareCommand<CompareFlags>(model, cli, {
+    name: 'compare',
+    description: 'champion vs shadow on matured snapshots: log loss, Brier, hit rate, ECE and calibration table, realised ev',
+    flags: {
+      windowSec: durationFlag('--window', 'snapshots with ts in [now − window, now − H]', { default: 86_400, defaultText: '24h' }),
+      dataset: { flag: '--dataset', arg: '<file>', describe: 'labels: an export covering the window', defaultText: 'export the window now' },
+      asOfMs: { ...asOfFlag, describe: 'treat this as now' },
+      ...storeOnly,
+    },
+    help: 'Examples:\n  $ cqt model compare\n  $ cqt model compare --window 7d --dataset week.parquet --json',
+    async action(flags, context) {
+      const m = await import('./index.js');
+      const exportDataset = flags.dataset === undefined ? await exporter() : undefined;
+      await context.emit(m.compareOutput(await m.compare({ ...flags, exportDataset })), flags);
+    },
+  });
 
   declareCommand<RollbackFlags>(model, cli, {
     name: 'rollback',

@@ -7,6 +7,7 @@
 //   neither was trained on (t0 after both training ranges' last label_ts); failing → exit 1 with
 //   the figures and nothing changes; --force --reason promotes anyway and records it.
 // - rollback: the champion goes back to the version the current one replaced, in one step.
+// - compare: champion vs shadow on matured snapshots (compare.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import {
   type GateRules,
   type ModelParams,
 } from '@cqt/models';
+import { compareOutput, compareRoles, type CompareResult } from './compare.js';
 import { aliases, AliasMoved, artifactOf, history, listVersions, moveAlias, registerVersion, rollbackTarget, type Alias, type HistoryRow, type VersionRow } from './registry.js';
 
 /** Exports the store's last `lastSec` to `out` (the binary hands over `cqt export`'s run). */
@@ -309,3 +311,37 @@ export async function rollback(options: StoreOptions & { reason?: string } = {})
 export function rollbackOutput(r: RollbackResult): CommandOutput {
   return { exitCode: 0, json: r, human: () => `champion rolled back: ${r.from} → ${r.to}${r.history.reason ? ` — ${r.history.reason}` : ''}` };
 }
+
+// ---- compare ----
+
+export interface CompareOptions extends StoreOptions {
+  windowSec?: number;
+  /** Labels for the window: an export file; without it the window is exported now. */
+  dataset?: string;
+  asOfMs?: number;
+  exportDataset?: ExportDataset;
+}
+
+export async function compare(options: CompareOptions): Promise<CompareResult> {
+  const windowSec = options.windowSec ?? 86_400;
+  const asOfMs = options.asOfMs ?? Date.now();
+  return withDb(options, async (db) => {
+    let work: string | null = null;
+    try {
+      let file = options.dataset;
+      if (file === undefined) {
+        if (!options.exportDataset) throw new UsageError('compare needs labels: --dataset FILE', 'cqt export --out recent.parquet --last 24h');
+        const champion = (await aliases(db.sql)).champion;
+        const horizonSec = champion === undefined ? 120 : (await requireArtifact(db, champion)).horizonSec;
+        work = mkdtempSync(join(tmpdir(), 'cqt-compare-'));
+        file = join(work, 'labels.parquet');
+        await options.exportDataset({ out: file, lastSec: windowSec, horizonSec, databaseUrl: options.databaseUrl, dataDir: options.dataDir, env: options.env });
+      }
+      return await compareRoles(db, file, windowSec, asOfMs);
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
+
+export { compareOutput, type CompareResult };

@@ -41,6 +41,7 @@ export const predictFlags = {
   rMinBps,
   costMultiplier,
   modelPath: { flag: '--model', arg: '<file>', describe: 'model state JSON (from BarrierModel.save())', defaultText: 'the Brownian first-passage baseline' },
+  roleBudgetMs: nonNegative('--role-budget', '<ms>', 'registered champion/shadow (cqt model): a prediction slower than this is flagged in its model_predictions row', 250),
   json: { ...jsonFlag.json, describe: 'print one JSON object (the snapshot with --once, else the run summary)' },
   ...storeFlags,
 } satisfies FlagTable<PredictFlags>;

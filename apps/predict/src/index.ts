@@ -21,6 +21,7 @@ import {
   type SnapshotRows,
 } from '@cqt/features';
 import { predictFlags } from './command.js';
+import { loadRoleModels, runRoleModels, type RoleModel } from './roles.js';
 
 /** Snapshots per transaction in --backfill. */
 const BACKFILL_BATCH = 100;
@@ -45,6 +46,8 @@ export interface PredictOptions {
   costMultiplier?: number;
   /** JSON file written from BarrierModel.save(); default the unfitted Brownian baseline. */
   modelPath?: string;
+  /** Registered champion and shadow (model_predictions): a prediction slower than this is flagged in its row. */
+  roleBudgetMs?: number;
   databaseUrl?: string;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -89,7 +92,11 @@ interface Plan {
   intervalMs: number;
   delayMs: number;
   snapshot: SnapshotOptions;
+  roleBudgetMs: number;
 }
+
+/** How often the live loop re-reads which versions are champion and shadow. */
+const ROLE_RELOAD_MS = 60_000;
 
 export async function run(options: PredictOptions): Promise<PredictResult> {
   const env = options.env ?? process.env;
@@ -132,6 +139,7 @@ function resolvePlan(options: PredictOptions, config: ReturnType<typeof loadConf
     intervalMs: intervalSec * 1000,
     delayMs: delaySec * 1000,
     snapshot: { binanceSymbol, horizonSec, binancePollSec: config.binancePollSec, barrier, model: readModel(options.modelPath) },
+    roleBudgetMs: nonNegative(options.roleBudgetMs ?? predictFlags.roleBudgetMs.default, '--role-budget'),
   };
 }
 
@@ -225,9 +233,11 @@ async function backfill(db: Db, plan: Plan, options: PredictOptions, log: (line:
   // A boundary is settled once its delay has passed; later ones are for the live loop.
   const toMs = Math.min(requestedToMs, Date.now() - plan.delayMs);
   const tally = new Tally();
+  const roles = await loadRoleModels(db, log);
   let batch: SnapshotRows[] = [];
   const flush = async () => {
     await writeSnapshots(db, batch);
+    await runRoleModels(db, roles, batch, plan.roleBudgetMs, log);
     for (const rows of batch) tally.add(rows);
     log(`predict: backfill ${plan.symbol} up to ${iso((batch.at(-1)!.feature.ts as Date).getTime())} (${tally.written} snapshots)`);
     batch = [];
@@ -249,6 +259,8 @@ async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: str
   const endMs = options.durationSec === undefined ? Infinity : startedMs + options.durationSec * 1000;
   const tally = new Tally();
   let lastLogMs = 0;
+  let roles: RoleModel[] = [];
+  let rolesLoadedMs = -Infinity;
   log(`predict: ${plan.symbol}/${plan.snapshot.binanceSymbol} every ${plan.intervalMs / 1000} s, H=${plan.snapshot.horizonSec} s, into ${db.backend} ${db.location}`);
   for (let t0Ms = Math.ceil((startedMs - plan.delayMs) / plan.intervalMs) * plan.intervalMs; ; t0Ms += plan.intervalMs) {
     const dueMs = t0Ms + plan.delayMs;
@@ -257,6 +269,11 @@ async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: str
       const rows = await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot);
       await writeSnapshots(db, [rows]);
       tally.add(rows);
+      if (Date.now() - rolesLoadedMs >= ROLE_RELOAD_MS) {
+        roles = await loadRoleModels(db, log).catch((err: unknown) => (log(`predict: champion/shadow not loaded: ${(err as Error).message}`), roles));
+        rolesLoadedMs = Date.now();
+      }
+      await runRoleModels(db, roles, [rows], plan.roleBudgetMs, log);
       if (Date.now() - lastLogMs >= 60_000) {
         lastLogMs = Date.now();
         log(`predict: ${iso(t0Ms)} ${summaryLine(tally.last!)} (${tally.written} written, ${tally.failed} failed)`);

@@ -20,7 +20,7 @@ import {
 import { describeBackends } from '@cqt/test-support/backends';
 import { tempDir } from '@cqt/test-support/tmp';
 import { writeDatasetFixture } from '../../../../packages/models/src/__tests__/datasetFixture.js';
-import { aliasHistory, list, promote, register, rollback } from '../index.js';
+import { aliasHistory, compare, list, promote, register, rollback } from '../index.js';
 
 const dir = tempDir('cqt-model-');
 const HOUR = 3600_000;
@@ -142,6 +142,30 @@ describeBackends('model registry', ({ db }) => {
       ['champion', versions.good, versions.baseline, 'promote'],
       ['champion', versions.baseline, versions.good, 'rollback'],
     ]);
+  });
+
+  it('compare: champion vs shadow on the snapshots both predicted whose labels are known', async () => {
+    // Champion (good) and shadow (noise) predictions for the first 200 gate rows; the shadow says 1/3 each.
+    const { data } = await readDatasetFile(files.gate, { features: [] });
+    const n = 200;
+    const ts = Array.from({ length: n }, (_, i) => new Date(data.t0Ms[i]).toISOString());
+    const insert = (version: number, role: string, p: (i: number) => number[]) => db().sql`
+      insert into model_predictions (symbol, ts, horizon_sec, model_version, role, p_up, p_down, p_none, latency_ms)
+      select 'KRW-BTC', u.ts::timestamptz, 120, ${version}, ${role}, u.a::float8, u.b::float8, u.c::float8, 0.1
+      from unnest(${ts}::text[], ${ts.map((_, i) => String(p(i)[0]))}::text[], ${ts.map((_, i) => String(p(i)[1]))}::text[], ${ts.map((_, i) => String(p(i)[2]))}::text[]) as u(ts, a, b, c)`;
+    await insert(versions.good, 'champion', (i) => [0, 1, 2].map((k) => (k === data.y[i] ? 0.6 : 0.2)));
+    await insert(versions.noise, 'shadow', () => [1 / 3, 1 / 3, 1 / 3]);
+    const r = await compare({ ...store(), dataset: files.gate, windowSec: 86_400, asOfMs: data.t0Ms[n - 1] + 120_000 });
+    expect(r.rows).toBe(n);
+    expect(r.champion!.scores.logLoss).toBeCloseTo(-Math.log(0.6), 12);
+    expect(r.shadow!.scores.logLoss).toBeCloseTo(Math.log(3), 12);
+    expect(r.champion!.scores.accuracy).toBe(1);
+    const bin = r.champion!.calibration.find((b) => b.rows > 0)!;
+    expect(bin).toMatchObject({ from: 0.6, rows: n, hitRate: 1 });
+    expect(bin.confidence).toBeCloseTo(0.6, 12);
+    // Only matured rows: an as-of before the last label drops the rows whose horizon has not passed.
+    const early = await compare({ ...store(), dataset: files.gate, windowSec: 86_400, asOfMs: data.t0Ms[n - 1] + 60_000 });
+    expect(early.rows).toBe(n - 12);
   });
 
   it('the alias history is append-only in the store itself', async () => {

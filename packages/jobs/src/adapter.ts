@@ -11,21 +11,52 @@ export interface ExecuteSql {
  * casts them to json(b), whose serializer postgres.js picks from the statement's description.) */
 const toParam = (value: unknown): unknown => (value === undefined ? null : value);
 
-export function executeSqlOn(sql: Sql): ExecuteSql {
+// A lost connection (server restart, pg_terminate_backend, the embedded store's owner replaced):
+// postgres.js opens a new one on the next query. Anything else is not retried.
+const LOST = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT']);
+export const isConnectionLost = (err: unknown): boolean => LOST.has(String((err as { code?: unknown })?.code));
+
+export interface RetryOptions {
+  /** Give up after this long without a connection; the error then reaches pg-boss. Default 60 s. */
+  lostForMs?: number;
+}
+
+export function executeSqlOn(sql: Sql, retry: RetryOptions = {}): ExecuteSql {
+  const lostForMs = retry.lostForMs ?? 60_000;
+  const once = async (text: string, values?: unknown[]): Promise<unknown> => {
+    if (values && values.length) {
+      const params = values.map(toParam);
+      // insert() (many jobs) is the one plan pg-boss hands a pre-stringified json: node-postgres
+      // sends a string as it is, postgres.js would encode it again (a json string, not an array).
+      if (typeof params[0] === 'string' && text.includes('json_to_recordset($1)')) params[0] = JSON.parse(params[0]);
+      return sql.unsafe(text, params as never[]);
+    }
+    // Without parameters pg-boss may send several statements, `BEGIN; …; COMMIT;` among them
+    // (its locked() plans): the simple protocol runs them, and postgres.js allows a
+    // transaction only on a connection of its own.
+    const conn = await sql.reserve();
+    try {
+      return await conn.unsafe(text).simple();
+    } finally {
+      conn.release();
+    }
+  };
   return {
     async executeSql(text, values) {
+      // pg-boss does not await its complete/fail after a job (manager.js onFetch), so a rejection
+      // there is unhandled and ends the process: the "workers exit on a database restart" that
+      // users report. Its statements are safe to repeat after a lost connection (state-guarded
+      // updates; a fetch whose reply was lost leaves a job active until its expiry, then retried),
+      // so they are retried here until the connection is back (decision 105).
+      const started = Date.now();
       let result: unknown;
-      if (values && values.length) {
-        result = await sql.unsafe(text, values.map(toParam) as never[]);
-      } else {
-        // Without parameters pg-boss may send several statements, `BEGIN; …; COMMIT;` among them
-        // (its locked() plans): the simple protocol runs them, and postgres.js allows a
-        // transaction only on a connection of its own.
-        const conn = await sql.reserve();
+      for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
         try {
-          result = await conn.unsafe(text).simple();
-        } finally {
-          conn.release();
+          result = await once(text, values);
+          break;
+        } catch (err) {
+          if (!isConnectionLost(err) || Date.now() - started > lostForMs) throw err;
+          await new Promise((r) => setTimeout(r, wait));
         }
       }
       // Several statements answer one result each; node-postgres callers read the last one.

@@ -2,6 +2,7 @@
 // same code runs on PostgreSQL and on the embedded store (decision 85). This file maps pg-boss's
 // states to cqt's, adds a cooperative cancel signal (10.x has none) and the results table that
 // makes a job's result exist once however often the job runs (decision 87).
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Sql, TransactionSql } from 'postgres';
 import { executeSqlOn } from './adapter.js';
@@ -163,11 +164,11 @@ export class JobQueue {
   /** Many jobs in one statement (pg-boss insert); their ids in order. */
   async submitMany<T extends object>(data: T[], options: SubmitOptions = {}): Promise<string[]> {
     const o = { ...this.options, ...options };
-    // pg-boss 10.4 returns the ids; its type declarations say void.
-    const ids = (await this.boss.insert(
-      data.map((d) => ({ name: this.options.queue, data: d, retryLimit: o.attempts - 1, retryDelay: o.retryDelaySec, retryBackoff: true, expireInSeconds: o.expireSec })),
-    )) as unknown as string[] | null;
-    if (!ids || ids.length !== data.length) throw new Error('the queue refused the jobs');
+    // pg-boss 10.4's insert returns nothing: the ids are ours (it takes them, as send does).
+    const ids = data.map(() => randomUUID());
+    await this.boss.insert(
+      data.map((d, i) => ({ id: ids[i], name: this.options.queue, data: d, retryLimit: o.attempts - 1, retryDelay: o.retryDelaySec, retryBackoff: true, expireInSeconds: o.expireSec })),
+    );
     return ids;
   }
 

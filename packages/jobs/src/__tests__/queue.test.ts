@@ -54,6 +54,17 @@ describeBackends('job queue (pg-boss 10.4 through our client)', ({ db }) => {
     expect(await waitFor('dead again', async () => ((await queue.get(bad))?.state === 'dead' ? queue.get(bad) : null))).toMatchObject({ lastError: 'boom on attempt 4' });
   });
 
+  it("submitMany: one statement, the ids in order, each job's data as sent (not a re-encoded string)", async () => {
+    const q = await openQueue(db().sql, { queue: 'many' });
+    const ids = await q.submitMany([{ n: 1 }, { n: 2, tag: 'b' }], { attempts: 2, expireSec: 60 });
+    expect(ids).toHaveLength(2);
+    expect(await Promise.all(ids.map((id) => q.get(id)))).toMatchObject([
+      { state: 'queued', attempt: 0, attempts: 2, data: { n: 1 } },
+      { state: 'queued', attempt: 0, attempts: 2, data: { n: 2, tag: 'b' } },
+    ]);
+    await q.stop(1000);
+  });
+
   it('cancels a queued job and a running one (its signal aborts)', async () => {
     const q = await openQueue(db().sql, { queue: 'cancel' });
     const started: string[] = [];

@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   export: () => import('./export.js'),
   feeds: () => import('./feeds.js'),
   labeling: () => import('./labeling.js'),
+  models: () => import('./models.js'),
   predict: () => import('./predict.js'),
   serve: () => import('./serve.js'),
   // Last: ≥ 20 minutes of faults against two collectors (CQT_BENCH_SOAK_MIN).

@@ -69,7 +69,7 @@ describe('cqt worker under load [postgres]', () => {
     expect([...starts.values()].filter((a) => a.length !== 1 || a[0] !== 1)).toEqual([]);
     // Both took a share.
     for (const w of workers) expect(w.stdout).toMatch(/attempt 1: noop started/);
-  });
+  }, 240_000);
 
   it("every backend terminated twice mid-run (a server restart, as clients see it): workers carry on, each result once", async () => {
     const before = startsOf(workers);
@@ -97,7 +97,7 @@ describe('cqt worker under load [postgres]', () => {
       await w.exited;
       expect(w.exitCode).toBe(0);
     }
-  });
+  }, 240_000);
 });
 
 describe('cqt worker under load [embedded]', () => {
@@ -140,5 +140,5 @@ describe('cqt worker under load [embedded]', () => {
     other.child.kill('SIGTERM');
     await other.exited;
     expect(other.exitCode).toBe(0);
-  });
+  }, 240_000);
 });

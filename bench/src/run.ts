@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   db: () => import('./db.js'),
   export: () => import('./export.js'),
   feeds: () => import('./feeds.js'),
+  jobs: () => import('./jobs.js'),
   labeling: () => import('./labeling.js'),
   models: () => import('./models.js'),
   predict: () => import('./predict.js'),

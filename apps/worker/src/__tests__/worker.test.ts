@@ -9,7 +9,7 @@ import { openQueue, type JobInfo, type JobQueue } from '@cqt/jobs';
 const HOUR_MS = 3_600_000;
 const T0_MS = Date.UTC(2026, 0, 1);
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> => {
+const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> => {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -64,6 +64,8 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     const noStore = runCqt(['backtest', 'submit', '--strategy', 'buy-and-hold', ...series, '--no-store'], env);
     expect([noStore.code, noStore.stderr.split('\n')[0]]).toEqual([2, 'error: --no-store does not apply to submit: a queued run is always stored']);
     expect(runCqt(['backtest', 'status'], env).code).toBe(2);
+    const badQueue = runCqt(['worker', '--queues', 'backtest,nope'], env);
+    expect([badQueue.code, badQueue.stderr.trim().split('\n')]).toEqual([2, ['error: invalid --queues "backtest,nope"', 'hint: expected names from backtest, noop, comma-separated (e.g. --queues backtest)']]);
     expect(await queue.list()).toEqual([]);
   });
 
@@ -98,7 +100,7 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     expect(worker.exitCode).toBe(0);
     expect(worker.stdout).toContain(`job ${id} attempt 1: completed, run ${runId}`);
     expect(worker.stdout.trim().split('\n').at(-1)).toBe('worker: stopped');
-  });
+  }, 180_000);
 
   it('retries a failing job with back-off, then dead-letters it with its last error', async () => {
     const worker = startWorker();
@@ -113,7 +115,7 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     expect(await runsOf(id)).toEqual([]);
     worker.child.kill('SIGTERM');
     await worker.exited;
-  });
+  }, 180_000);
 
   it('kill -9 mid-job: another worker takes the job after its expiry; the run exists once', async () => {
     const [{ before }] = await db().sql<{ before: number }[]>`select count(*)::int as before from backtest_runs`;
@@ -132,7 +134,7 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     expect(first.stdout).not.toContain(`job ${id} attempt 1: completed`);
 
     const second = startWorker();
-    const done = await waitFor('completion by the second worker', inState(id, 'completed'), 40_000);
+    const done = await waitFor('completion by the second worker', inState(id, 'completed'));
     // A second attempt that outlives the expiry on a loaded machine is taken over in turn (attempt 3):
     // the run must still exist once.
     expect(done.attempt).toBeGreaterThanOrEqual(2);
@@ -145,5 +147,5 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     second.child.kill('SIGTERM');
     await second.exited;
     expect(second.exitCode).toBe(0);
-  });
+  }, 180_000);
 });

@@ -30,7 +30,7 @@ export const workerFlags = {
   stopTimeoutSec: {
     flag: '--stop-timeout-sec',
     arg: '<sec>',
-    describe: 'on SIGTERM/SIGINT, wait this long for running jobs; those still running are failed (retried later)',
+    describe: 'on SIGTERM/SIGINT, wait this long for running jobs; those still running are released (failed once, retried later)',
     default: 30,
     expected: 'whole seconds from 1 to 3600',
     parse: whole(1, 3600),
@@ -48,8 +48,8 @@ export function register(program: Command, cli: CliContext, runJob: () => Promis
     help: `
 Runs jobs from the store's queues (docs/jobs.md), each backtest in a worker thread (a cancel
 stops it within a second; a crash fails that attempt only). A failed attempt is retried with
-exponential back-off (3 attempts by default), then the job is dead (cqt backtest list --state dead) with its
-last error. A job whose worker died is retried once its expiry (15 min by default) has passed.
+exponential back-off (3 attempts by default), then the job is dead (cqt backtest list --state
+dead) with its last error. A job whose worker died is retried once its expiry (15 min by default) has passed.
 Each run is stored once per job, however often the job runs.
 
 Examples:

@@ -81,13 +81,27 @@ export class BinanceKlines implements CandleClient {
         const used = Number(a.headers.get('x-mbx-used-weight-1m'));
         if (a.headers.has('x-mbx-used-weight-1m') && Number.isFinite(used)) {
           this.peakUsedWeight = Math.max(this.peakUsedWeight, used);
-          const windowStartMs = this.windowStart(a.recvMs + this.offsetMs);
-          // The exchange's count includes other clients on this IP (a collector's polling).
-          if (windowStartMs === this.usedWindowStartMs) this.usedWeight = Math.max(this.usedWeight, used);
+          this.countedByExchange(a, used);
         }
       },
       rateLimitWaitMs: (a) => this.rateLimitWaitMs(a),
     });
+  }
+
+  /**
+   * The exchange's count for the window it charged this answer's request to: the window of its
+   * Date header (whole seconds, rounded down, so never a later window), else of our clock estimate.
+   * A busy exchange may charge a request sent late in a window to the next one: then that window
+   * is ours from now on, with the exchange's count (which includes other clients on this IP).
+   */
+  private countedByExchange(answer: HttpAnswer, used: number): void {
+    const windowStartMs = this.windowStart(answer.dateMs ?? answer.recvMs + this.offsetMs);
+    if (windowStartMs > this.usedWindowStartMs) {
+      this.usedWindowStartMs = windowStartMs;
+      this.usedWeight = used;
+    } else if (windowStartMs === this.usedWindowStartMs) {
+      this.usedWeight = Math.max(this.usedWeight, used);
+    }
   }
 
   private windowStart(serverMs: number): number {
@@ -98,8 +112,12 @@ export class BinanceKlines implements CandleClient {
   private async spend(weight: number): Promise<void> {
     for (;;) {
       const nowMs = this.serverNowMs();
-      const windowStartMs = this.windowStart(nowMs);
-      if (windowStartMs !== this.usedWindowStartMs) {
+      // Our estimate of the exchange clock may run ahead of it: for a margin after a boundary the
+      // exchange may still count a request in the old window, so it is charged there.
+      // Only a margin after a boundary by our estimate is the exchange surely in the new window
+      // (the estimate may run ahead); a window the exchange already charged stays ours.
+      const windowStartMs = this.windowStart(nowMs - WINDOW_MARGIN_MS);
+      if (windowStartMs > this.usedWindowStartMs) {
         this.usedWindowStartMs = windowStartMs;
         this.usedWeight = 0;
       }
@@ -109,7 +127,7 @@ export class BinanceKlines implements CandleClient {
         this.usedWeight += weight;
         return;
       }
-      await sleepMs(windowStartMs + this.windowMs + WINDOW_MARGIN_MS - nowMs);
+      await sleepMs(this.usedWindowStartMs + this.windowMs + WINDOW_MARGIN_MS - nowMs);
     }
   }
 
@@ -134,7 +152,9 @@ export class BinanceKlines implements CandleClient {
         this.weightLimit = weight.limit;
         this.windowMs = weight.intervalNum * UNIT_MS[weight.interval];
         // The weight this answer reported belongs to the window it fell in, measured anew.
-        this.usedWindowStartMs = this.windowStart(info!.recvMs + this.offsetMs);
+        this.usedWindowStartMs = -Infinity;
+        this.usedWeight = 0;
+        this.countedByExchange(info!, Number(info!.headers.get('x-mbx-used-weight-1m')) || 1);
       }
       const symbols = (info?.body as { symbols?: Array<{ symbol: string; contractType?: string; status?: string }> } | undefined)?.symbols;
       if (symbols) this.perpetuals = new Set(symbols.filter((x) => x.contractType === 'PERPETUAL' && x.status === 'TRADING').map((x) => x.symbol));

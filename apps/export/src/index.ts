@@ -93,30 +93,14 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
     // The last instant whose price is known: the newest bar's book holds at the end of its second.
     const dataEndMs = Math.min(((await newestBarMs(db.sql, symbol)) ?? -Infinity) + 1000, asOfMs);
     const datasetCols = datasetColumns(tableMeta('feature_snapshots').columns, false);
-    await duck.createTable('dataset', datasetCols);
-
-    const skipped: Record<string, number> = {};
-    const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
-    const intervalMs = (options.intervalSec ?? 0) * 1000;
-    let written = 0;
-    for await (const page of snapshotPages(db.sql, symbol, fromMs, toMs, horizonSec)) {
-      abortCheck();
-      const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
-      const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, { fixedRt: options.rT, otherHorizonRt: options.otherHorizonRt ?? false }, skip);
-      written += await duck.append(
-        'dataset',
-        datasetCols,
-        rows.filter((r) => options.keepUnlabeled || r.label_status === 'complete'),
-      );
-      for (const r of rows) if (!options.keepUnlabeled && r.label_status !== 'complete') skip(String(r.label_status));
-      progress(`${written} rows, up to ${page[page.length - 1].ts.toISOString()}`);
-    }
-
-    let select = `SELECT * FROM dataset d`;
+    // Raw tables and their as-of picks come first, so each page of labelled rows is joined and
+    // appended to `result` as it arrives: a join statement holds one page of dataset rows and the
+    // raw rows that page picks, whatever the length of the range (joins pin what they build; one
+    // statement with all eight joins over the whole range ran out of the limit, decision 127).
+    // Pages arrive in ts order, so `result` is in ts order without a final sort.
+    const raws: RawJoin[] = [];
     if (options.withRaw) {
-      const joins: string[] = [];
-      const rawCols: string[] = [];
-      for (const [i, spec] of rawSpecs(symbol, binanceSymbol).entries()) {
+      for (const spec of rawSpecs(symbol, binanceSymbol)) {
         const cols: DuckColumn[] = [{ name: 'recv_ts', type: 'TIMESTAMPTZ' }, { name: 'ts', type: 'TIMESTAMPTZ' }, ...spec.columns];
         await duck.createTable(spec.name, cols);
         for await (const page of rawPages(db.sql, spec, fromMs - RAW_LOOKBACK_MS, toMs + RAW_SLACK_MS)) {
@@ -126,13 +110,32 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
         progress(`raw ${spec.name}`);
         const pick = `${spec.name}_asof`;
         await duck.run(asOfPickTable(pick, spec.name));
-        const [k, x] = [`k${i}`, `x${i}`];
-        joins.push(`ASOF LEFT JOIN ${ident(pick)} ${k} ON d.ts >= ${k}.known_ts LEFT JOIN ${ident(spec.name)} ${x} ON ${x}.ts = ${k}.pick_ts`);
-        rawCols.push(...spec.columns.map((c) => `${x}.${ident(c.name)}`));
+        raws.push({ raw: spec.name, pick, columns: spec.columns.map((c) => c.name) });
       }
-      select = `SELECT d.*, ${rawCols.join(', ')} FROM dataset d ${joins.join(' ')}`;
+      await duck.createTable('page', datasetCols);
     }
-    await duck.run(`CREATE TABLE result AS ${select} ORDER BY d.ts`);
+    await duck.createTable('result', [...datasetCols, ...(options.withRaw ? rawSpecs(symbol, binanceSymbol).flatMap((s) => s.columns) : [])]);
+
+    const skipped: Record<string, number> = {};
+    const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+    const intervalMs = (options.intervalSec ?? 0) * 1000;
+    let written = 0;
+    for await (const page of snapshotPages(db.sql, symbol, fromMs, toMs, horizonSec)) {
+      abortCheck();
+      const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
+      const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, { fixedRt: options.rT, otherHorizonRt: options.otherHorizonRt ?? false }, skip);
+      const kept = rows.filter((r) => options.keepUnlabeled || r.label_status === 'complete');
+      if (options.withRaw) {
+        await duck.append('page', datasetCols, kept);
+        await joinPage(duck, raws);
+        await duck.run('DELETE FROM page');
+        written += kept.length;
+      } else {
+        written += await duck.append('result', datasetCols, kept);
+      }
+      for (const r of rows) if (!options.keepUnlabeled && r.label_status !== 'complete') skip(String(r.label_status));
+      progress(`${written} rows, up to ${page[page.length - 1].ts.toISOString()}`);
+    }
 
     // Summary from the final table (what the file will hold).
     const columns = (await duck.rows(`SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'result' ORDER BY ordinal_position`)) as Array<{ name: string; type: string }>;
@@ -186,6 +189,8 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
       bytes: sizeOf(out),
       seconds: (Date.now() - started) / 1000,
     };
+  } catch (err) {
+    throw duckOutOfMemory(err, options.memoryLimit ?? '128MB') ?? err;
   } finally {
     duck?.close();
     rmSync(tmpOut, { recursive: true, force: true });
@@ -195,6 +200,55 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 }
 
 const share = (n: number, total: number) => (total ? n / total : 0);
+
+/** DuckDB's out-of-memory as the one-line failure the CLI prints (exit 2), or null for any other error. */
+function duckOutOfMemory(err: unknown, limit: string): RuntimeFailure | null {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/Out of Memory Error|could not allocate|failed to pin block/i.test(message)) return null;
+  const detail = message.split('\n')[0].replace(/^.*?(Out of Memory Error:\s*)/i, '');
+  return new RuntimeFailure(
+    `DuckDB ran out of memory (limit ${limit}): ${detail}; no file written`,
+    'export a shorter range (--from/--to or --last) and concatenate the files, and report it: an export is meant to fit its limit',
+    err,
+  );
+}
+
+interface RawJoin {
+  raw: string;
+  pick: string;
+  columns: string[];
+}
+
+/**
+ * Joins the rows in `page` to their as-of raw rows and appends them to `result` in ts order. The
+ * picks are made on page keys only (ts), against only the pick rows the page can reach (from the
+ * last one known at its first t0 to its last t0), and each raw table is read only over the ts
+ * range those picks name — so the pinned build sides are one page's worth, not the whole range.
+ */
+async function joinPage(duck: DuckSession, raws: RawJoin[]): Promise<void> {
+  // Bounds are inlined as literals (text casts of UTC timestamps), so the scans prune by zone map.
+  const ts = (v: unknown) => (v === null ? 'NULL' : `TIMESTAMPTZ ${literal(String(v))}`);
+  const [page] = await duck.rows(`SELECT CAST(min(ts) AS VARCHAR) AS lo, CAST(max(ts) AS VARCHAR) AS hi FROM page`);
+  if (page.lo === null) return;
+  const [from] = await duck.rows(
+    `SELECT ${raws.map((r, i) => `CAST((SELECT max(known_ts) FROM ${ident(r.pick)} WHERE known_ts <= ${ts(page.lo)}) AS VARCHAR) AS f${i}`).join(', ')}`,
+  );
+  const picks = raws.map((r, i) => {
+    const lo = from[`f${i}`] === null ? '' : `known_ts >= ${ts(from[`f${i}`])} AND `;
+    return `ASOF LEFT JOIN (SELECT * FROM ${ident(r.pick)} WHERE ${lo}known_ts <= ${ts(page.hi)}) k${i} ON d.ts >= k${i}.known_ts`;
+  });
+  await duck.run(`CREATE OR REPLACE TEMP TABLE page_picks AS SELECT d.ts, ${raws.map((_, i) => `k${i}.pick_ts AS p${i}`).join(', ')} FROM (SELECT ts FROM page) d ${picks.join(' ')}`);
+  const [range] = await duck.rows(`SELECT ${raws.map((_, i) => `CAST(min(p${i}) AS VARCHAR) AS lo${i}, CAST(max(p${i}) AS VARCHAR) AS hi${i}`).join(', ')} FROM page_picks`);
+  // One hash join per statement: each join's build side holds fixed per-thread partition buffers,
+  // so eight in one pipeline pinned far more than the rows they held. The per-source columns come
+  // out in page order and are stitched to the page positionally.
+  for (const [i, r] of raws.entries()) {
+    const where = range[`lo${i}`] === null ? 'false' : `ts BETWEEN ${ts(range[`lo${i}`])} AND ${ts(range[`hi${i}`])}`;
+    const cols = r.columns.map((c) => `x.${ident(c)}`).join(', ');
+    await duck.run(`CREATE OR REPLACE TEMP TABLE page_raw${i} AS SELECT ${cols} FROM page_picks p LEFT JOIN (SELECT * FROM ${ident(r.raw)} WHERE ${where}) x ON x.ts = p.p${i} ORDER BY p.ts`);
+  }
+  await duck.run(`INSERT INTO result SELECT * FROM page d ${raws.map((_, i) => `POSITIONAL JOIN page_raw${i}`).join(' ')}`);
+}
 
 /**
  * The as-of pick of one raw table: a t0 may use a row once it was received and its exchange ts has
@@ -208,7 +262,8 @@ const share = (n: number, total: number) => (total ? n / total : 0);
 function asOfPickTable(name: string, raw: string): string {
   return `CREATE TABLE ${ident(name)} AS
     SELECT DISTINCT known_ts, max({'recv_ts': recv_ts, 'ts': ts}) OVER (ORDER BY known_ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW).ts AS pick_ts
-    FROM (SELECT greatest(recv_ts, ts) AS known_ts, recv_ts, ts FROM ${ident(raw)})`;
+    FROM (SELECT greatest(recv_ts, ts) AS known_ts, recv_ts, ts FROM ${ident(raw)})
+    ORDER BY known_ts`;
 }
 
 export type BarrierSource = 'fixed' | 'prediction' | 'snapshot';

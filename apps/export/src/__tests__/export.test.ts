@@ -19,6 +19,8 @@ const BARS = 7200; // 2 h of 1 s bars
 const H = 120;
 const R_T = 0.0015;
 const SYMBOL = 'KRW-BTC';
+/** A DuckDB memory limit the old join (all raw tables in one pipeline) could not run in on this data. */
+const SMALL_MEMORY = '16MB';
 
 interface Seeded {
   bars: RowOf<'market_1s'>[];
@@ -299,6 +301,31 @@ describeBackends('cqt export', ({ db }) => {
     const result = await run({ ...opts, out: join(out.path, 'wide.parquet'), rT: 0.5 });
     expect(result.labels.NONE).toBe(result.rows);
     expect(result.warnings.join(' ')).toMatch(/NONE is 100\.0% of labels.*smaller r_t/);
+  });
+
+  it('--with-raw completes under a small DuckDB memory limit, with the same rows as under the default', async () => {
+    // The join used to hold the whole dataset and every raw table pinned at once (ASOF and hash
+    // joins cannot spill), so a limit below their size failed with "failed to pin block".
+    const small = join(out.path, 'small-memory.parquet');
+    const full = join(out.path, 'default-memory.parquet');
+    await run({ ...opts, out: small, withRaw: true, memoryLimit: SMALL_MEMORY });
+    await run({ ...opts, out: full, withRaw: true });
+    const [a, b] = [await readDuck(small), await readDuck(full)];
+    expect(a.rows.length).toBeGreaterThan(1000);
+    expect(a.rows).toEqual(b.rows);
+  });
+
+  it('a DuckDB out-of-memory is one line with a hint, and leaves no file', async () => {
+    const file = join(out.path, 'oom.parquet');
+    const failure = await run({ ...opts, out: file, withRaw: true, memoryLimit: '1MB' }).then(
+      () => null,
+      (e: unknown) => e as { message: string; hint?: string; exitCode?: number },
+    );
+    expect(failure?.message).toMatch(/^DuckDB ran out of memory \(limit 1MB\)[^\n]*$/);
+    expect(failure?.hint).toMatch(/shorter range/);
+    expect(failure?.exitCode).toBe(2);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(out.path).filter((f) => f.startsWith('oom'))).toEqual([]);
   });
 
   it('an interrupted export leaves no file and no temp file', async () => {

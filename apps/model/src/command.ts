@@ -42,7 +42,7 @@ function oneArg(args: readonly string[], what: string, example: string): string 
 }
 
 export function register(program: Command, cli: CliContext, exporter: () => Promise<ExportDataset>): void {
-  const model = program.command('model').description('the model registry: register, list, show, history, promote to champion/shadow (gated), rollback');
+  const model = program.command('model').description('the model registry: register, list, show, history, promote to champion/shadow (gated), rollback, compare');
 
   const reg = declareCommand<StoreFlags>(model, cli, {
     name: 'register',

@@ -91,4 +91,14 @@ describeBackends('cqt predict with champion and shadow', ({ db }) => {
     expect(rows).toHaveLength(25);
     expect(rows[0].error).toBe('the model predicts H = 300 s, this run H = 60 s');
   });
+
+  it('a prediction over the time budget keeps its probabilities and says so', async () => {
+    const working = await addVersion(db(), 'budgeted', logreg(['ret_60s', 'book_imbalance']));
+    await point(db(), 'shadow', working);
+    // A budget of 0 ms: every prediction takes longer than that.
+    await run({ db: db(), env: ENV, ...RANGE, roleBudgetMs: 0, log: () => {} });
+    const rows = (await roleRows('shadow')).filter((r) => Number(r.model_version) === working);
+    expect(rows).toHaveLength(25);
+    expect(rows.every((r) => r.p_up !== null && /^over budget: [\d.]+ ms > 0 ms$/.test(r.error ?? ''))).toBe(true);
+  });
 });

@@ -9,13 +9,13 @@ import { backtest, buyAndHoldFinalCash, computeMetrics, expandGrid, parseGrid, r
 import { naiveEntries } from '@cqt/backtest/reference';
 import { MINUTE_BARS_PER_YEAR, walkCandles } from './backtestCandles.js';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { timeMs } from './harness.js';
+import { sized, timeMs } from './harness.js';
 
-const BARS = 1_000_000;
-const SWEEP_BARS = 100_000;
+const BARS = sized(1_000_000, 20_000);
+const SWEEP_BARS = sized(100_000, 5_000);
 const SWEEP_GRID = ['volume_window=5..60:5', 'top_percentile=0.1,0.2,0.3'];
 /** The naive baseline runs on this many candles and is scaled to BARS (it is linear in the candles). */
-const NAIVE_BARS = 100_000;
+const NAIVE_BARS = sized(100_000, 5_000);
 const OPTIONS = { cash: 1_000_000, feeRate: 0.001, slippageRate: 0.0002, barsPerYear: MINUTE_BARS_PER_YEAR };
 /** The Python seed's benchmark (after its O(n²) → O(n) fix) and its SLA, seconds. */
 const SEED = [
@@ -90,7 +90,7 @@ export const suite: BenchSuite = {
 
     const rows: BenchRow[] = [
       {
-        name: 'whole run, 1 M one-minute candles, VolumeZoneBreakout defaults (signals, fills, equity, buy & hold, metrics), wall',
+        name: `whole run, ${(BARS / 1e6).toLocaleString('en-US')} M one-minute candles, VolumeZoneBreakout defaults (signals, fills, equity, buy & hold, metrics), wall`,
         value: wholeMs,
         unit: 'ms',
         baseline: naiveMs,
@@ -101,7 +101,7 @@ export const suite: BenchSuite = {
           `naive = same signals and final equity on its ${NAIVE_BARS / 1000} k candles: ${same}; target ≤ 150 ms ${wholeMs <= 150 ? 'met' : 'NOT met'}`,
       },
       {
-        name: 'whole run, 1 M one-minute candles, VolumeZoneBreakout defaults, process CPU per run',
+        name: `whole run, ${(BARS / 1e6).toLocaleString('en-US')} M one-minute candles, VolumeZoneBreakout defaults, process CPU per run`,
         value: cpuMs,
         unit: 'ms',
         baseline: naiveCpuMs,

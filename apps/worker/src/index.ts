@@ -46,7 +46,50 @@ async function runNoop(db: Db, queue: JobQueue, job: JobContext<unknown>): Promi
   return result;
 }
 
+/**
+ * postgres.js 3.4.9 can flush a buffered write to a socket it has already dropped when the server
+ * ends the connection (connection.js nextWrite: "Cannot read properties of null (reading 'write')"),
+ * an uncaught TypeError that ended workers under pg_terminate_backend (decision 105). The
+ * connection is gone either way and the next statement opens another, so that one error is
+ * reported and survived; any other uncaught exception ends the process as Node would.
+ */
+function survivePostgresWriteAfterClose(err: Error): void {
+  if (err instanceof TypeError && err.message.includes("reading 'write'") && /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '')) {
+    process.stderr.write(`job queue: a dropped connection's pending write was discarded (${err.message})\n`);
+    return;
+  }
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+}
+
+/**
+ * pg-boss 10 does not await a job's outcome (complete/fail) and, with the connection cut under it,
+ * has failed reading that statement's answer; the rejection is nobody's and would end the process.
+ * The job then stays active until its expiry and is retried (its result exists once, decision 87),
+ * so a rejection from pg-boss's code is reported and survived; any other ends the process.
+ */
+function survivePgBossOutcome(reason: unknown): void {
+  const stack = reason instanceof Error ? (reason.stack ?? '') : '';
+  if (/pg-boss[\\/]src[\\/]manager\.js/.test(stack)) {
+    process.stderr.write(`job queue: a job outcome was not recorded (${(reason as Error).message}); the job is retried after its expiry\n`);
+    return;
+  }
+  process.stderr.write(`${reason instanceof Error ? stack : String(reason)}\n`);
+  process.exit(1);
+}
+
 export async function runWorker(options: WorkerOptions): Promise<void> {
+  process.on('uncaughtException', survivePostgresWriteAfterClose);
+  process.on('unhandledRejection', survivePgBossOutcome);
+  try {
+    await serve(options);
+  } finally {
+    process.off('uncaughtException', survivePostgresWriteAfterClose);
+    process.off('unhandledRejection', survivePgBossOutcome);
+  }
+}
+
+async function serve(options: WorkerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const queues = options.queues ?? [...KNOWN_QUEUES];
   if (!queues.length) throw new UsageError('no queue to serve', `--queues takes ${KNOWN_QUEUES.join(', ')}`);

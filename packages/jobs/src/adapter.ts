@@ -7,6 +7,15 @@ export interface ExecuteSql {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
 }
 
+export interface QueueSql extends ExecuteSql {
+  /** Resolves once no statement is under way (or after timeoutMs). */
+  settled(timeoutMs: number): Promise<void>;
+  /** The queue has stopped: a statement pg-boss still sends after (an outcome it did not await)
+   * and that meets the closed store is dropped (left pending) instead of thrown where nobody
+   * catches it. */
+  close(): void;
+}
+
 /** node-postgres sends undefined as NULL; postgres.js refuses it. (Objects need nothing: pg-boss
  * casts them to json(b), whose serializer postgres.js picks from the statement's description.) */
 const toParam = (value: unknown): unknown => (value === undefined ? null : value);
@@ -21,8 +30,10 @@ export interface RetryOptions {
   lostForMs?: number;
 }
 
-export function executeSqlOn(sql: Sql, retry: RetryOptions = {}): ExecuteSql {
+export function executeSqlOn(sql: Sql, retry: RetryOptions = {}): QueueSql {
   const lostForMs = retry.lostForMs ?? 60_000;
+  let underWay = 0;
+  let closed = false;
   const once = async (text: string, values?: unknown[]): Promise<unknown> => {
     if (values && values.length) {
       const params = values.map(toParam);
@@ -37,31 +48,55 @@ export function executeSqlOn(sql: Sql, retry: RetryOptions = {}): ExecuteSql {
     const conn = await sql.reserve();
     try {
       return await conn.unsafe(text).simple();
+    } catch (err) {
+      // A statement failed inside its `BEGIN; …`: end that transaction before the connection goes
+      // back to the pool, or every later statement on it fails ("current transaction is aborted").
+      await conn.unsafe('rollback').catch(() => {});
+      throw err;
     } finally {
       conn.release();
     }
   };
-  return {
-    async executeSql(text, values) {
-      // pg-boss does not await its complete/fail after a job (manager.js onFetch), so a rejection
-      // there is unhandled and ends the process: the "workers exit on a database restart" that
-      // users report. Its statements are safe to repeat after a lost connection (state-guarded
-      // updates; a fetch whose reply was lost leaves a job active until its expiry, then retried),
-      // so they are retried here until the connection is back (decision 105).
-      const started = Date.now();
-      let result: unknown;
-      for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-        try {
-          result = await once(text, values);
-          break;
-        } catch (err) {
-          if (!isConnectionLost(err) || Date.now() - started > lostForMs) throw err;
-          await new Promise((r) => setTimeout(r, wait));
-        }
+  const run = async (text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> => {
+    // pg-boss does not await its complete/fail after a job (manager.js onFetch), so a rejection
+    // there is unhandled and ends the process: the "workers exit on a database restart" that
+    // users report. Its statements are safe to repeat after a lost connection (state-guarded
+    // updates; a fetch whose reply was lost leaves a job active until its expiry, then retried),
+    // so they are retried here until the connection is back (decision 105).
+    const started = Date.now();
+    let result: unknown;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        result = await once(text, values);
+        break;
+      } catch (err) {
+        if (closed || !isConnectionLost(err) || Date.now() - started > lostForMs) throw err;
+        await new Promise((r) => setTimeout(r, wait));
       }
-      // Several statements answer one result each; node-postgres callers read the last one.
-      const rows = Array.isArray(result) && result.length && Array.isArray(result[result.length - 1]) ? result[result.length - 1] : result;
-      return { rows: Array.from(rows as Iterable<unknown>), rowCount: (rows as { count?: number }).count ?? 0 };
+    }
+    // Several statements answer one result each; node-postgres callers read the last one.
+    const rows = Array.isArray(result) && result.length && Array.isArray(result[result.length - 1]) ? result[result.length - 1] : result;
+    return { rows: Array.from(rows as Iterable<unknown>), rowCount: (rows as { count?: number }).count ?? 0 };
+  };
+  return {
+    close() {
+      closed = true;
+    },
+    async settled(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (underWay > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+    async executeSql(text, values) {
+      underWay++;
+      try {
+        return await run(text, values);
+      } catch (err) {
+        // Never settles: pg-boss would read a made-up result, and nobody waits for this one.
+        if (closed && (err as { code?: unknown }).code === 'CONNECTION_ENDED') return new Promise<never>(() => {});
+        throw err;
+      } finally {
+        underWay--;
+      }
     },
   };
 }

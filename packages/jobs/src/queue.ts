@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Sql, TransactionSql } from 'postgres';
-import { executeSqlOn } from './adapter.js';
+import { executeSqlOn, type QueueSql } from './adapter.js';
 
 const SCHEMA = 'pgboss';
 
@@ -108,30 +108,50 @@ export class JobQueue {
     private readonly boss: PgBoss,
     private readonly sql: Sql,
     private readonly options: Required<QueueOptions>,
+    private readonly db: QueueSql,
   ) {}
 
   static async open(sql: Sql, options: QueueOptions): Promise<JobQueue> {
     const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
-    const boss = new PgBoss({
-      db: executeSqlOn(sql),
-      schema: SCHEMA,
-      schedule: false,
-      supervise: full.maintenanceSec > 0,
-      ...(full.maintenanceSec > 0 ? { maintenanceIntervalSeconds: full.maintenanceSec } : {}),
-    } as PgBoss.ConstructorOptions);
-    boss.on('error', (err) => process.stderr.write(`job queue: ${err.message}\n`));
-    await boss.start();
     const dead = `${full.queue}_dead`;
-    await boss.createQueue(dead, { name: dead });
-    await boss.createQueue(full.queue, { name: full.queue, deadLetter: dead });
+    let boss: PgBoss;
+    let db: QueueSql;
+    // Several workers opening a fresh store at once race in pg-boss's schema and queue creation
+    // (deadlock, or a duplicate name/key): the one that lost tries again with a fresh instance
+    // (a pg-boss whose start failed half-way does not start again).
+    for (let tries = 1; ; tries++) {
+      db = executeSqlOn(sql);
+      boss = new PgBoss({
+        db,
+        schema: SCHEMA,
+        schedule: false,
+        supervise: full.maintenanceSec > 0,
+        ...(full.maintenanceSec > 0 ? { maintenanceIntervalSeconds: full.maintenanceSec } : {}),
+      } as PgBoss.ConstructorOptions);
+      boss.on('error', (err) => process.stderr.write(`job queue: ${err.message}\n`));
+      try {
+        await boss.start();
+        await boss.createQueue(dead, { name: dead });
+        await boss.createQueue(full.queue, { name: full.queue, deadLetter: dead });
+        break;
+      } catch (err) {
+        const code = String((err as { code?: unknown }).code);
+        await boss.stop({ graceful: false, close: false, wait: true }).catch(() => {});
+        if (tries >= 5 || !['40P01', '40001', '23505', '42P07', '42710'].includes(code)) throw err;
+        await new Promise((r) => setTimeout(r, 100 * tries + Math.random() * 200));
+      }
+    }
+    // Two first opens at once can both pass "if not exists": the loser's duplicate is harmless.
     await sql`
       create table if not exists job_results (
         job_id uuid primary key,
         queue text not null,
         result jsonb not null,
         created_at timestamptz not null default now()
-      )`;
-    return new JobQueue(boss, sql, full);
+      )`.catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P07') throw err;
+    });
+    return new JobQueue(boss, sql, full, db!);
   }
 
   /**
@@ -141,8 +161,9 @@ export class JobQueue {
    */
   static attach(sql: Sql, options: QueueOptions): JobQueue {
     const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
-    const boss = new PgBoss({ db: executeSqlOn(sql), schema: SCHEMA, schedule: false, supervise: false } as PgBoss.ConstructorOptions);
-    return new JobQueue(boss, sql, full);
+    const db = executeSqlOn(sql);
+    const boss = new PgBoss({ db, schema: SCHEMA, schedule: false, supervise: false } as PgBoss.ConstructorOptions);
+    return new JobQueue(boss, sql, full, db);
   }
 
   get name(): string {
@@ -259,6 +280,10 @@ export class JobQueue {
       this.boss.once('stopped', () => resolve());
       void this.boss.stop({ graceful: true, wait: false, close: false, timeout: timeoutMs });
     });
+    // pg-boss does not await a job's outcome statement: let those under way finish (a lost
+    // connection's retries included) before the caller closes the store, and drop any later one.
+    await this.db.settled(5000);
+    this.db.close();
   }
 }
 

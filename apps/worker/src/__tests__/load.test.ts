@@ -1,7 +1,8 @@
 // Real `cqt worker` processes under load and disruption (noop jobs: the queue, not the backtest, is
 // under test). PostgreSQL: 1,000 jobs through 2 workers, none lost, none run twice; then every
 // backend of the database terminated (pg_terminate_backend, as a server restart does to its
-// clients) twice while they run: both workers survive and every job's result exists once.
+// clients) twice while they run: both workers survive and every job's result exists once; SIGTERM
+// to one mid-run: exit 0, the other completes the rest.
 // Embedded: kill -9 of the process that owns the store while workers run; the other worker takes
 // the store over and carries on (the shared PostgreSQL server itself is never restarted here).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,11 +93,21 @@ describe('cqt worker under load [postgres]', () => {
     await waitFor('the later jobs', async () => (await countCompleted(db, later)) === 2);
     const starts = startsOf(workers);
     for (const id of [...ids, ...later]) expect(starts.has(id) && !before.has(id)).toBe(true);
-    for (const w of workers) {
-      w.child.kill('SIGTERM');
-      await w.exited;
-      expect(w.exitCode).toBe(0);
-    }
+  }, 240_000);
+
+  it('SIGTERM to one worker mid-run: it finishes or releases its jobs and exits 0; the other completes the rest, each result once', async () => {
+    const ids = await queue.submitMany(Array.from({ length: 300 }, (_, n) => ({ n })));
+    await waitFor('50 completions', async () => (await countCompleted(db, ids)) >= 50);
+    const [stopped, other] = workers;
+    stopped.child.kill('SIGTERM');
+    await stopped.exited;
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    expect(stopped.stdout.trim().split('\n').at(-1)).toBe('worker: stopped');
+    await waitFor('300 completions', async () => (await countCompleted(db, ids)) === 300);
+    expect(await countResults(db, ids)).toEqual({ n: 300, distinct_jobs: 300 });
+    other.child.kill('SIGTERM');
+    await other.exited;
+    expect(other.exitCode, other.stderr).toBe(0);
   }, 240_000);
 });
 

@@ -13,6 +13,7 @@ import { CqtError } from '@cqt/config';
 import { openResults, publishRun, RUN_FILES } from '@cqt/results';
 import { get, ls, prune, verify } from '../index.js';
 import { BUCKET, s3Env, startProxy, startS3, type FaultProxy, type S3Server } from '../../../../packages/results/src/__tests__/s3.js';
+import { waitFor as waitUntil } from '@cqt/test-support/wait';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = Date.UTC(2026, 0, 1);
@@ -27,15 +28,7 @@ async function runCqt(args: string[], env: Record<string, string>): Promise<CqtR
   return { code: c.exitCode ?? null, stdout: c.stdout, stderr: c.stderr };
 }
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitUntil(what, probe, { timeoutMs: 60_000 });
 
 describeBackends('cqt results with cqt worker and s3rver', ({ db, backend }) => {
   let s3: S3Server;

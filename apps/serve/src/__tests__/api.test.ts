@@ -10,6 +10,7 @@ import { BACKTEST_QUEUE, openQueue } from '@cqt/jobs';
 import { describeBackends } from '@cqt/test-support/backends';
 import { AS_OF, insert, recordQueries, unindexedReads } from '@cqt/test-support/seed';
 import { startServer, type RunningServer } from '../index.js';
+import { waitFor as waitUntil } from '@cqt/test-support/wait';
 
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-A', CQT_BINANCE_SYMBOLS: 'AUSDT' };
 const MIN = 60_000;
@@ -23,13 +24,7 @@ async function get(server: RunningServer, path: string) {
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-const waitFor = async (what: string, probe: () => Promise<boolean>, ms = 30_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const waitFor = (what: string, probe: () => Promise<boolean>) => waitUntil(what, probe, { timeoutMs: 30_000 });
 
 /** Upbit KRW-A 1m: slots 0–99 (no candle at 50: nothing traded) and 110–119 were asked; 100–104 an exchange hole; 105–109 never asked; before slot 0, pruned. */
 async function seedCandles(db: Db): Promise<void> {

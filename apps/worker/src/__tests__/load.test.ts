@@ -11,17 +11,9 @@ import { openQueue, type JobQueue } from '@cqt/jobs';
 import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { startCqt, type CqtChild } from '@cqt/test-support/cqt';
 import { tempDir } from '@cqt/test-support/tmp';
+import { waitFor as waitUntil } from '@cqt/test-support/wait';
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    // A probe may meet a connection the test just had terminated: look again.
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitUntil(what, probe, { timeoutMs: 120_000, pollMs: 200, retryErrors: true });
 
 /** Each `job ID attempt N: noop started` line of the workers' output: job id → attempts started. */
 const startsOf = (workers: CqtChild[]) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '@cqt/test-support/backends';
 import { startCqt, type CqtChild } from '@cqt/test-support/cqt';
 import { openQueue, type JobQueue } from '@cqt/jobs';
+import { waitFor as waitUntil } from '@cqt/test-support/wait';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = Date.UTC(2026, 0, 1);
@@ -36,15 +37,8 @@ async function receiver(status: (n: number) => number): Promise<Receiver> {
 }
 
 /** Polls `probe`; on time-out the worker's output is in the error. */
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, w: CqtChild, ms = 90_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline || w.exitCode !== undefined) throw new Error(`${w.exitCode !== undefined ? 'worker exited' : 'timed out'} waiting for ${what}:\n${w.stdout}\n${w.stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>, w: CqtChild) =>
+  waitUntil(what, probe, { timeoutMs: 90_000, failIf: () => (w.exitCode !== undefined ? 'worker exited' : undefined), detail: () => `${w.stdout}\n${w.stderr}` });
 
 describeBackends('cqt worker notifies a webhook', ({ db, backend }) => {
   let queue: JobQueue;

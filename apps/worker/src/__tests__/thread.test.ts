@@ -10,18 +10,10 @@ import { describeBackends } from '@cqt/test-support/backends';
 import { openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
 import { JobThreads } from '../../dist/thread.js';
 import { runWorker } from '../../dist/index.js';
+import { waitFor } from '@cqt/test-support/wait';
 
 const runners = new URL('./fixtures/runners.mjs', import.meta.url).href;
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describeBackends('a job in its worker thread', ({ db, backend }) => {
   let store: { databaseUrl?: string; dataDir?: string };

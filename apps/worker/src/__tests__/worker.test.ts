@@ -5,19 +5,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '@cqt/test-support/backends';
 import { runCqt, startCqt, type CqtChild } from '@cqt/test-support/cqt';
 import { openQueue, type JobInfo, type JobQueue } from '@cqt/jobs';
+import { waitFor as waitUntil } from '@cqt/test-support/wait';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = Date.UTC(2026, 0, 1);
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitUntil(what, probe, { timeoutMs: 90_000 });
 
 describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
   let queue: JobQueue;

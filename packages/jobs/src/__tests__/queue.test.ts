@@ -3,16 +3,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '@cqt/test-support/backends';
 import { openQueue, type JobQueue } from '../index.js';
+import { waitFor } from '@cqt/test-support/wait';
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describeBackends('job queue (pg-boss 10.4 through our client)', ({ db }) => {
   let queue: JobQueue;

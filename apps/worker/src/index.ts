@@ -148,13 +148,16 @@ async function serve(options: WorkerOptions): Promise<void> {
     // job is retried. Done here rather than by pg-boss's own shutdown (failWip), after which the
     // attempt's own failure would fail the job a second time and burn an attempt.
     await Promise.all(opened.map((q) => q.stopFetching()));
+    // Every job taken, including one whose handler has not started yet (stopFetching waits for
+    // fetches already sent).
+    const taken = () => [...inflight, ...opened.flatMap((q) => q.runningJobs())];
     const timeoutMs = (options.stopTimeoutSec ?? 30) * 1000;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([Promise.allSettled(taken()), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     releasing = true;
     await Promise.all(pools.map((p) => p.close()));
-    await Promise.allSettled([...inflight]);
+    await Promise.allSettled(taken());
     // pg-boss records each outcome right after its handler settles: let those statements start
     // before the store closes (sql.end waits for statements under way).
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));

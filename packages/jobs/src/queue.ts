@@ -104,6 +104,10 @@ function toInfo<T>(row: JobRow): JobInfo<T> {
 }
 
 export class JobQueue {
+  /** Handlers pg-boss has entered (a job fetched) and that have not settled yet. */
+  private readonly running = new Set<Promise<unknown>>();
+  private fetching = true;
+
   private constructor(
     private readonly boss: PgBoss,
     private readonly sql: Sql,
@@ -246,31 +250,52 @@ export class JobQueue {
   async work<T>(concurrency: number, handler: JobHandler<T>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
       let loop = '';
-      loop = await this.boss.work<T>(this.options.queue, { batchSize: 1, pollingIntervalSeconds: this.options.pollSec }, async ([job]) => {
-        // pg-boss 10 waits out its polling interval after every fetch, a job or not (0.5 s at
-        // least): at most 2 jobs/s per loop. A loop that just ran a job looks again at once, so a
-        // backlog drains at the speed of the jobs; an empty queue is still polled (decision 106).
-        this.boss.notifyWorker(loop);
-        const abort = new AbortController();
-        const watch = setInterval(() => {
-          void this.get(job.id)
-            .then((j) => {
-              if (j?.state === 'cancelled') abort.abort(new Error('cancelled'));
-            })
-            .catch(() => {});
-        }, this.options.cancelPollMs);
-        try {
-          const info = await this.get(job.id);
-          return await handler({ id: job.id, data: job.data, attempt: info?.attempt ?? 1, signal: abort.signal });
-        } finally {
-          clearInterval(watch);
-        }
+      loop = await this.boss.work<T>(this.options.queue, { batchSize: 1, pollingIntervalSeconds: this.options.pollSec }, ([job]) => {
+        const run = this.runOne(job, handler, loop);
+        this.running.add(run);
+        void run.catch(() => {}).finally(() => this.running.delete(run));
+        return run;
       });
     }
   }
 
+  private async runOne<T>(job: PgBoss.Job<T>, handler: JobHandler<T>, loop: string): Promise<unknown> {
+    if (!this.fetching) {
+      // pg-boss stops a loop between fetches, so a fetch already sent hands its job over after
+      // offWork. Seen under load: such a job started after the worker's drain, its outcome was lost
+      // when the store closed and it stayed active until its expiry. Release it at once, awaited
+      // (pg-boss's own complete after this is a no-op: it only completes active jobs).
+      await this.boss.fail(this.options.queue, job.id, { message: 'released: taken as the worker stopped' });
+      return undefined;
+    }
+    // pg-boss 10 waits out its polling interval after every fetch, a job or not (0.5 s at
+    // least): at most 2 jobs/s per loop. A loop that just ran a job looks again at once, so a
+    // backlog drains at the speed of the jobs; an empty queue is still polled (decision 106).
+    this.boss.notifyWorker(loop);
+    const abort = new AbortController();
+    const watch = setInterval(() => {
+      void this.get(job.id)
+        .then((j) => {
+          if (j?.state === 'cancelled') abort.abort(new Error('cancelled'));
+        })
+        .catch(() => {});
+    }, this.options.cancelPollMs);
+    try {
+      const info = await this.get(job.id);
+      return await handler({ id: job.id, data: job.data, attempt: info?.attempt ?? 1, signal: abort.signal });
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  /** Jobs this queue's loops have taken and not finished (their handlers may not have started yet). */
+  runningJobs(): Promise<unknown>[] {
+    return [...this.running];
+  }
+
   /** Stops taking new jobs; jobs already running carry on (the worker waits for them, then stop()). */
   async stopFetching(): Promise<void> {
+    this.fetching = false;
     await this.boss.offWork(this.options.queue);
   }
 

@@ -91,6 +91,7 @@ async function collectorRate(payload: Buffer[]): Promise<{ rate: number; bars: n
       clearInterval(ticker);
       await feed.stop();
       await bars.close();
+      await eventRows.close();
       return { rate: payload.length / (elapsed / 1000), bars: bars.stats.written };
     } finally {
       await server.close();

@@ -14,15 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb, type Db } from '@cqt/db';
 import type { BenchRow, BenchSuite } from './harness.js';
-import { withBenchDatabase } from './harness.js';
+import { sized, stopChild, withBenchDatabase } from './harness.js';
 
 const AS_OF = Date.UTC(2026, 10, 23, 10, 0, 0);
 const DAY_SEC = 86_400;
 const ENV = { CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' };
 const METRICS = ['open_interest', 'open_interest_value', 'global_ls_ratio', 'top_ls_ratio', 'taker_ls_ratio', 'basis'];
-const QUICK = process.env.CQT_BENCH_QUICK === '1';
-const STATUS_REQUESTS = Number(process.env.CQT_BENCH_SERVE_STATUS_N ?? (QUICK ? 100 : 400));
-const SERIES_REQUESTS = Number(process.env.CQT_BENCH_SERVE_SERIES_N ?? (QUICK ? 10 : 40));
+const STATUS_REQUESTS = Number(process.env.CQT_BENCH_SERVE_STATUS_N ?? sized(400, 100));
+const SERIES_REQUESTS = Number(process.env.CQT_BENCH_SERVE_SERIES_N ?? sized(40, 10));
 const STATUS_P99_TARGET_MS = 50;
 const SERIES_TARGET_MS = 200;
 
@@ -76,12 +75,6 @@ async function startServe(store: string[]): Promise<{ url: string; child: ChildP
     child.on('exit', (code) => reject(new Error(`cqt serve exited ${code} before listening: ${stderr.trim()}`)));
   });
   return { url, child };
-}
-
-async function stopServe(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** One GET on the keep-alive agent: ms from send to the last byte; a non-2xx/404 status throws. */
@@ -175,7 +168,7 @@ async function measure(backend: string, store: string[], rows: number, backendPi
     ];
   } finally {
     agent.destroy();
-    await stopServe(child);
+    await stopChild(child);
   }
 }
 

@@ -102,7 +102,6 @@ async function serve(options: WorkerOptions): Promise<void> {
   const threadStore = store.backend === 'postgres' ? { databaseUrl: values.databaseUrl ?? options.databaseUrl } : { dataDir: values.dataDir ?? options.dataDir };
   const concurrency = options.concurrency ?? 1;
   const pools: JobThreads[] = [];
-  const inflight = new Set<Promise<unknown>>();
   let releasing = false;
   const opened: JobQueue[] = [];
   try {
@@ -117,26 +116,21 @@ async function serve(options: WorkerOptions): Promise<void> {
         attempt = (job) => pool.run(job);
       }
       const notified = withNotifications(attempt, { queue, queueName: name, env: options.env ?? process.env, log });
-      await queue.work<{ strategy?: string }>(concurrency, (job) => {
-        const run = (async () => {
-          const what = name === BACKTEST_QUEUE ? job.data.strategy : name;
-          log(`job ${job.id} attempt ${job.attempt}: ${what} started`);
-          try {
-            const result = (await notified(job)) as { runId?: number };
-            log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
-            return result;
-          } catch (err) {
-            if (releasing && !job.signal.aborted) {
-              log(`job ${job.id} attempt ${job.attempt}: released (the worker stopped first; retried later)`);
-              throw new Error('released: the worker stopped before the job finished');
-            }
-            log(`job ${job.id} attempt ${job.attempt}: ${job.signal.aborted ? 'cancelled' : `failed: ${(err as Error).message}`}`);
-            throw err;
+      await queue.work<{ strategy?: string }>(concurrency, async (job) => {
+        const what = name === BACKTEST_QUEUE ? job.data.strategy : name;
+        log(`job ${job.id} attempt ${job.attempt}: ${what} started`);
+        try {
+          const result = (await notified(job)) as { runId?: number };
+          log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
+          return result;
+        } catch (err) {
+          if (releasing && !job.signal.aborted) {
+            log(`job ${job.id} attempt ${job.attempt}: released (the worker stopped first; retried later)`);
+            throw new Error('released: the worker stopped before the job finished');
           }
-        })();
-        inflight.add(run);
-        void run.catch(() => {}).finally(() => inflight.delete(run));
-        return run;
+          log(`job ${job.id} attempt ${job.attempt}: ${job.signal.aborted ? 'cancelled' : `failed: ${(err as Error).message}`}`);
+          throw err;
+        }
       });
     }
     log(`worker: ${concurrency} slot${concurrency === 1 ? '' : 's'} per queue (${queues.join(', ')}) on the ${store.backend} store, waiting for jobs`);
@@ -148,9 +142,8 @@ async function serve(options: WorkerOptions): Promise<void> {
     // job is retried. Done here rather than by pg-boss's own shutdown (failWip), after which the
     // attempt's own failure would fail the job a second time and burn an attempt.
     await Promise.all(opened.map((q) => q.stopFetching()));
-    // Every job taken, including one whose handler has not started yet (stopFetching waits for
-    // fetches already sent).
-    const taken = () => [...inflight, ...opened.flatMap((q) => q.runningJobs())];
+    // Every job the queues' loops took, including one whose handler has not started yet.
+    const taken = () => opened.flatMap((q) => q.runningJobs());
     const timeoutMs = (options.stopTimeoutSec ?? 30) * 1000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(taken()), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);

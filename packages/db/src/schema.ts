@@ -421,3 +421,25 @@ export const tables = {
 
 export type TableName = keyof typeof tables;
 export const tableNames = Object.keys(tables) as TableName[];
+
+/**
+ * `cqt monitor`'s memory (docs/operations.md): one row per watched key (a source's freshness class,
+ * its degraded flag, a gate's overall) with the state last observed and the state last told to
+ * the webhook, so a restart neither repeats a message nor loses a transition. Not in `tables`
+ * (not pruned): a few hundred rows, rewritten in place (migration 0007).
+ */
+export const monitorState = pgTable('monitor_state', {
+  /** `freshness:<source>:<key>`, `degraded:<source>:<key>` or `gate:<check>`. */
+  key: text('key').primaryKey(),
+  /** The state last observed: a freshness class, on/off, or a gate's overall. */
+  state: text('state').notNull(),
+  /** When `state` was first observed (the as-of of that poll). */
+  changedAt: tsCol('changed_at').notNull(),
+  /** The as-of of the last poll that saw this key. */
+  evaluatedAt: tsCol('evaluated_at').notNull(),
+  /** Why, in a line: the reasons or failing items of the last observation. */
+  detail: text('detail'),
+  /** The state the last delivered message announced; null until one is (a baseline is recorded as delivered). */
+  notifiedState: text('notified_state'),
+  notifiedAt: tsCol('notified_at'),
+});

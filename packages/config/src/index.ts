@@ -6,3 +6,5 @@ export * from './settings.js';
 export * from './load.js';
 export * from './cli.js';
 export * from './render.js';
+export * from './log.js';
+export * from './observe.js';

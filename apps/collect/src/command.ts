@@ -1,6 +1,6 @@
 // `cqt collect` declaration; the collector loads only when the command runs.
 import type { Command } from 'commander';
-import { parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
+import { logFormatFlag, metricsFlags, parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, durationFlag, jsonFlag, runDurationFlag, settingFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { CollectOptions } from './index.js';
 
@@ -22,6 +22,8 @@ export const collectFlags = {
     expected: 'from 1 s to 24h, e.g. 5, 1m',
   }),
   ...storeFlags,
+  ...metricsFlags,
+  logFormat: logFormatFlag,
   json: { ...jsonFlag.json, describe: 'print the run summary as one JSON object at the end' },
 } satisfies FlagTable<CollectFlags>;
 

@@ -2,7 +2,7 @@
 // futures metrics; Coinglass → liquidation map + call status; everything notable → feed_events.
 // Writes go through bounded bulk writers: while the database is away rows wait in memory and are
 // flushed when it returns; what overflows the bound is counted and recorded, never lost silently.
-import { loadConfig, sleepMs, type CommandOutput } from '@cqt/config';
+import { createLogger, loadConfig, metricsListenError, sleepMs, structuredLog, type CommandOutput, type LogFormat } from '@cqt/config';
 import { resolve } from 'node:path';
 import { createWriter, openDb, replaySpills, type BulkWriter, type Db, type SpillReplay, type TableName } from '@cqt/db';
 import { BinanceFeed } from './binance.js';
@@ -10,6 +10,7 @@ import { FrameCapture } from './capture.js';
 import { CoinglassPoller } from './coinglass.js';
 import { FeedEventLog } from './events.js';
 import { MetricsPoller } from './metrics.js';
+import { collectMetrics } from './observe.js';
 import { statusLine, type StreamStats } from './status.js';
 import { UpbitFeed } from './upbit.js';
 
@@ -36,6 +37,11 @@ export interface CollectOptions {
   /** Environment to read configuration from (default process.env). */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Default log (no `log`): human lines, or JSON objects (--log-format json). */
+  logFormat?: LogFormat;
+  /** Serve Prometheus /metrics on this port (0: a free one, logged). */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export interface CollectResult {
@@ -69,11 +75,13 @@ const WRITTEN_TABLES = [
 ] as const satisfies readonly TableName[];
 
 export async function run(options: CollectOptions): Promise<CollectResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? createLogger({ command: 'collect', format: options.logFormat, env: options.env });
   const config = loadConfig({
     env: options.env,
     flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
   }).values;
+  // First, so a port in use fails the start before anything is opened.
+  const observed = await serveMetrics(options, log);
   let events: FeedEventLog | null = null;
   const capture = options.captureDir
     ? new FrameCapture(options.captureDir, {
@@ -165,6 +173,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
   coinglass.start();
 
   const streams = [upbit.stats, binance.stats, metrics.stats, coinglass.stats];
+  if (observed) await collectMetrics(observed.registry, { streams, events, writers: writers as never });
   const ticker = setInterval(() => {
     upbit.tick(Date.now());
     events!.flushAggregates();
@@ -174,6 +183,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
   const statusTimer = setInterval(() => {
     const pending = Object.values(writers).reduce((n, w) => n + w.pending, 0);
     if (options.jsonStatus) process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), streams, pendingRows: pending, ...(capture && { capture: captureState(capture) }) })}\n`);
+    else if (structuredLog(log)) structuredLog(log)!.event('status', { streams, pendingRows: pending, ...(capture && { capture: captureState(capture) }) });
     else log(`${statusLine(streams, Date.now(), prevFrames, statusEverySec, pending)}${capture ? ` | ${capture.describe()}` : ''}`);
   }, statusEverySec * 1000);
 
@@ -200,6 +210,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     log(`collect: ${rowsUnwritten[table]} ${table} rows not written, saved to ${w.spillFile} (the next start writes them)`);
   }
   await capture?.close();
+  await observed?.server.close();
   await db.close().catch(() => {});
 
   const pick = (f: (w: BulkWriter<TableName>) => number) => Object.fromEntries(Object.entries(writers).map(([t, w]) => [t, f(w as BulkWriter<TableName>)]));
@@ -219,6 +230,19 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     captureFiles: capture?.files ?? [],
     ...(capture && { capture: captureState(capture) }),
   };
+}
+
+/** --metrics-port: the /metrics server, its URL logged (the bound port when 0 was asked). */
+async function serveMetrics(options: CollectOptions, log: (line: string) => void) {
+  if (options.metricsPort === undefined) return null;
+  const { createRegistry, startMetricsServer } = await import('@cqt/metrics');
+  const registry = createRegistry('collect');
+  const host = options.metricsHost ?? '127.0.0.1';
+  const server = await startMetricsServer(registry, { port: options.metricsPort, host }).catch((err: unknown) => {
+    throw metricsListenError(err, host, options.metricsPort!);
+  });
+  log(`collect: metrics on ${server.url}`);
+  return { registry, server };
 }
 
 const captureState = (c: FrameCapture) => ({ frames: c.frames, framesDropped: c.framesDropped, error: c.error });

@@ -96,3 +96,8 @@ export const logFormatFlag = {
   expected: 'human or json',
   parse: (text: string) => (LOG_FORMATS.includes(text as LogFormat) ? (text as LogFormat) : undefined),
 } satisfies FlagSpec<LogFormat>;
+
+/** The logger when it writes JSON (a status line can then be an event with fields), else null. */
+export function structuredLog(log: unknown): Logger | null {
+  return typeof log === 'function' && (log as Partial<Logger>).format === 'json' && typeof (log as Partial<Logger>).event === 'function' ? (log as Logger) : null;
+}

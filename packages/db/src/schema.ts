@@ -403,6 +403,36 @@ export const modelPredictions = pgTable(
   (t) => [primaryKey({ columns: [t.symbol, t.ts, t.horizonSec, t.modelVersion] })],
 );
 
+/**
+ * Barrier probabilities on candle boundaries (`cqt predict --timeframe`): one row per closed
+ * candle of a series, ts = that candle's close (its open + one candle), computed from candles
+ * closed by then only, for the barrier outcome over the next horizon_candles candles. Written
+ * once per (series, ts, horizon, model) and never on "now" (migration 0008).
+ */
+export const candlePredictions = pgTable(
+  'candle_predictions',
+  {
+    venue: text('venue').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    ts: tsCol('ts').notNull(),
+    horizonCandles: integer('horizon_candles').notNull(),
+    model: text('model').notNull(),
+    modelVersion: text('model_version').notNull(),
+    close: price('close').notNull(),
+    sigma: doublePrecision('sigma'),
+    rT: doublePrecision('r_t'),
+    kVol: doublePrecision('k_vol'),
+    lookbackCandles: integer('lookback_candles').notNull(),
+    pUp: doublePrecision('p_up'),
+    pDown: doublePrecision('p_down'),
+    pNone: doublePrecision('p_none'),
+    inputsMaxTs: tsCol('inputs_max_ts').notNull(),
+    computedAt: tsCol('computed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.venue, t.symbol, t.timeframe, t.ts, t.horizonCandles, t.model] })],
+);
+
 /** Every table, keyed by its SQL name: the writer, `cqt db status` and prune iterate this. */
 export const tables = {
   market_1s: market1s,

@@ -1,0 +1,20 @@
+CREATE TABLE "candle_predictions" (
+	"venue" text NOT NULL,
+	"symbol" text NOT NULL,
+	"timeframe" text NOT NULL,
+	"ts" timestamp (3) with time zone NOT NULL,
+	"horizon_candles" integer NOT NULL,
+	"model" text NOT NULL,
+	"model_version" text NOT NULL,
+	"close" double precision NOT NULL,
+	"sigma" double precision,
+	"r_t" double precision,
+	"k_vol" double precision,
+	"lookback_candles" integer NOT NULL,
+	"p_up" double precision,
+	"p_down" double precision,
+	"p_none" double precision,
+	"inputs_max_ts" timestamp (3) with time zone NOT NULL,
+	"computed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "candle_predictions_venue_symbol_timeframe_ts_horizon_candles_model_pk" PRIMARY KEY("venue","symbol","timeframe","ts","horizon_candles","model")
+);

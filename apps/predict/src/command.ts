@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { stopSignal, type CliContext } from '@cqt/config';
 import { asOfFlag, declareCommand, durationFlag, jsonFlag, runDurationFlag, storeFlags, timeFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 import type { PredictOptions } from './index.js';
+import { candleFlags } from './candleFlags.js';
 
-type PredictFlags = CliOptions<PredictOptions, 'env' | 'signal' | 'log' | 'db'>;
+type PredictFlags = CliOptions<PredictOptions, 'env' | 'signal' | 'log' | 'db' | 'clockMs'>;
 
 const nonNegative = (flag: string, arg: string, describe: string, defaultValue: number) =>
   ({
@@ -42,6 +43,7 @@ export const predictFlags = {
   costMultiplier,
   modelPath: { flag: '--model', arg: '<file>', describe: 'model state JSON (from BarrierModel.save())', defaultText: 'the Brownian first-passage baseline' },
   roleBudgetMs: nonNegative('--role-budget', '<ms>', 'registered champion/shadow (cqt model): a prediction slower than this is flagged in its model_predictions row', 250),
+  ...candleFlags,
   json: { ...jsonFlag.json, describe: 'print one JSON object (the snapshot with --once, else the run summary)' },
   ...storeFlags,
 } satisfies FlagTable<PredictFlags>;
@@ -61,7 +63,9 @@ Examples:
   $ cqt predict --duration 10m --horizon 60
   $ cqt predict --once --json                            # the latest settled snapshot
   $ cqt predict --once --as-of 2026-11-23T10:00:00Z
-  $ cqt predict --backfill --from 2026-11-23T00:00:00Z --to 2026-11-23T06:00:00Z`,
+  $ cqt predict --backfill --from 2026-11-23T00:00:00Z --to 2026-11-23T06:00:00Z
+  $ cqt predict --timeframe 1h --symbol KRW-BTC            # on each closed 1 h candle (beside cqt backfill --follow)
+  $ cqt predict --timeframe 1d --backfill --from 2026-01-01T00:00:00Z --to 2026-11-23T00:00:00Z`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       await context.emit(output(await run({ ...flags, signal: stopSignal() })), flags);

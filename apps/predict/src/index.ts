@@ -22,6 +22,7 @@ import {
 } from '@cqt/features';
 import { predictFlags } from './command.js';
 import { loadRoleModels, runRoleModels, type RoleModel } from './roles.js';
+import { candleOutput, runCandles, type CandleRunResult } from './candles.js';
 
 /** Snapshots per transaction in --backfill. */
 const BACKFILL_BATCH = 100;
@@ -48,6 +49,14 @@ export interface PredictOptions {
   modelPath?: string;
   /** Registered champion and shadow (model_predictions): a prediction slower than this is flagged in its row. */
   roleBudgetMs?: number;
+  /** Candle-boundary predictions on this timeframe's series (candles.ts) instead of 5 s snapshots. */
+  timeframe?: string;
+  venue?: string;
+  horizonCandles?: number;
+  lookbackCandles?: number;
+  pollSec?: number;
+  /** With --timeframe: the clock a candle must have closed by (tests); default Date.now. */
+  clockMs?: () => number;
   databaseUrl?: string;
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -85,7 +94,7 @@ export interface RunResult {
   last: Record<string, unknown> | null;
 }
 
-export type PredictResult = OnceResult | RunResult;
+export type PredictResult = OnceResult | RunResult | CandleRunResult;
 
 interface Plan {
   symbol: string;
@@ -101,13 +110,42 @@ const ROLE_RELOAD_MS = 60_000;
 export async function run(options: PredictOptions): Promise<PredictResult> {
   const env = options.env ?? process.env;
   const { values: config } = loadConfig({ env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
-  const plan = resolvePlan(options, config);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.timeframe !== undefined) return runCandleMode(options, config, log);
+  const plan = resolvePlan(options, config);
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
     if (options.once) return await once(db, plan, options.asOf);
     if (options.backfill) return await backfill(db, plan, options, log);
     return await live(db, plan, options, log);
+  } finally {
+    if (!options.db) await db.close();
+  }
+}
+
+/** `--timeframe`: flags of the snapshot modes do not apply; the rest goes to candles.ts. */
+async function runCandleMode(options: PredictOptions, config: ReturnType<typeof loadConfig>['values'], log: (line: string) => void): Promise<CandleRunResult> {
+  const snapshotOnly = { once: '--once', asOf: '--as-of', intervalSec: '--interval', horizonSec: '--horizon', delaySec: '--delay', modelPath: '--model', binanceSymbol: '--binance-symbol', costMultiplier: '--cost-multiplier', roleBudgetMs: '--role-budget' } as const;
+  for (const [key, flag] of Object.entries(snapshotOnly)) {
+    if (options[key as keyof typeof snapshotOnly] !== undefined) throw new UsageError(`${flag} does not apply with --timeframe`, 'candle predictions take --horizon-candles, --lookback-candles, --k-vol, --r-min-bps, --poll');
+  }
+  if ((options.from !== undefined || options.to !== undefined) && !options.backfill) throw new UsageError('--from/--to need --backfill', 'cqt predict --timeframe 1h --backfill --from … --to …');
+  if (options.backfill && (options.from === undefined || options.to === undefined)) throw new UsageError('--backfill needs --from and --to', 'cqt predict --timeframe 1h --backfill --from 2026-11-01T00:00:00Z --to 2026-11-23T00:00:00Z');
+  if (options.durationSec !== undefined && options.backfill) throw new UsageError('--duration applies to the live loop only', 'drop --duration, or --backfill');
+  const venue = options.venue ?? 'upbit';
+  const symbol = options.symbol?.toUpperCase() ?? (venue === 'binance' ? config.binanceSymbols[0] : config.upbitMarkets[0]);
+  if (!/^[A-Z0-9]+(-[A-Z0-9]+)?$/.test(symbol)) throw new UsageError(`invalid --symbol "${symbol}"`, 'a candle series symbol such as KRW-BTC (upbit) or BTCUSDT (binance)');
+  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    return await runCandles(db, {
+      ...options,
+      symbol,
+      venue,
+      timeframe: options.timeframe!,
+      fromMs: options.from === undefined ? undefined : timeMs(options.from, 'from'),
+      toMs: options.to === undefined ? undefined : timeMs(options.to, 'to'),
+      log,
+    });
   } finally {
     if (!options.db) await db.close();
   }
@@ -298,7 +336,9 @@ function summaryLine(row: Record<string, unknown>): string {
 }
 
 export function output(result: PredictResult): CommandOutput {
-  return { exitCode: 0, json: result, human: () => (result.mode === 'once' ? onceText(result) : runText(result)) };
+  if (result.mode === 'candles-live' || result.mode === 'candles-backfill') return candleOutput(result);
+  const snapshots = result as OnceResult | RunResult;
+  return { exitCode: 0, json: result, human: () => (snapshots.mode === 'once' ? onceText(snapshots) : runText(snapshots)) };
 }
 
 function onceText(result: OnceResult): string {

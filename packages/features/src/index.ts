@@ -17,3 +17,16 @@ export { computeFeatures, streamDownReason, type Features, type FeatureResult, t
 export { loadInputs, readSnapshotRows, readSnapshotTimes, futureInputs, writeSnapshots, type SnapshotRows } from './store.js';
 export { RELATIVE_TOLERANCE, rowDifferences, sameValue, type ColumnDifference } from './compare.js';
 export * from './model.js';
+export {
+  CANDLE_CLOSE_GRACE_MS,
+  CANDLE_MODEL,
+  CANDLE_TIMEFRAMES,
+  CandlePredictor,
+  boundaryAtOrBefore,
+  timeframeMs,
+  writeCandlePredictions,
+  type BoundaryOutcome,
+  type CandlePredictionRow,
+  type CandlePredictionSettings,
+  type CandleSeriesKey,
+} from './candles.js';

@@ -1,6 +1,6 @@
 // `cqt worker` declaration; the queue, the store and the backtester load only when it runs.
 import type { Command } from 'commander';
-import { stopSignal, type CliContext } from '@cqt/config';
+import { logFormatFlag, metricsFlags, stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { JobRunnerRef, WorkerOptions } from './index.js';
 import { KNOWN_QUEUES, parseQueues } from './queues.js';
@@ -36,6 +36,8 @@ export const workerFlags = {
     parse: whole(1, 3600),
   },
   ...storeFlags,
+  ...metricsFlags,
+  logFormat: logFormatFlag,
 } satisfies FlagTable<WorkerFlags>;
 
 /** `runJob` names apps/backtest's job attempt (module URL and export), which each job's thread

@@ -2,10 +2,11 @@
 // backtest runs in a worker thread of its own (decision 104); the attempt itself (run stored once
 // per job id, decision 87) is apps/backtest's runBacktestJob, which the binary names (apps do not
 // import apps). `noop` jobs record their result once and return: a health check and the bench.
-import { UsageError, loadConfig } from '@cqt/config';
+import { UsageError, createLogger, loadConfig, metricsListenError, type LogFormat } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, NOOP_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
 import { withNotifications } from './notify.js';
+import { workerMetrics, type JobOutcome, type WorkerMetrics } from './observe.js';
 import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
 import { JobThreads, type JobRunnerRef } from './thread.js';
 
@@ -35,6 +36,11 @@ export interface WorkerOptions {
   signal: AbortSignal;
   /** One line per job event. */
   log?: (line: string) => void;
+  /** Default log (no `log`, on stdout): human lines, or JSON objects (--log-format json). */
+  logFormat?: LogFormat;
+  /** Serve Prometheus /metrics on this port (0: a free one, logged). */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** A noop job: its result recorded once per job id (a second attempt finds it), nothing else. */
@@ -90,13 +96,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 }
 
 async function serve(options: WorkerOptions): Promise<void> {
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = options.log ?? createLogger({ command: 'worker', format: options.logFormat, env: options.env, write: (text) => process.stdout.write(text) });
   const queues = options.queues ?? [...KNOWN_QUEUES];
   if (!queues.length) throw new UsageError('no queue to serve', `--queues takes ${KNOWN_QUEUES.join(', ')}`);
+  const observed = await serveMetrics(options, log);
   const { values } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
   let db = options.db;
   const own = !db;
-  if (!db) db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir });
+  if (!db) {
+    db = await openDb({ databaseUrl: values.databaseUrl, dataDir: values.dataDir }).catch(async (err: unknown) => {
+      await observed?.server.close();
+      throw err;
+    });
+  }
   const store = db;
   // A job thread opens the same store: the URL, or the data dir (as a client of its owner).
   const threadStore = store.backend === 'postgres' ? { databaseUrl: values.databaseUrl ?? options.databaseUrl } : { dataDir: values.dataDir ?? options.dataDir };
@@ -119,16 +131,22 @@ async function serve(options: WorkerOptions): Promise<void> {
       await queue.work<{ strategy?: string }>(concurrency, async (job) => {
         const what = name === BACKTEST_QUEUE ? job.data.strategy : name;
         log(`job ${job.id} attempt ${job.attempt}: ${what} started`);
+        const startedMs = performance.now();
+        observed?.metrics.started(name);
+        const ended = (outcome: JobOutcome) => observed?.metrics.ended(name, outcome, (performance.now() - startedMs) / 1000);
         try {
           const result = (await notified(job)) as { runId?: number };
           log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
+          ended('completed');
           return result;
         } catch (err) {
           if (releasing && !job.signal.aborted) {
             log(`job ${job.id} attempt ${job.attempt}: released (the worker stopped first; retried later)`);
+            ended('released');
             throw new Error('released: the worker stopped before the job finished');
           }
           log(`job ${job.id} attempt ${job.attempt}: ${job.signal.aborted ? 'cancelled' : `failed: ${(err as Error).message}`}`);
+          if (observed) ended(job.signal.aborted ? 'cancelled' : await lastAttempt(queue, job).then((last) => (last ? 'dead' : 'retried')));
           throw err;
         }
       });
@@ -156,6 +174,27 @@ async function serve(options: WorkerOptions): Promise<void> {
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
     await Promise.all(opened.map((q) => q.stop(1000)));
     if (own) await store.close();
+    await observed?.server.close();
   }
   log('worker: stopped');
+}
+
+/** Whether a failed attempt was the job's last (it goes to the dead letter); unknown counts as not. */
+async function lastAttempt(queue: JobQueue, job: JobContext<unknown>): Promise<boolean> {
+  const info = await queue.get(job.id).catch(() => null);
+  return info !== null && job.attempt >= info.attempts;
+}
+
+/** --metrics-port: the /metrics server, its URL logged (the bound port when 0 was asked). */
+async function serveMetrics(options: WorkerOptions, log: (line: string) => void): Promise<{ metrics: WorkerMetrics; server: { close(): Promise<void> } } | null> {
+  if (options.metricsPort === undefined) return null;
+  const { createRegistry, startMetricsServer } = await import('@cqt/metrics');
+  const registry = createRegistry('worker');
+  const metrics = await workerMetrics(registry);
+  const host = options.metricsHost ?? '127.0.0.1';
+  const server = await startMetricsServer(registry, { port: options.metricsPort, host }).catch((err: unknown) => {
+    throw metricsListenError(err, host, options.metricsPort!);
+  });
+  log(`worker: metrics on ${server.url}`);
+  return { metrics, server };
 }

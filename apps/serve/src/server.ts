@@ -14,6 +14,7 @@ import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, refuseUnknown, requir
 import { registerDashboard, isPublicPath } from './dashboard/routes.js';
 import { registerEvents } from './events.js';
 import { latestPrediction } from './predictions.js';
+import { latestCandlePrediction, parseCandlePredictionRequest } from './candlePredictions.js';
 import { parseSeriesRequest, readSeries } from './series.js';
 
 /** `cqt check all` for the server: every store gate on the server's store handle. */
@@ -70,6 +71,12 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
     const symbol = required(symbolParam(query, 'symbol'), 'symbol', 'e.g. symbol=KRW-BTC (the market cqt predict runs for)');
     const horizonSec = horizonParam(query) ?? DEFAULT_HORIZON_SEC;
     const answer = await latestPrediction(db.sql, { symbol, horizonSec, asOfMs: asOf(query) });
+    return reply.code(answer.status).send(answer.body);
+  });
+
+  app.get('/api/predictions/candles/latest', async (request, reply) => {
+    const query = request.query as Query;
+    const answer = await latestCandlePrediction(db.sql, parseCandlePredictionRequest(query), asOf(query));
     return reply.code(answer.status).send(answer.body);
   });
 

@@ -2,7 +2,7 @@
 // column), which recent value tells whether it is corrupt, and its freshness policy. One
 // definition, used by both.
 import { HEARTBEAT_EVERY_SEC, STREAM_SOURCE } from '@cqt/feeds';
-import { candlePolicy, classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, pollPolicy } from '@cqt/freshness';
+import { candlePolicy, candlePredictionPolicy, classify, defaultPolicies, futuresMetrics, metricPolicy, metricPollSec, pollPolicy } from '@cqt/freshness';
 import type { Classification, FreshnessPolicy, Observation } from '@cqt/freshness';
 import { distinctPrefixes, observe, type SourceRef, type SqlClient } from './probe.js';
 import { freshnessItem, type CheckItem } from './report.js';
@@ -76,6 +76,21 @@ export const watch = {
     symbol,
     ref: { table: 'candles', key: [['venue', venue], ['symbol', symbol], ['timeframe', timeframe]], value: 'close', arrival: 'recv_ts' },
     policy: candlePolicy(candleSec),
+    note: `one candle = ${candleSec} s`,
+  }),
+
+  /** Predictions on a candle series' closes (`cqt predict --timeframe`), on the timeframe's own policy. */
+  candlePredictions: (venue: string, symbol: string, timeframe: string, candleSec: number, horizonCandles: number): Watched => ({
+    source: 'candle_predictions',
+    key: `${venue} ${symbol} ${timeframe} N=${horizonCandles}`,
+    symbol,
+    ref: {
+      table: 'candle_predictions',
+      key: [['venue', venue], ['symbol', symbol], ['timeframe', timeframe], ['horizon_candles', String(horizonCandles)]],
+      value: 'p_up',
+      arrival: 'computed_at',
+    },
+    policy: candlePredictionPolicy(candleSec),
     note: `one candle = ${candleSec} s`,
   }),
 

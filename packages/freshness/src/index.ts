@@ -5,6 +5,7 @@ export type { Gap } from './measures.js';
 export {
   DEFAULT_METRIC_POLL_SEC,
   candlePolicy,
+  candlePredictionPolicy,
   defaultPolicies,
   futuresMetrics,
   metricPolicy,

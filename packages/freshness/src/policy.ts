@@ -78,6 +78,25 @@ export function candlePolicy(candleSec: number, graceSec = 120): FreshnessPolicy
   };
 }
 
+/**
+ * Policy for predictions on candle boundaries (`cqt predict --timeframe`), judged on the newest
+ * prediction's ts (a candle close): up to date, it is at most one candle + the candle store's and
+ * predictor's delays old, so it is stale once one close is missed (one candle + graceSec) and
+ * hard_stale after three. A 1 h series is fresh 30 min after its last prediction; a 1 m series is
+ * hard_stale by then.
+ */
+export function candlePredictionPolicy(candleSec: number, graceSec = 120): FreshnessPolicy {
+  if (!(candleSec > 0 && Number.isFinite(candleSec))) {
+    throw new Error(`candle prediction policy: candleSec must be a positive number of seconds, got ${candleSec}`);
+  }
+  return {
+    staleAfterSec: candleSec + graceSec,
+    hardStaleAfterSec: 3 * candleSec + graceSec,
+    futureToleranceSec: CLOCK_SKEW_TOLERANCE_SEC,
+    valueKind: 'any',
+  };
+}
+
 export const DEFAULT_METRIC_POLL_SEC = 60;
 
 /**

@@ -1,7 +1,7 @@
 // `cqt serve` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
 // implementation (Fastify, the store) is imported when the command runs.
 import type { Command } from 'commander';
-import { stopSignal, type CliContext } from '@cqt/config';
+import { logFormatFlag, stopSignal, type CliContext } from '@cqt/config';
 import { asOfFlag, declareCommand, jsonFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { GateRunner, ServeOptions } from './index.js';
 
@@ -21,6 +21,7 @@ export const serveFlags = {
   asOf: { ...asOfFlag, describe: 'with --snapshot: the report as if now were this time (ISO 8601 with a zone or epoch ms)' },
   json: { ...jsonFlag.json, describe: 'on stop, print one JSON object (the URL served and when it stopped; with --snapshot, the file written)' },
   ...storeFlags,
+  logFormat: logFormatFlag,
 } satisfies FlagTable<ServeFlags>;
 
 /** `gates` runs `cqt check all`'s gates: they live in apps, which only the binary may load. */
@@ -41,6 +42,7 @@ Endpoints (docs/serve.md):
   GET /api/jobs?state=                              backtest jobs (queued, active, completed, failed, dead, cancelled)
   GET /api/events                                   Server-Sent Events: status, new rows (every 2 s)
   GET /                                             the dashboard (GET /api/dashboard: its data)
+  GET /metrics                                      Prometheus metrics (docs/operations.md)
 Bad parameters answer 400 with {error, hint}. Binding beyond loopback (e.g. --host 0.0.0.0)
 requires CQT_SERVE_TOKEN; every request then needs "Authorization: Bearer <token>" (else 401).
 

@@ -2,9 +2,10 @@
 // address only with CQT_SERVE_TOKEN, which every request must then carry as a bearer token. Runs
 // until SIGINT/SIGTERM, then stops accepting, finishes what is in flight and closes the store.
 import { isIP } from 'node:net';
-import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { UsageError, createLogger, loadConfig, type CommandOutput, type LogFormat } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { writeSnapshot, type SnapshotResult } from './dashboard/snapshot.js';
+import { registerMetrics } from './observe.js';
 import { buildServer, type GateRunner } from './server.js';
 
 export type { GateRunner } from './server.js';
@@ -24,6 +25,8 @@ export interface ServeOptions {
   /** Stops the server (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Default log (no `log`): human lines, or JSON objects (--log-format json). */
+  logFormat?: LogFormat;
   nowMs?: () => number;
   /** Write the dashboard as one self-contained HTML file instead of serving. */
   snapshot?: string;
@@ -66,6 +69,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const app = buildServer({ db, config, gates: options.gates, token, nowMs: options.nowMs, log: options.log, events: options.events });
   try {
+    await registerMetrics(app);
     await app.listen({ host, port });
   } catch (error) {
     await app.close();
@@ -92,12 +96,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
 /** Serves until the signal aborts (or, with `snapshot`, writes the report and returns). */
 export async function run(options: ServeOptions = {}): Promise<ServeResult | SnapshotResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? createLogger({ command: 'serve', format: options.logFormat, env: options.env });
   if (options.snapshot !== undefined) return snapshot(options.snapshot, options);
   if (options.asOf !== undefined) throw new UsageError('--as-of applies to --snapshot only', 'a running server answers as of each request (every endpoint takes ?asOf=)');
   const server = await startServer({ ...options, log });
   const access = server.tokenRequired ? 'bearer token required (CQT_SERVE_TOKEN)' : 'loopback only, no token';
-  log(`serve: listening on ${server.url} (${access}); SIGINT/SIGTERM stops`);
+  log(`serve: listening on ${server.url} (${access}); metrics at ${server.url}/metrics; SIGINT/SIGTERM stops`);
   await new Promise<void>((resolve) => {
     if (!options.signal || options.signal.aborted) return resolve();
     options.signal.addEventListener('abort', () => resolve(), { once: true });

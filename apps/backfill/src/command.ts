@@ -1,7 +1,7 @@
 // `cqt backfill` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
 // implementation is imported when the command runs.
 import type { Command } from 'commander';
-import { settings, stopSignal, type CliContext } from '@cqt/config';
+import { logFormatFlag, metricsFlags, settings, stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, durationFlag, jsonFlag, storeFlags, timeFlag, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { BackfillOptions } from './index.js';
 
@@ -24,6 +24,8 @@ export const backfillFlags = {
   follow: { flag: '--follow', describe: 'keep every series current until SIGINT/SIGTERM, waking just after each candle closes (per timeframe); backs off through outages and catches up from the cursors' },
   ...jsonFlag,
   ...storeFlags,
+  ...metricsFlags,
+  logFormat: { ...logFormatFlag, describe: `with --follow: ${logFormatFlag.describe}` },
 } satisfies FlagTable<Flags>;
 
 export function register(program: Command, cli: CliContext): void {
@@ -62,7 +64,8 @@ Exit codes: 0 done (or stopped), 2 usage error or runtime failure (what was comm
       const result = await run({
         ...flags,
         onPage,
-        ...(flags.follow ? { signal: stopSignal(), log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) } : {}),
+        // Following, the log is the default one: human lines with the time, or --log-format json.
+        ...(flags.follow ? { signal: stopSignal() } : {}),
       });
       if (onPage) process.stderr.write('\r\u001b[K');
       await context.emit(output(result), flags);

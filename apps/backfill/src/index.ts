@@ -2,9 +2,10 @@
 // --from/--since (or the series' cursor) to --to (or the newest closed candle), fetched page by
 // page within the venue's rate limits and committed page by page (packages/candles).
 import { withHandle } from '@cqt/checks';
-import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
+import { UsageError, createLogger, loadConfig, metricsListenError, type CommandOutput, type LogFormat } from '@cqt/config';
 import { SYMBOL_FORM, backfillSeries, candleClient, chooseTop, follow, type TopMarket, checkSymbols, checkTimeframes, checkVenue, splitList, type SeriesResult, type Venue } from '@cqt/candles';
 import { openDb, type Db } from '@cqt/db';
+import { backfillMetrics, type BackfillMetrics, type CallCounts } from './observe.js';
 
 export interface BackfillOptions {
   venue?: string;
@@ -34,6 +35,11 @@ export interface BackfillOptions {
   signal?: AbortSignal;
   /** With --follow: one line per pass (stderr). */
   log?: (line: string) => void;
+  /** With --follow and no `log`: human lines (with the time), or JSON objects (--log-format json). */
+  logFormat?: LogFormat;
+  /** Serve Prometheus /metrics on this port while it runs (0: a free one, logged). */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export interface BackfillResult {
@@ -77,8 +83,40 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
   const startedMs = Date.now();
   const p = plan(options, options.nowMs ?? startedMs);
   const { values: config } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env });
+  const log = options.log ?? (options.follow ? createLogger({ command: 'backfill', format: options.logFormat, env, humanTime: true }) : undefined);
   // Following, every retried failure is one line of the log (an outage shows as it happens).
-  const client = candleClient(p.venue, config, options.follow ? options.log : undefined);
+  const client = candleClient(p.venue, config, options.follow ? log : undefined);
+  const observed = await serveMetrics(options, p.venue, client.stats, log);
+  options = { ...options, log };
+  try {
+    return await backfillWith(options, p, config, client, startedMs, observed?.metrics);
+  } finally {
+    await observed?.server.close();
+  }
+}
+
+/** --metrics-port: the /metrics server, its URL logged (the bound port when 0 was asked). */
+async function serveMetrics(options: BackfillOptions, venue: string, calls: CallCounts, log: ((line: string) => void) | undefined) {
+  if (options.metricsPort === undefined) return null;
+  const { createRegistry, startMetricsServer } = await import('@cqt/metrics');
+  const registry = createRegistry('backfill');
+  const metrics = await backfillMetrics(registry, venue, calls);
+  const host = options.metricsHost ?? '127.0.0.1';
+  const server = await startMetricsServer(registry, { port: options.metricsPort, host }).catch((err: unknown) => {
+    throw metricsListenError(err, host, options.metricsPort!);
+  });
+  (log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`backfill: metrics on ${server.url}`);
+  return { metrics, server };
+}
+
+async function backfillWith(
+  options: BackfillOptions,
+  p: ReturnType<typeof plan>,
+  config: ReturnType<typeof loadConfig>['values'],
+  client: ReturnType<typeof candleClient>,
+  startedMs: number,
+  metrics: BackfillMetrics | undefined,
+): Promise<BackfillResult> {
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     let universe: TopMarket[] | undefined;
     if (p.top !== undefined) {
@@ -102,6 +140,7 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
               return seriesOf(universe.map((m) => m.symbol));
             },
             onRerank: (change, error, nextMs) => {
+              metrics?.rerank(Boolean(error || !change));
               const next = new Date(nextMs).toISOString();
               options.log?.(error || !change
                 ? `rerank top ${top} ${p.venue}: failed (${error?.message}); universe kept, retry at ${next}`
@@ -110,6 +149,7 @@ export async function run(options: BackfillOptions = {}): Promise<BackfillResult
           },
         } : {}),
         onPass: (result, error, state) => {
+          metrics?.pass(state.series.timeframe, result?.candles ?? 0, Boolean(error));
           const name = `${state.series.venue} ${state.series.symbol} ${state.series.timeframe}`;
           const next = new Date(state.dueMs).toISOString();
           options.log?.(error

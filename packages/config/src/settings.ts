@@ -168,6 +168,13 @@ export const settings = {
     schema: httpUrl.optional(),
     secret: 'key',
   },
+  monitorWebhookUrl: {
+    env: 'CQT_MONITOR_WEBHOOK_URL',
+    describe: '`cqt monitor` posts state transitions here (Slack-compatible JSON); unset = CQT_NOTIFY_WEBHOOK_URL; a secret, never printed',
+    expected: 'an http:// or https:// URL, e.g. https://hooks.slack.com/services/…',
+    schema: httpUrl.optional(),
+    secret: 'key',
+  },
   notifyOn: {
     env: 'CQT_NOTIFY_ON',
     describe: 'which job events go to CQT_NOTIFY_WEBHOOK_URL: dead (a job that used its last attempt) or all (dead and completed)',

@@ -46,6 +46,8 @@ export interface WebhookOptions {
   maxBackoffMs?: number;
   /** One try's time limit. Default 10 s. */
   timeoutMs?: number;
+  /** Where the URL came from, named in errors (never the URL itself). Default CQT_NOTIFY_WEBHOOK_URL. */
+  source?: string;
 }
 
 export class WebhookError extends Error {
@@ -61,7 +63,7 @@ export class WebhookError extends Error {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `text` with every occurrence of the URL (and of its path, which carries the token) cut out. */
-function scrub(text: string, url: string): string {
+export function maskWebhookUrl(text: string, url: string): string {
   let out = text.split(url).join('<webhook>');
   try {
     const path = new URL(url).pathname;
@@ -87,6 +89,7 @@ export async function postWebhook(url: string, message: object, options: Webhook
   const backoffMs = options.backoffMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
   const body = JSON.stringify(message);
+  const source = options.source ?? 'CQT_NOTIFY_WEBHOOK_URL';
   let last = '';
   for (let tries = 1; ; tries++) {
     let waitMs = Math.min(maxBackoffMs, backoffMs * 2 ** (tries - 1));
@@ -101,14 +104,14 @@ export async function postWebhook(url: string, message: object, options: Webhook
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return { tries };
       last = `HTTP ${res.status}`;
-      if (res.status < 500 && res.status !== 429) throw new WebhookError(scrub(`webhook (CQT_NOTIFY_WEBHOOK_URL) refused the message: ${last}`, url), tries);
+      if (res.status < 500 && res.status !== 429) throw new WebhookError(maskWebhookUrl(`webhook (${source}) refused the message: ${last}`, url), tries);
       const retryAfterSec = Number(res.headers.get('retry-after'));
       if (res.status === 429 && retryAfterSec > 0) waitMs = Math.min(maxBackoffMs, retryAfterSec * 1000);
     } catch (err) {
       if (err instanceof WebhookError) throw err;
       last = why(err);
     }
-    if (tries >= attempts) throw new WebhookError(scrub(`webhook (CQT_NOTIFY_WEBHOOK_URL) failed after ${tries} tries: ${last}`, url), tries);
+    if (tries >= attempts) throw new WebhookError(maskWebhookUrl(`webhook (${source}) failed after ${tries} tries: ${last}`, url), tries);
     await sleep(waitMs);
   }
 }

@@ -11,6 +11,7 @@ import { register as registerPredict } from '@cqt/predict/command';
 import { register as registerFakeExchange } from '@cqt/fake-exchange/command';
 import { register as registerGaps } from '@cqt/gaps/command';
 import { register as registerModel } from '@cqt/model/command';
+import { register as registerMonitor } from '@cqt/monitor/command';
 import { register as registerPrune } from '@cqt/prune/command';
 import { register as registerResults } from '@cqt/results-app/command';
 import { register as registerServe } from '@cqt/serve/command';
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   registerWorker(program, cli, async () => ({ module: new URL('../backtestJob.js', import.meta.url).href, name: 'runBacktestJob' }));
   registerResults(program, cli);
   registerServe(program, cli, async () => runGates);
+  registerMonitor(program, cli, async () => runGates);
   registerFakeExchange(program, cli);
   registerDemo(program, cli);
   declareCommand<ConfigCommandOptions>(program, cli, {

@@ -1,7 +1,7 @@
 // `cqt predict` declaration (loaded by `cqt` at start-up): its flags, help and examples; the
 // implementation is imported when the command runs.
 import type { Command } from 'commander';
-import { stopSignal, type CliContext } from '@cqt/config';
+import { logFormatFlag, metricsFlags, stopSignal, type CliContext } from '@cqt/config';
 import { asOfFlag, declareCommand, durationFlag, jsonFlag, runDurationFlag, storeFlags, timeFlag, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 import type { PredictOptions } from './index.js';
 import { candleFlags } from './candleFlags.js';
@@ -46,6 +46,9 @@ export const predictFlags = {
   ...candleFlags,
   json: { ...jsonFlag.json, describe: 'print one JSON object (the snapshot with --once, else the run summary)' },
   ...storeFlags,
+  metricsPort: { ...metricsFlags.metricsPort, describe: `live loop: ${metricsFlags.metricsPort.describe}` },
+  metricsHost: metricsFlags.metricsHost,
+  logFormat: logFormatFlag,
 } satisfies FlagTable<PredictFlags>;
 
 export function register(program: Command, cli: CliContext): void {

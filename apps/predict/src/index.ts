@@ -8,7 +8,7 @@
 // - --backfill --from T --to T: every boundary in the range from stored raw data, written in
 //   batches (bounded memory), the same computation as live.
 import { readFileSync } from 'node:fs';
-import { UsageError, loadConfig, sleepMs, type CommandOutput } from '@cqt/config';
+import { UsageError, createLogger, loadConfig, metricsListenError, sleepMs, type CommandOutput, type LogFormat } from '@cqt/config';
 import { parseFlagText } from '@cqt/config/command';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import {
@@ -22,6 +22,7 @@ import {
 } from '@cqt/features';
 import { predictFlags } from './command.js';
 import { loadRoleModels, runRoleModels, type RoleModel } from './roles.js';
+import { predictMetrics, type PredictMetrics } from './observe.js';
 import { candleOutput, runCandles, type CandleRunResult } from './candles.js';
 
 /** Snapshots per transaction in --backfill. */
@@ -63,6 +64,11 @@ export interface PredictOptions {
   /** Stops the live loop or a backfill (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Default log (no `log`): human lines, or JSON objects (--log-format json). */
+  logFormat?: LogFormat;
+  /** The live loop: serve Prometheus /metrics on this port (0: a free one, logged). */
+  metricsPort?: number;
+  metricsHost?: string;
   /** A handle to use instead of opening one (tests). */
   db?: Db;
 }
@@ -108,6 +114,30 @@ interface Plan {
 const ROLE_RELOAD_MS = 60_000;
 
 export async function run(options: PredictOptions): Promise<PredictResult> {
+  const log = options.log ?? createLogger({ command: 'predict', format: options.logFormat, env: options.env });
+  const observed = await serveMetrics(options, log);
+  try {
+    return await runPredict({ ...options, log }, observed?.metrics);
+  } finally {
+    await observed?.server.close();
+  }
+}
+
+/** --metrics-port: the /metrics server, its URL logged (the bound port when 0 was asked). */
+async function serveMetrics(options: PredictOptions, log: (line: string) => void) {
+  if (options.metricsPort === undefined) return null;
+  const { createRegistry, startMetricsServer } = await import('@cqt/metrics');
+  const registry = createRegistry('predict');
+  const metrics = await predictMetrics(registry);
+  const host = options.metricsHost ?? '127.0.0.1';
+  const server = await startMetricsServer(registry, { port: options.metricsPort, host }).catch((err: unknown) => {
+    throw metricsListenError(err, host, options.metricsPort!);
+  });
+  log(`predict: metrics on ${server.url}`);
+  return { metrics, server };
+}
+
+async function runPredict(options: PredictOptions, metrics: PredictMetrics | undefined): Promise<PredictResult> {
   const env = options.env ?? process.env;
   const { values: config } = loadConfig({ env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -117,7 +147,7 @@ export async function run(options: PredictOptions): Promise<PredictResult> {
   try {
     if (options.once) return await once(db, plan, options.asOf);
     if (options.backfill) return await backfill(db, plan, options, log);
-    return await live(db, plan, options, log);
+    return await live(db, plan, options, log, metrics);
   } finally {
     if (!options.db) await db.close();
   }
@@ -292,7 +322,7 @@ async function backfill(db: Db, plan: Plan, options: PredictOptions, log: (line:
  * Boundary after boundary: wait until t0 + delay, compute, write. A tick that falls behind (slow
  * database) is still computed when its turn comes — its result does not depend on when that is.
  */
-async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: string) => void): Promise<RunResult> {
+async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: string) => void, metrics?: PredictMetrics): Promise<RunResult> {
   const startedMs = Date.now();
   const endMs = options.durationSec === undefined ? Infinity : startedMs + options.durationSec * 1000;
   const tally = new Tally();
@@ -303,8 +333,10 @@ async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: str
   for (let t0Ms = Math.ceil((startedMs - plan.delayMs) / plan.intervalMs) * plan.intervalMs; ; t0Ms += plan.intervalMs) {
     const dueMs = t0Ms + plan.delayMs;
     if (dueMs > endMs || !(await sleepUntil(dueMs, options.signal))) break;
+    const tick = metrics?.tick(t0Ms, dueMs, plan.intervalMs);
     try {
       const rows = await computeSnapshot(db, plan.symbol, t0Ms, plan.snapshot);
+      tick?.computed();
       await writeSnapshots(db, [rows]);
       tally.add(rows);
       if (Date.now() - rolesLoadedMs >= ROLE_RELOAD_MS) {
@@ -316,7 +348,9 @@ async function live(db: Db, plan: Plan, options: PredictOptions, log: (line: str
         lastLogMs = Date.now();
         log(`predict: ${iso(t0Ms)} ${summaryLine(tally.last!)} (${tally.written} written, ${tally.failed} failed)`);
       }
+      tick?.end(true);
     } catch (err) {
+      tick?.end(false);
       tally.failed++;
       log(`predict: snapshot ${iso(t0Ms)} failed: ${(err as Error).message}`);
     }

@@ -79,14 +79,17 @@ export const watch = {
     note: `one candle = ${candleSec} s`,
   }),
 
-  /** Predictions on a candle series' closes (`cqt predict --timeframe`), on the timeframe's own policy. */
-  candlePredictions: (venue: string, symbol: string, timeframe: string, candleSec: number, horizonCandles: number): Watched => ({
+  /**
+   * Predictions on a candle series' closes (`cqt predict --timeframe`), on the timeframe's own
+   * policy: one horizon (the API), or every horizon of the series (status).
+   */
+  candlePredictions: (venue: string, symbol: string, timeframe: string, candleSec: number, horizonCandles?: number): Watched => ({
     source: 'candle_predictions',
-    key: `${venue} ${symbol} ${timeframe} N=${horizonCandles}`,
+    key: `${venue} ${symbol} ${timeframe}${horizonCandles === undefined ? '' : ` N=${horizonCandles}`}`,
     symbol,
     ref: {
       table: 'candle_predictions',
-      key: [['venue', venue], ['symbol', symbol], ['timeframe', timeframe], ['horizon_candles', String(horizonCandles)]],
+      key: [['venue', venue], ['symbol', symbol], ['timeframe', timeframe], ...(horizonCandles === undefined ? [] : [['horizon_candles', String(horizonCandles)] as const])],
       value: 'p_up',
       arrival: 'computed_at',
     },

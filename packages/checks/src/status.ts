@@ -5,7 +5,7 @@ import { isTimeframe, stepCandles, type Venue } from '@cqt/candles';
 import { UsageError, type Settings } from '@cqt/config';
 import type { FreshnessClass, FreshnessPolicy } from '@cqt/freshness';
 import { predictorConfig, resolveScope, type Scope } from './options.js';
-import type { SqlClient } from './probe.js';
+import { distinctPrefixes, type SqlClient } from './probe.js';
 import { judgeSource, watch, type Watched } from './sources.js';
 
 /** 'absent': a derived table (features, predictions) never written in this store; not gated. */
@@ -51,6 +51,7 @@ export const sourceTables = [
   'feature_snapshots',
   'predictions',
   'candles',
+  'candle_predictions',
 ] as const;
 
 /** Derived from other tables: a store that never wrote them shows them 'absent', not hard_stale. */
@@ -87,6 +88,15 @@ async function candleSeries(sql: SqlClient, symbols: readonly string[] | undefin
     .map((r) => watch.candles(r.source as string, r.symbol as string, r.timeframe as string, candleSec(r.timeframe as string)));
 }
 
+/** Every series with candle predictions (cqt predict --timeframe), on its timeframe's policy; --symbol narrows. */
+async function candlePredictionSeries(sql: SqlClient, symbols: readonly string[] | undefined): Promise<Watched[]> {
+  const wanted = new Set((symbols ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean));
+  const series = await distinctPrefixes(sql, 'candle_predictions', ['venue', 'symbol', 'timeframe']);
+  return series
+    .filter(([venue, symbol, timeframe]) => isTimeframe(venue as Venue, timeframe) && timeframe !== '1M' && (wanted.size === 0 || wanted.has(symbol)))
+    .map(([venue, symbol, timeframe]) => watch.candlePredictions(venue, symbol, timeframe, candleSec(timeframe)));
+}
+
 /** One candle series judged as `cqt status` judges it (its timeframe's policy): /api/candles' class. */
 export function candleSeriesStatus(sql: SqlClient, series: { venue: string; symbol: string; timeframe: string }, asOfMs: number): Promise<SourceStatus> {
   return judge(sql, watch.candles(series.venue, series.symbol, series.timeframe, candleSec(series.timeframe)), asOfMs);
@@ -102,6 +112,7 @@ async function watchList(sql: SqlClient, scope: Scope, config: StatusConfig, der
     ...(coinglass ? await watch.liquidationMaps(sql, scope.asOfMs, config.coinglassPollSec) : []),
     ...derivedMarkets.flatMap((market) => [watch.featureSnapshots(market), watch.predictions(market)]),
     ...(wanted.includes('candles') ? await candleSeries(sql, symbols) : []),
+    ...(wanted.includes('candle_predictions') ? await candlePredictionSeries(sql, symbols) : []),
   ];
   return all.filter((w) => wanted.includes(w.source));
 }

@@ -1,6 +1,7 @@
 // /api/predictions/candles/latest over real HTTP on loopback, both backends: freshness of candle
 // predictions is judged per timeframe (candlePredictionPolicy) and served under the soft-stale
-// rule — a 1 h series is fresh 30 min after its last prediction, a 1 m series is not.
+// rule — a 1 h series is fresh 30 min after its last prediction, a 1 m series is not — and
+// /api/status (the evaluator `cqt status` uses) lists each series with its class.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
@@ -70,6 +71,16 @@ describeBackends('GET /api/predictions/candles/latest', ({ db }) => {
     const before = await at('1h', T + 2000); // the row for T was computed at T + 5 s
     expect(before.status).toBe(200);
     expect(before.body.prediction.ts).toBe(new Date(T - 60 * MIN).toISOString());
+  });
+
+  it('/api/status lists each candle prediction series on its own timeframe policy', async () => {
+    const response = await fetch(`${server.url}/api/status?source=candle_predictions&asOf=${new Date(T + 30 * MIN).toISOString()}`);
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as { sources: Array<{ key: string; class: string; lagSec: number; policy: { staleAfterSec: number } }> };
+    const byKey = Object.fromEntries(status.sources.map((s) => [s.key, s]));
+    expect(Object.keys(byKey).sort()).toEqual(['upbit KRW-BTC 1h', 'upbit KRW-BTC 1m']);
+    expect([byKey['upbit KRW-BTC 1h'].class, byKey['upbit KRW-BTC 1h'].policy.staleAfterSec]).toEqual(['fresh', 3720]);
+    expect([byKey['upbit KRW-BTC 1m'].class, byKey['upbit KRW-BTC 1m'].lagSec]).toEqual(['hard_stale', 1800]);
   });
 
   it('an unknown series is hard_stale without rows; bad parameters are 400 with a hint', async () => {

@@ -68,16 +68,32 @@ function survivePostgresWriteAfterClose(err: Error): void {
   process.exit(1);
 }
 
+/** postgres.js's codes for a statement lost with its connection (closed, ended or destroyed). */
+const LOST_CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+/** PostgreSQL's class 57 operator interventions that end a session: admin_shutdown (pg_terminate_backend,
+ * a fast stop), crash_shutdown, cannot_connect_now (a server starting or stopping). */
+const SERVER_ENDED_SESSION = new Set(['57P01', '57P02', '57P03']);
+
+/** A statement that failed because its connection went away, not because of the statement. */
+export function lostWithConnection(reason: unknown): boolean {
+  if (!(reason instanceof Error)) return false;
+  const code = (reason as { code?: unknown }).code;
+  return typeof code === 'string' && (LOST_CONNECTION_CODES.has(code) || SERVER_ENDED_SESSION.has(code));
+}
+
 /**
  * pg-boss 10 does not await a job's outcome (complete/fail) and, with the connection cut under it,
  * has failed reading that statement's answer; the rejection is nobody's and would end the process.
- * The job then stays active until its expiry and is retried (its result exists once, decision 87),
- * so a rejection from pg-boss's code is reported and survived; any other ends the process.
+ * Its supervision and stop path do the same with a statement of a connection the server terminated
+ * earlier (seen under load: a SIGTERM'd worker exited 1 on "terminating connection due to
+ * administrator command"). The job then stays active until its expiry and is retried (its result
+ * exists once, decision 87), so a rejection from pg-boss's code or of a statement lost with its
+ * connection is reported and survived; any other ends the process.
  */
 function survivePgBossOutcome(reason: unknown): void {
   const stack = reason instanceof Error ? (reason.stack ?? '') : '';
-  if (/pg-boss[\\/]src[\\/]manager\.js/.test(stack)) {
-    process.stderr.write(`job queue: a job outcome was not recorded (${(reason as Error).message}); the job is retried after its expiry\n`);
+  if (/pg-boss[\\/]src[\\/]manager\.js/.test(stack) || lostWithConnection(reason)) {
+    process.stderr.write(`job queue: a statement was lost with its connection (${(reason as Error).message}); a job it concerned is retried after its expiry\n`);
     return;
   }
   process.stderr.write(`${reason instanceof Error ? stack : String(reason)}\n`);

@@ -1,10 +1,13 @@
 // `backfill --follow --metrics-port 0` in-process against the fake exchange on both stores: a
 // scrape over real HTTP while it follows shows the candles written (equal to the rows stored),
-// the passes, and the client's requests; the server is gone once the run stops.
+// the passes, and the client's requests; the server is gone once the run stops. The binary with
+// --follow --log-format json writes one JSON object per stderr line.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
 import { parseMetrics } from '@cqt/metrics';
 import { describeBackends } from '@cqt/test-support/backends';
+import { startCqt } from '@cqt/test-support/cqt';
+import { createTestDatabase } from '@cqt/test-support/pg';
 import { waitFor } from '@cqt/test-support/wait';
 import { run } from '../index.js';
 
@@ -43,3 +46,25 @@ describeBackends('backfill --follow --metrics-port', ({ db }) => {
     }
   }, 60_000);
 });
+
+it('backfill --follow --log-format json (built binary): every stderr line is one JSON object', async () => {
+  const pg = await createTestDatabase();
+  const run = startCqt(['backfill', '--venue', 'upbit', '--symbol', 'KRW-BTC', '--timeframe', '1m', '--since', '30m', '--follow', '--log-format', 'json', '--metrics-port', '0'], { UPBIT_REST_URL: ex.urls.UPBIT_REST_URL, DATABASE_URL: pg.url });
+  try {
+    await waitFor('a follow pass', async () => run.stderr.includes('follow upbit KRW-BTC 1m: '), {
+      timeoutMs: 60_000,
+      failIf: () => (run.exitCode !== undefined ? `backfill exited ${run.exitCode}` : undefined),
+      detail: () => run.stderr,
+    });
+    run.child.kill('SIGTERM');
+    await run.exited;
+    expect(run.exitCode, run.stderr).toBe(0);
+    const records = run.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const r of records) expect(r).toMatchObject({ time: expect.any(String), level: 'info', command: 'backfill', event: 'message' });
+    expect(records[0].msg).toMatch(/^backfill: metrics on http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(records.some((r) => /^follow upbit KRW-BTC 1m: \d+ candles, cursor \S+; next at \S+$/.test(String(r.msg)))).toBe(true);
+  } finally {
+    if (run.exitCode === undefined) run.child.kill('SIGKILL');
+    await pg.drop();
+  }
+}, 90_000);

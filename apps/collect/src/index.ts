@@ -95,7 +95,10 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
         },
       })
     : null;
-  const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db: Db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(async (err: unknown) => {
+    await observed?.server.close();
+    throw err;
+  });
   const startedAt = new Date();
   // Rows an earlier run could not write go in before any new row, so a key received both times
   // keeps its first receipt.
@@ -173,7 +176,7 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
   coinglass.start();
 
   const streams = [upbit.stats, binance.stats, metrics.stats, coinglass.stats];
-  if (observed) await collectMetrics(observed.registry, { streams, events, writers: writers as never });
+  if (observed) await collectMetrics(observed.registry, { streams, events, writers });
   const ticker = setInterval(() => {
     upbit.tick(Date.now());
     events!.flushAggregates();

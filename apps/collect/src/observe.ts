@@ -13,7 +13,7 @@ const venueOf = (stream: string) => stream.split('-')[0];
 export interface CollectSources {
   streams: StreamStats[];
   events: FeedEventLog;
-  writers: Record<string, BulkWriter<TableName>>;
+  writers: Record<string, Pick<BulkWriter<TableName>, 'pending' | 'stats'>>;
   nowMs?: () => number;
 }
 
@@ -22,7 +22,7 @@ export async function collectMetrics(registry: Registry, sources: CollectSources
   const { streams, events, writers } = sources;
   const now = sources.nowMs ?? Date.now;
   const perStream = <V extends number | null>(f: (s: StreamStats) => V) => () => streams.map((s) => [{ venue: venueOf(s.name), stream: s.name }, f(s)] as const);
-  const perTable = (f: (w: BulkWriter<TableName>) => number) => () => Object.entries(writers).map(([table, w]) => [{ table }, f(w)] as const);
+  const perTable = (f: (w: Pick<BulkWriter<TableName>, 'pending' | 'stats'>) => number) => () => Object.entries(writers).map(([table, w]) => [{ table }, f(w)] as const);
   const labels = ['venue', 'stream'] as const;
   counterFrom(registry, 'cqt_collect_frames_total', 'frames (WebSocket messages or REST answers) received', labels, perStream((s) => s.frames));
   counterFrom(registry, 'cqt_collect_stream_rows_total', 'rows the stream produced for the writers', labels, perStream((s) => s.rows));

@@ -53,16 +53,18 @@ export function longTimeout(fn: () => void, delayMs: number): LongTimer {
 export function sleepMs(ms: number, signal?: AbortSignal, options: { unref?: boolean } = {}): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
+    let timer: LongTimer | undefined;
     const onAbort = () => {
-      timer.cancel();
+      timer?.cancel();
       resolve(false);
     };
-    const timer = longTimeout(() => {
+    // Listen first: a 0 ms timer fires inside longTimeout(), and must find the listener to remove.
+    signal?.addEventListener('abort', onAbort, { once: true });
+    timer = longTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve(true);
     }, Math.max(0, ms));
     if (options.unref) timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -1,5 +1,6 @@
 // Timers for durations a user gives: Node's setTimeout holds at most 2^31−1 ms (≈ 24.8 days) and
 // fires a longer one after 1 ms. Real timers; nothing here waits longer than a few seconds.
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { countTimerOverflows } from '@cqt/test-support/timerOverflow';
@@ -57,6 +58,12 @@ describe('sleepMs', () => {
     later.abort();
     expect(await slept).toBe(false);
     expect(overflows.count).toBe(0);
+  });
+
+  it('leaves no abort listener behind, also for a wait of 0 ms (a loop that ran past its interval)', async () => {
+    const controller = new AbortController();
+    for (const ms of [0, 0, 5, 0]) expect(await sleepMs(ms, controller.signal)).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 

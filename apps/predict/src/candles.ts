@@ -146,15 +146,21 @@ export async function runCandles(db: Db, options: CandleOptions): Promise<Candle
   const pollMs = (options.pollSec ?? candleFlags.pollSec.default) * 1000;
   const endMs = options.durationSec === undefined ? Infinity : Date.now() + options.durationSec * 1000;
   options.log(`predict: ${label} on candle closes, N=${p.settings.horizonCandles} K=${p.settings.lookbackCandles}, into ${db.backend} ${db.location}`);
-  // Each pass: boundaries after the newest written one, up to the newest candle closed by the clock.
+  // Each pass: boundaries after the newest written one (or, in this run, the newest one judged:
+  // a skipped boundary is logged once), up to the newest candle closed by the clock.
+  let doneMs: number | null = null;
   for (;;) {
     try {
       const clockMs = clock();
       const newestMs = await p.newestClosedBoundary(db, clockMs);
       if (newestMs !== null) {
         const lastMs = await p.lastWritten(db);
-        const fromMs = lastMs === null ? newestMs : lastMs + p.stepMs;
-        if (fromMs <= newestMs) await tally.take(db, await p.compute(db, fromMs, newestMs, clockMs), options.log, label);
+        const afterMs = Math.max(lastMs ?? -Infinity, doneMs ?? -Infinity);
+        const fromMs = afterMs === -Infinity ? newestMs : afterMs + p.stepMs;
+        if (fromMs <= newestMs) {
+          await tally.take(db, await p.compute(db, fromMs, newestMs, clockMs), options.log, label);
+          doneMs = newestMs;
+        }
       }
     } catch (err) {
       options.log(`predict: ${label} pass failed: ${(err as Error).message}`);

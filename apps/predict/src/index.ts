@@ -142,6 +142,10 @@ async function runPredict(options: PredictOptions, metrics: PredictMetrics | und
   const { values: config } = loadConfig({ env, flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir } });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.timeframe !== undefined) return runCandleMode(options, config, log);
+  const candleOnly = { venue: '--venue', horizonCandles: '--horizon-candles', lookbackCandles: '--lookback-candles', pollSec: '--poll' } as const;
+  for (const [key, flag] of Object.entries(candleOnly)) {
+    if (options[key as keyof typeof candleOnly] !== undefined) throw new UsageError(`${flag} needs --timeframe`, `cqt predict --timeframe 1h ${flag} …`);
+  }
   const plan = resolvePlan(options, config);
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {

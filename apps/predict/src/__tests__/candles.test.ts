@@ -173,9 +173,27 @@ describeBackends('cqt predict --timeframe', ({ db }) => {
     expect((await rows()).map((r) => r.ts.getTime())).toEqual([hole, hole + 7 * MIN, hole + 8 * MIN, hole + 9 * MIN, hole + 10 * MIN]);
   });
 
+  it('live: a skipped boundary is logged once, not on every pass', async () => {
+    const hole = T - 3 * MIN;
+    await seedCandles(db(), T - 40 * MIN, T, [hole]);
+    const log: string[] = [];
+    const stop = new AbortController();
+    let passes = 0;
+    // Three passes of one run at the same clock (each pass reads the clock once).
+    const clockMs = () => {
+      if (++passes >= 3) stop.abort();
+      return T + 1000;
+    };
+    const result = (await run({ db: db(), env: ENV, ...SETTINGS, pollSec: 0.01, clockMs, signal: stop.signal, log: (l) => log.push(l) })) as CandleRunResult;
+    expect(passes).toBe(3);
+    expect(result.written).toBe(0);
+    expect(log.filter((l) => l.includes('skipped'))).toEqual([`predict: upbit KRW-BTC 1m boundary ${new Date(T).toISOString()} skipped: gap: no closed candle opening at ${new Date(hole).toISOString()}`]);
+  });
+
   it('refuses flags of the snapshot modes and unsupported timeframes (one line, a hint)', async () => {
     await expect(run({ db: db(), env: ENV, ...SETTINGS, once: true })).rejects.toThrow('--once does not apply with --timeframe');
     await expect(run({ db: db(), env: ENV, ...SETTINGS, timeframe: '1M' })).rejects.toThrow('--timeframe 1M is not supported for predictions');
     await expect(run({ db: db(), env: ENV, ...SETTINGS, backfill: true, from: T })).rejects.toThrow('--backfill needs --from and --to');
+    await expect(run({ db: db(), env: ENV, venue: 'binance', once: true })).rejects.toThrow('--venue needs --timeframe');
   });
 });

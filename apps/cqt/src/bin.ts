@@ -4,10 +4,16 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { exitWith } from './exit.js';
+import { versionText } from './version.js';
 
 const program = new Command('cqt')
   .description('crypto quant toolkit: collect market data, gate its quality, build leak-free datasets')
-  .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+  // Not .version(): its text is fixed up front, and in the workspace the commit costs a git call.
+  .option('-V, --version', 'print the version and commit')
+  .on('option:version', () => {
+    process.stdout.write(`${versionText()}\n`);
+    process.exit(0);
+  })
   .showSuggestionAfterError(true)
   .configureHelp({ sortSubcommands: false })
   .addHelpText(

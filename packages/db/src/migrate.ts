@@ -1,12 +1,14 @@
 // Migrations from the one drizzle folder, applied on open, idempotently, on both backends.
 // Concurrent openers serialise on an advisory lock so two processes never migrate at once.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { Sql } from 'postgres';
 
-export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+/** packages/db/drizzle from src/ and dist/; the packed CLI (scripts/pack.mjs) has it beside its bundle. */
+const besideBundle = fileURLToPath(new URL('./drizzle', import.meta.url));
+export const migrationsFolder = existsSync(`${besideBundle}/meta/_journal.json`) ? besideBundle : fileURLToPath(new URL('../drizzle', import.meta.url));
 
 /** Arbitrary constant shared by every cqt process: the advisory-lock id of "migrating". */
 const MIGRATION_LOCK_ID = 7_357_001;

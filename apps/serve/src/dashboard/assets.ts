@@ -1,13 +1,15 @@
 // The dashboard's files: the page, its script and style from apps/serve/dashboard/ (in the repo),
 // uPlot and lightweight-charts from node_modules — served by the server itself, never a CDN, so
 // the page works offline. Read once when the server starts.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** apps/serve/dashboard/, from src/dashboard/ (tests) and dist/dashboard/ (the build) alike. */
-const pageDir = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+/** apps/serve/dashboard/, from src/dashboard/ (tests) and dist/dashboard/ (the build) alike; the
+ * packed CLI (scripts/pack.mjs) has it beside its bundle. */
+const besideBundle = fileURLToPath(new URL('./dashboard/', import.meta.url));
+const pageDir = existsSync(join(besideBundle, 'index.html')) ? besideBundle : fileURLToPath(new URL('../../dashboard/', import.meta.url));
 const require = createRequire(import.meta.url);
 const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 

@@ -1,15 +1,15 @@
 // `cqt monitor`'s engine on both backends, posting to a real HTTP receiver on loopback: one message
-// per transition over many polls, gates judged by `cqt check all`'s own runner, state that survives
-// a restart (a reopened store), a webhook that is down then up, and a URL that never gets out.
+// per transition over many polls, state that survives a restart (a reopened store), a webhook that
+// is down then up, a store that goes away, and a URL that never gets out. The gates are `cqt check
+// all`'s, which only the binary may load: cli.test.ts runs them through it, on both backends.
 // Time is a clock the test moves: nothing depends on how fast the machine is.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { tempDir } from '@cqt/test-support/tmp';
-import { AS_OF, SEC, insert, rows, seedHealthy, series } from '@cqt/test-support/seed';
+import { AS_OF, SEC, insert, rows, series } from '@cqt/test-support/seed';
 import { waitFor } from '@cqt/test-support/wait';
-import { runGates } from '../../../cqt/src/commands/check.js';
 import { createMonitor, readStates, run, type MonitorParts } from '../index.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
@@ -106,56 +106,6 @@ describe.each(['postgres', 'embedded'] as const)('cqt monitor [%s]', (backend) =
     expect(hook.accepted[1].detail).toMatch(/^lag [0-5] s$/);
     expect((await readStates(db)).get(KEY)).toMatchObject({ state: 'fresh', notifiedState: 'fresh', changedAtMs: at(30), evaluatedAtMs: at(50), notifiedAtMs: at(30) });
     expect(lines).toEqual(hook.accepted.map((msg) => msg.text));
-  });
-
-  it('a gate pass → fail posts one message with the gate name and its figures, and one back', async () => {
-    await seedHealthy(db, { market: 'KRW-A', symbol: 'AUSDT' });
-    // What `cqt check all` itself says, at any instant.
-    const failingAt = async (asOfMs: number) =>
-      (await runGates({ db, window: 600, asOf: asOfMs, env: ENV } as Parameters<typeof runGates>[0])).filter((r) => r.overall === 'fail').map((r) => r.check).sort();
-    const m = monitor({ gates: runGates });
-    await m.poll();
-    // The seeded snapshots are not recomputable from the seeded bars: leak fails from the start,
-    // and a gate first seen failing is announced once.
-    expect(await failingAt(AS_OF)).toEqual(['leak']);
-    expect(seen()).toEqual(['gate leak: new → fail']);
-    const gateKeys = [...(await readStates(db)).keys()].filter((k) => k.startsWith('gate:')).sort();
-    expect(gateKeys).toEqual(['gate:altdata', 'gate:coinglass', 'gate:features', 'gate:leak']);
-
-    // An hour later nothing new arrived: the gates that fail then are each announced once.
-    const later = at(3600);
-    const failing = await failingAt(later);
-    expect(failing).toContain('altdata');
-    const newlyFailing = failing.filter((c) => c !== 'leak');
-    hook.accepted.length = 0;
-    for (const s of [3600, 3660, 3720]) {
-      now = at(s);
-      await m.poll();
-    }
-    const gates = hook.accepted.filter((msg) => msg.kind === 'gate');
-    expect(gates.map((g) => `${g.subject}: ${g.from} → ${g.to}`).sort()).toEqual(newlyFailing.map((c) => `gate ${c}: pass → fail`));
-    const altdata = gates.find((g) => g.subject === 'gate altdata')!;
-    expect(altdata).toMatchObject({ key: 'gate:altdata', asOf: iso(later), since: iso(later), recovered: false });
-    // The failing items with what was observed and what was wanted.
-    expect(altdata.detail).toMatch(/^binance_mark_price_1s\.lag\[AUSDT\] 3601 s \(want ≤ 60 s \(warn > 5 s\)\); binance_mark_price_1s\.fill\[AUSDT\] 0 % \(want ≥ 95 %\); .*; and \d+ more \[0 pass, 0 warn, \d+ fail, \d+ skip\]$/);
-    expect(altdata.text).toMatch(/^cqt monitor: gate altdata pass → fail: .*binance_mark_price_1s/);
-    expect(seen()).toContain('market_1s KRW-A: fresh → hard_stale');
-    const count = hook.accepted.length;
-
-    // Data flows again: each gate that recovered is announced back once.
-    const back = at(3780);
-    await seedHealthy(db, { market: 'KRW-A', symbol: 'AUSDT', asOfMs: back });
-    const stillFailing = await failingAt(back);
-    for (const s of [3780, 3781, 3782]) {
-      now = at(s);
-      await m.poll();
-    }
-    const after = hook.accepted.slice(count);
-    expect(after.filter((msg) => msg.kind === 'gate').map((g) => `${g.subject}: ${g.from} → ${g.to}`).sort()).toEqual(
-      failing.filter((c) => !stillFailing.includes(c)).map((c) => `gate ${c}: fail → pass`),
-    );
-    expect(after.filter((msg) => msg.kind === 'gate').map((g) => g.subject)).toContain('gate altdata');
-    expect(after.filter((msg) => msg.kind === 'freshness').map((g) => `${g.subject}: ${g.from} → ${g.to}`)).toEqual(['market_1s KRW-A: hard_stale → fresh']);
   });
 
   it('restart: the state survives a reopened store; nothing repeats; a change while down is told once', async () => {

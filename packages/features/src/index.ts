@@ -1,6 +1,7 @@
 // @cqt/features — the point-in-time snapshot engine behind `cqt predict` and `cqt check leak`:
 // raw rows cut at t0 (store.ts) → features (features.ts) → barrier probabilities (model.ts), as the
-// feature_snapshots and predictions rows (snapshot.ts), and when two snapshots are the same (compare.ts).
+// feature_snapshots and predictions rows (snapshot.ts), and when two snapshots are the same (compare.ts);
+// predictions on candle closes from the candle history (candles.ts, `cqt predict --timeframe`).
 
 export {
   computeSnapshot,

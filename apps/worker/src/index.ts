@@ -5,7 +5,7 @@
 import { UsageError, createLogger, loadConfig, metricsListenError, type LogFormat } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, NOOP_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
-import { withNotifications } from './notify.js';
+import { deadSweep, withNotifications } from './notify.js';
 import { workerMetrics, type JobOutcome, type WorkerMetrics } from './observe.js';
 import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
 import { JobThreads, type JobRunnerRef } from './thread.js';
@@ -131,6 +131,8 @@ async function serve(options: WorkerOptions): Promise<void> {
   const concurrency = options.concurrency ?? 1;
   const pools: JobThreads[] = [];
   let releasing = false;
+  let sweeping: Promise<void> = Promise.resolve();
+  let sweepTimer: NodeJS.Timeout | undefined;
   const opened: JobQueue[] = [];
   try {
     for (const name of queues) {
@@ -168,6 +170,15 @@ async function serve(options: WorkerOptions): Promise<void> {
       });
     }
     log(`worker: ${concurrency} slot${concurrency === 1 ? '' : 's'} per queue (${queues.join(', ')}) on the ${store.backend} store, waiting for jobs`);
+    // Dead jobs nobody told of (their last attempt's worker died and the expiry failed them): swept
+    // now and at each expiry check; claims in the store make one message per job across workers.
+    const sweep = () =>
+      Promise.all(opened.map((q, i) => deadSweep({ queue: q, queueName: queues[i], env: options.env ?? process.env, log }))).then(
+        () => {},
+        (err: Error) => log(`notify: the dead-job sweep failed: ${err.message}`),
+      );
+    sweeping = sweep();
+    sweepTimer = setInterval(() => (sweeping = sweeping.then(sweep)), (options.expiryCheckSec ?? 30) * 1000);
     if (!options.signal.aborted) await new Promise((r) => options.signal.addEventListener('abort', r, { once: true }));
     log('worker: stopping (running jobs finish first)');
   } finally {
@@ -175,6 +186,8 @@ async function serve(options: WorkerOptions): Promise<void> {
     // their threads end (an open store transaction rolls back) and each attempt fails once, so the
     // job is retried. Done here rather than by pg-boss's own shutdown (failWip), after which the
     // attempt's own failure would fail the job a second time and burn an attempt.
+    clearInterval(sweepTimer);
+    await sweeping;
     await Promise.all(opened.map((q) => q.stopFetching()));
     // Every job the queues' loops took, including one whose handler has not started yet.
     const taken = () => opened.flatMap((q) => q.runningJobs());

@@ -1,6 +1,9 @@
 // Job events to CQT_NOTIFY_WEBHOOK_URL (packages/notify): an attempt that fails with no attempt
-// left (the job goes to the dead letter) and, with CQT_NOTIFY_ON=all, each completion. The post is
-// retried a few times; a notification that still fails is one log line and never changes the job.
+// left (the job goes to the dead letter) and, with CQT_NOTIFY_ON=all, each completion. A job whose
+// last attempt never ended (its worker was killed or hung, and its expiry failed it) is found by
+// the sweep every worker runs. Each job's dead notice is claimed once in the store (job_notices),
+// so one message goes out whichever worker sees it first. The post is retried a few times; a
+// notification that still fails is one log line and never changes the job.
 import { loadConfig } from '@cqt/config';
 import type { JobContext, JobQueue } from '@cqt/jobs';
 import { jobMessage, postWebhook, type JobNotice } from '@cqt/notify';
@@ -27,6 +30,7 @@ export function withNotifications(attempt: Attempt, options: { queue: JobQueue; 
     }
   };
   return async (job) => {
+    // (see deadSweep for jobs whose last attempt never came back)
     const base = { queue: options.queueName, jobId: job.id, attempt: job.attempt, what: describeJob(options.queueName, job.data) };
     try {
       const result = await attempt(job);
@@ -38,8 +42,38 @@ export function withNotifications(attempt: Attempt, options: { queue: JobQueue; 
     } catch (err) {
       // A cancel is not a failure; an attempt with retries left is not dead yet.
       const info = job.signal.aborted ? null : await options.queue.get(job.id).catch(() => null);
-      if (info && job.attempt >= info.attempts) await notify({ ...base, event: 'job.dead', attempts: info.attempts, error: (err as Error).message });
+      if (info && job.attempt >= info.attempts && (await options.queue.claimNotice(job.id, 'job.dead').catch(() => false))) {
+        await notify({ ...base, event: 'job.dead', attempts: info.attempts, error: (err as Error).message });
+      }
       throw err;
     }
   };
+}
+
+/** pg-boss's errors for a job its expiry failed: by the expiry check, or by the handler timer of the process that ran it. */
+const EXPIRED = /^(job failed by timeout in active state|handler execution exceeded \d+ms)$/;
+/** Jobs dead longer ago than this are not told on a worker's start (it was down, or it is new). */
+const SWEEP_HORIZON_MS = 24 * 3_600_000;
+
+/**
+ * One sweep: each dead job of the queue from the last 24 h whose notice nobody claimed is claimed
+ * and told. A no-op without a webhook. Returns the jobs told.
+ */
+export async function deadSweep(options: { queue: JobQueue; queueName: string; env: NodeJS.ProcessEnv; log: (line: string) => void; nowMs?: number }): Promise<number> {
+  const { values } = loadConfig({ env: options.env });
+  const url = values.notifyWebhookUrl;
+  if (!url) return 0;
+  let told = 0;
+  for (const job of await options.queue.unnoticedDead((options.nowMs ?? Date.now()) - SWEEP_HORIZON_MS, 'job.dead')) {
+    if (!(await options.queue.claimNotice(job.id, 'job.dead'))) continue;
+    const error = EXPIRED.test(job.lastError ?? '') ? `expired: attempt ${job.attempt} never came back (its worker was stopped or hung past the job's expiry)` : (job.lastError ?? 'unknown');
+    const notice: JobNotice = { event: 'job.dead', queue: options.queueName, jobId: job.id, attempt: job.attempt, attempts: job.attempts, what: describeJob(options.queueName, job.data), error };
+    try {
+      await postWebhook(url, jobMessage(notice));
+      told++;
+    } catch (err) {
+      options.log(`job ${job.id}: job.dead notification not sent: ${(err as Error).message}`);
+    }
+  }
+  return told;
 }

@@ -155,6 +155,16 @@ export class JobQueue {
       )`.catch((err: { code?: string }) => {
       if (err.code !== '23505' && err.code !== '42P07') throw err;
     });
+    // Which job events were told (notify): claimed once per job and event across workers.
+    await sql`
+      create table if not exists job_notices (
+        job_id uuid not null,
+        event text not null,
+        claimed_at timestamptz not null default now(),
+        primary key (job_id, event)
+      )`.catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P07') throw err;
+    });
     return new JobQueue(boss, sql, full, db!);
   }
 
@@ -208,6 +218,27 @@ export class JobQueue {
     const boss = states.map((s) => TO_BOSS[s]);
     const rows = await this.rows`where name = ${this.options.queue} and state::text = any(${boss}::text[])`;
     return rows.sort((a, b) => b.created_on.getTime() - a.created_on.getTime()).slice(0, limit).map((r) => toInfo<T>(r));
+  }
+
+  /**
+   * Claims the notice of `event` for a job: true for the one caller that claims it (any worker, any
+   * process), false if it was claimed before. Claimed before posting, so a notice is sent at most once.
+   */
+  async claimNotice(id: string, event: string): Promise<boolean> {
+    const rows = await this.sql`insert into job_notices (job_id, event) values (${id}, ${event}) on conflict do nothing returning job_id`;
+    return rows.length === 1;
+  }
+
+  /**
+   * Dead jobs of this queue finished since `sinceMs` whose `event` notice nobody claimed: those
+   * that died without a worker's last attempt failing them (it was killed or hung, and its expiry
+   * failed the job), oldest first.
+   */
+  async unnoticedDead<T = unknown>(sinceMs: number, event: string, limit = 100): Promise<JobInfo<T>[]> {
+    const rows = await this.rows`
+      where name = ${this.options.queue} and state::text = 'failed' and completed_on >= ${new Date(sinceMs)}
+        and not exists (select 1 from job_notices n where n.job_id = id and n.event = ${event})`;
+    return rows.sort((a, b) => a.completed_on!.getTime() - b.completed_on!.getTime()).slice(0, limit).map((r) => toInfo<T>(r));
   }
 
   /** Jobs live in pgboss.job and, once old, in pgboss.archive: read both. */

@@ -100,6 +100,47 @@ describeBackends('cqt worker notifies a webhook', ({ db, backend }) => {
     expect(w.stdout + w.stderr).not.toContain('s3cr3t');
   });
 
+  it("a job whose last attempt never came back (its worker died; the expiry failed it): told once, by the sweep, whichever of two workers sees it", { timeout: 120_000 }, async () => {
+    const r = await receiver(() => 200);
+    receivers.push(r);
+    // This test takes the job and never answers, as a killed or hung worker would; then stops taking jobs.
+    const hung = await openQueue(db().sql, { queue: 'backtest' });
+    const id = await queue.submit(good, { attempts: 1, expireSec: 600 });
+    let taken!: () => void;
+    const wasTaken = new Promise<void>((res) => (taken = res));
+    await hung.work(1, () => {
+      taken();
+      return new Promise(() => {});
+    });
+    await wasTaken;
+    await hung.stopFetching();
+    // Its expiry shortened under it: pg-boss's own handler timer here (600 s) never fires, so the
+    // job is failed by the expiry check alone, as when the process running it was killed.
+    await db().sql`update pgboss.job set expire_in = interval '1 second' where id = ${id}`;
+    // Two workers; the expiry check (1 s) fails the job, a sweep tells it.
+    const env = { ...store, CQT_NOTIFY_WEBHOOK_URL: r.url };
+    const ws = [startCqt(['worker', '--expiry-check-sec', '1'], env), startCqt(['worker', '--expiry-check-sec', '1'], env)];
+    workers.push(...ws);
+    await waitFor('the dead job told', async () => r.got.some((g) => g.body.jobId === id), ws[0]);
+    expect(await queue.get(id)).toMatchObject({ state: 'dead', attempt: 1, attempts: 1 });
+    // Both workers swept at least twice more since: still one message.
+    const lines = () => ws.map((w) => w.stdout).join('');
+    const sweepsBefore = (await db().sql<{ n: number }[]>`select count(*)::int as n from job_notices where job_id = ${id}`)[0].n;
+    expect(sweepsBefore).toBe(1);
+    await new Promise((res) => setTimeout(res, 2500));
+    await Promise.all(ws.map(stop));
+    const told = r.got.filter((g) => g.body.jobId === id);
+    expect(told).toHaveLength(1);
+    expect(told[0].body).toMatchObject({
+      event: 'job.dead',
+      attempt: 1,
+      attempts: 1,
+      error: "expired: attempt 1 never came back (its worker was stopped or hung past the job's expiry)",
+    });
+    expect(lines() + ws.map((w) => w.stderr).join('')).not.toContain('s3cr3t');
+    await hung.stop(500);
+  });
+
   it('a receiver that never succeeds: one log line, the job dead as before, the URL nowhere', { timeout: 120_000 }, async () => {
     const r = await receiver(() => 500);
     receivers.push(r);

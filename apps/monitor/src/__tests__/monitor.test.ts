@@ -8,7 +8,7 @@ import { loadConfig } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { createTestDatabase, type TestDatabase } from '@cqt/test-support/pg';
 import { tempDir } from '@cqt/test-support/tmp';
-import { AS_OF, SEC, insert, rows, series } from '@cqt/test-support/seed';
+import { AS_OF, REAL_KEY, SEC, insert, rows, series } from '@cqt/test-support/seed';
 import { waitFor } from '@cqt/test-support/wait';
 import { createMonitor, readStates, run, type MonitorParts } from '../index.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -18,7 +18,7 @@ const config = loadConfig({ env: ENV }).values;
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (sec: number) => AS_OF + sec * SEC;
 const KEY = 'freshness:market_1s:KRW-A';
-const DATA_TABLES = 'market_1s, binance_mark_price_1s, binance_futures_metrics, feed_events, feature_snapshots, monitor_state';
+const DATA_TABLES = 'market_1s, binance_mark_price_1s, binance_futures_metrics, feed_events, feature_snapshots, coinglass_liquidation_map, coinglass_call_status, monitor_state';
 
 describe.each(['postgres', 'embedded'] as const)('cqt monitor [%s]', (backend) => {
   let pg: TestDatabase | null = null;
@@ -106,6 +106,33 @@ describe.each(['postgres', 'embedded'] as const)('cqt monitor [%s]', (backend) =
     expect(hook.accepted[1].detail).toMatch(/^lag [0-5] s$/);
     expect((await readStates(db)).get(KEY)).toMatchObject({ state: 'fresh', notifiedState: 'fresh', changedAtMs: at(30), evaluatedAtMs: at(50), notifiedAtMs: at(30) });
     expect(lines).toEqual(hook.accepted.map((msg) => msg.text));
+  });
+
+  it('degraded on and off: a failed producer cycle under fresh data is one message, its end another', async () => {
+    const coinglass = loadConfig({ env: { ...ENV, COINGLASS_ENABLED: 'true', COINGLASS_API_KEY: REAL_KEY } }).values;
+    const call = (sec: number, ok: boolean) => insert(db, 'coinglass_call_status', [{ ts: new Date(at(sec)), endpoint: '/api/futures/liquidation/aggregated-map', ok, httpStatus: ok ? 200 : 500 }]);
+    await insert(db, 'coinglass_liquidation_map', [{ symbol: 'BTC', range: '1d', ts: new Date(at(-60)), levels: [], levelCount: 12, recvTs: new Date(at(-60)) }]);
+    await call(-10, true);
+    const m = monitor({ config: coinglass, sources: ['coinglass_liquidation_map'] });
+    const pollAt = async (...secs: number[]) => {
+      for (const sec of secs) {
+        now = at(sec);
+        await m.poll();
+      }
+    };
+    await pollAt(0, 1, 2);
+    await call(3, false);
+    await pollAt(4, 5, 6);
+    await call(7, true);
+    await pollAt(8, 9, 10);
+    expect(hook.accepted.map((msg) => msg.text)).toEqual([
+      `cqt monitor: coinglass_liquidation_map BTC/1d degraded on: last cycle failed at ${iso(at(3))}`,
+      'cqt monitor: coinglass_liquidation_map BTC/1d degraded off: last cycle ok',
+    ]);
+    expect(hook.accepted.map((msg) => `${msg.key} ${msg.from} → ${msg.to} ${msg.recovered}`)).toEqual([
+      'degraded:coinglass_liquidation_map:BTC/1d off → on false',
+      'degraded:coinglass_liquidation_map:BTC/1d on → off true',
+    ]);
   });
 
   it('restart: the state survives a reopened store; nothing repeats; a change while down is told once', async () => {

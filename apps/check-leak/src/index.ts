@@ -8,8 +8,12 @@
 //   stored value differs from the recomputation;
 // - feature_snapshots.inputs_max_recv_ts: snapshots in the window (all, not just the sample) whose
 //   newest input arrived after their ts.
+// Items per candle prediction series with rows in the window (`cqt predict --timeframe`):
+// - candle_predictions.recompute[venue SYMBOL tf]: sampled boundaries whose stored row differs from
+//   a recomputation from the candles opening before the boundary (or cannot be recomputed now).
 import {
   checkOutput,
+  distinctPrefixes,
   makeReport,
   measuredItem,
   predictorConfig,
@@ -25,7 +29,7 @@ import { UsageError, loadConfig, type CommandOutput } from '@cqt/config';
 import { resolveFlag } from '@cqt/config/command';
 import { openDb, tableMeta, type Db } from '@cqt/db';
 import { leakFlags } from './command.js';
-import { computeSnapshot, futureInputs, readSnapshotTimes, readStoredSnapshot, rowDifferences, type ColumnDifference } from '@cqt/features';
+import { computeSnapshot, futureInputs, readSnapshotTimes, readStoredSnapshot, recheckCandlePredictions, rowDifferences, type ColumnDifference } from '@cqt/features';
 
 export interface LeakOptions extends CommonCheckOptions {
   /** Snapshots to recompute per market, evenly spread over the window (default 20). */
@@ -47,6 +51,7 @@ export async function run(options: LeakOptions = {}): Promise<CheckReport> {
   return withHandle(options.db, () => openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), async (db) => {
     const items: CheckItem[] = [];
     for (const symbol of scope.upbit) items.push(...(await symbolItems(db, symbol, scope.asOfMs, scope.windowSec, sample)));
+    items.push(...(await candleItems(db, scope.asOfMs, scope.windowSec, sample)));
     return makeReport('leak', scope.asOfMs, scope.windowSec, items);
   });
 }
@@ -132,6 +137,38 @@ async function symbolItems(db: Db, symbol: string, asOfMs: number, windowSec: nu
         : `every one of ${times.length} snapshots used only rows received by its ts`,
     ),
   );
+  return items;
+}
+
+/** One item per candle prediction series with rows in the window: sampled boundaries recomputed from candles before them. */
+async function candleItems(db: Db, asOfMs: number, windowSec: number, sampleSize: number): Promise<CheckItem[]> {
+  const items: CheckItem[] = [];
+  for (const [venue, symbol, timeframe] of await distinctPrefixes(db.sql, 'candle_predictions', ['venue', 'symbol', 'timeframe'])) {
+    const rows = await db.sql.unsafe(
+      `select distinct ts from candle_predictions
+        where venue = $1 and symbol = $2 and timeframe = $3 and ts > $4::timestamptz and ts <= $5::timestamptz and computed_at <= $5::timestamptz order by ts`,
+      [venue, symbol, timeframe, iso(asOfMs - windowSec * 1000), iso(asOfMs)],
+    );
+    if (!rows.length) continue;
+    const times = rows.map((r) => (r.ts as Date).getTime());
+    const sampled = evenSample(times.length, sampleSize).map((i) => times[i]);
+    const mismatches = await recheckCandlePredictions(db, { venue, symbol, timeframe }, sampled, asOfMs);
+    const bad = [...new Set(mismatches.map((m) => m.tsMs))];
+    const first = mismatches[0];
+    const key = `${venue} ${symbol} ${timeframe}`;
+    items.push(
+      measuredItem(
+        { name: `candle_predictions.recompute[${key}]`, table: 'candle_predictions', column: first?.column ?? 'p_up', symbol, windowSec },
+        bad.length,
+        'count',
+        { max: 0 },
+        first
+          ? `at boundary ${iso(first.tsMs)}: ${first.column} stored ${show(first.stored)}, recomputed from candles opening before it ${show(first.recomputed)} — ` +
+              `the stored row used a candle the boundary cannot see (or its inputs changed since)${bad.length > 1 ? `; ${bad.length - 1} more boundaries (last ${iso(bad.at(-1)!)})` : ''}`
+          : `equal in all ${sampled.length} recomputed boundaries (of ${times.length} in the window)`,
+      ),
+    );
+  }
   return items;
 }
 

@@ -232,3 +232,65 @@ export async function writeCandlePredictions(db: Db, rows: readonly CandlePredic
   const inserted = await db.sql`insert into candle_predictions ${db.sql(records)} on conflict do nothing returning ts`;
   return inserted.length;
 }
+
+/** The settings a stored row was computed with, read back from its model_version; null when not this model's. */
+export function settingsFromVersion(modelVersion: string, horizonCandles: number): CandlePredictionSettings | null {
+  const m = new RegExp(`^${CANDLE_MODEL_VERSION};.*;K=(\\d+);k=([^;]+);rMin=([^;]+)$`).exec(modelVersion);
+  if (!m) return null;
+  const settings = { horizonCandles, lookbackCandles: Number(m[1]), kVol: Number(m[2]), rMin: Number(m[3]) };
+  return Number.isFinite(settings.kVol) && Number.isFinite(settings.rMin) ? settings : null;
+}
+
+/** Columns `cqt check leak` compares between a stored row and its recomputation. */
+const RECHECKED = ['close', 'sigma', 'rT', 'pUp', 'pDown', 'pNone', 'inputsMaxTs'] as const;
+const RECHECK_TOLERANCE = 1e-12;
+
+export interface CandleMismatch {
+  tsMs: number;
+  /** A column name (SQL), or 'row' when the row cannot be recomputed now. */
+  column: string;
+  stored: unknown;
+  recomputed: unknown;
+}
+
+/**
+ * Recomputes stored candle predictions of one series at the given boundaries from the candles
+ * with an open before each boundary, with the settings each row was written with, and lists every
+ * difference. A value that used a later candle cannot be reproduced, so it shows here.
+ */
+export async function recheckCandlePredictions(db: Db, series: CandleSeriesKey, boundaries: readonly number[], asOfMs: number): Promise<CandleMismatch[]> {
+  const out: CandleMismatch[] = [];
+  const sqlName: Record<(typeof RECHECKED)[number], string> = { close: 'close', sigma: 'sigma', rT: 'r_t', pUp: 'p_up', pDown: 'p_down', pNone: 'p_none', inputsMaxTs: 'inputs_max_ts' };
+  for (const tsMs of boundaries) {
+    const rows = await db.sql.unsafe(
+      `select horizon_candles, model, model_version, close, sigma, r_t, p_up, p_down, p_none, inputs_max_ts from candle_predictions
+        where venue = $1 and symbol = $2 and timeframe = $3 and ts = $4::timestamptz`,
+      [series.venue, series.symbol, series.timeframe, new Date(tsMs).toISOString()],
+    );
+    for (const r of rows) {
+      const settings = r.model === CANDLE_MODEL ? settingsFromVersion(r.model_version as string, Number(r.horizon_candles)) : null;
+      if (!settings) {
+        out.push({ tsMs, column: 'row', stored: r.model_version, recomputed: 'unknown model or version' });
+        continue;
+      }
+      const [outcome] = await new CandlePredictor(series, settings).compute(db, tsMs, tsMs, Math.max(asOfMs, tsMs + CANDLE_CLOSE_GRACE_MS));
+      if (!outcome?.ok) {
+        out.push({ tsMs, column: 'row', stored: 'a prediction', recomputed: outcome ? outcome.reason : 'not due' });
+        continue;
+      }
+      const stored: Record<string, unknown> = { close: r.close, sigma: r.sigma, rT: r.r_t, pUp: r.p_up, pDown: r.p_down, pNone: r.p_none, inputsMaxTs: r.inputs_max_ts };
+      for (const column of RECHECKED) {
+        const a = stored[column];
+        const b = outcome.row[column];
+        const same =
+          a instanceof Date && b instanceof Date
+            ? a.getTime() === b.getTime()
+            : a === null || b === null
+              ? a === b
+              : Math.abs(Number(a) - Number(b)) <= RECHECK_TOLERANCE * Math.max(Math.abs(Number(a)), Math.abs(Number(b)));
+        if (!same) out.push({ tsMs, column: sqlName[column], stored: a, recomputed: b });
+      }
+    }
+  }
+  return out;
+}

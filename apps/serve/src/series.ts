@@ -2,9 +2,11 @@
 // database to at most `points` buckets, each with its min and max (so a spike survives the
 // downsampling), the bucket's first ts and its row count. The tables and columns a request may
 // name are declared here once; the request only picks from them, and every value it carries
-// travels as a query parameter.
+// travels as a query parameter. Probabilities of predictions are the champion's unless asked
+// (`model`, decision 148).
 import { UsageError } from '@cqt/config';
 import { futuresMetricNames, type SqlClient } from '@cqt/checks';
+import { BASELINE, explicitTarget, modelParam, type ModelChoice, type ServedModel, type Target } from './models.js';
 import { DEFAULT_HORIZON_SEC, horizonParam, integerParam, one, refuseUnknown, required, symbolParam, timeParam, type Query } from './params.js';
 
 interface SeriesSource {
@@ -33,6 +35,9 @@ export const seriesSources: Record<string, SeriesSource> = {
   predictions: { columns: ['sigma', 'r_t', 'k_vol_eff', 'r_min_eff', 'cost_roundtrip_est', 'p_up', 'p_down', 'p_none', 'ev_rate'], horizon: true },
 };
 
+/** The predictions columns model_predictions holds too: the ones a registered model gives. */
+export const MODEL_COLUMNS: readonly string[] = ['p_up', 'p_down', 'p_none'];
+
 export const DEFAULT_POINTS = 1000;
 export const MAX_POINTS = 10_000;
 export const DEFAULT_SPAN_SEC = 86_400;
@@ -47,6 +52,8 @@ export interface SeriesRequest {
   fromMs: number;
   toMs: number;
   points: number;
+  /** predictions only: whose probabilities (default: the champion's, else the baseline's). */
+  model?: ModelChoice;
 }
 
 export interface SeriesAnswer {
@@ -57,6 +64,8 @@ export interface SeriesAnswer {
   from: string;
   to: string;
   points: number;
+  /** predictions only: whose rows the buckets hold. */
+  model?: ServedModel;
   bucketSec: number;
   /** Finite values read (NaN and ±Infinity are left out; `cqt status` reports them as corruption). */
   rows: number;
@@ -65,7 +74,7 @@ export interface SeriesAnswer {
 }
 
 export function parseSeriesRequest(query: Query, nowMs: number): SeriesRequest {
-  refuseUnknown(query, ['source', 'column', 'symbol', 'horizon', 'from', 'to', 'points']);
+  refuseUnknown(query, ['source', 'column', 'symbol', 'horizon', 'from', 'to', 'points', 'model']);
   const names = Object.keys(seriesSources);
   const source = required(one(query, 'source'), 'source', `choose from ${names.join(', ')}`);
   if (!Object.hasOwn(seriesSources, source)) throw new UsageError(`unknown source "${source}"`, `choose from ${names.join(', ')}`);
@@ -75,17 +84,44 @@ export function parseSeriesRequest(query: Query, nowMs: number): SeriesRequest {
   const symbol = required(symbolParam(query, 'symbol'), 'symbol', 'e.g. symbol=KRW-BTC or symbol=BTCUSDT');
   const horizon = horizonParam(query);
   if (horizon !== undefined && !spec.horizon) throw new UsageError(`parameter horizon does not apply to ${source}`, 'only predictions have a horizon');
+  const model = modelParam(query);
+  if (model.by !== 'default' && source !== 'predictions') throw new UsageError(`parameter model does not apply to ${source}`, 'only predictions come from models');
+  if (model.by !== 'default' && model.by !== 'baseline' && !MODEL_COLUMNS.includes(column)) {
+    throw new UsageError(`column ${column} of predictions is the baseline's only`, `registered models give ${MODEL_COLUMNS.join(', ')}; drop model or ask model=baseline`);
+  }
   const toMs = timeParam(query, 'to') ?? nowMs;
   const fromMs = timeParam(query, 'from') ?? toMs - DEFAULT_SPAN_SEC * 1000;
   if (!(fromMs < toMs)) throw new UsageError(`from ${iso(fromMs)} is not before to ${iso(toMs)}`, 'give from < to');
   if (toMs - fromMs > MAX_SPAN_SEC * 1000) throw new UsageError(`range of ${Math.round((toMs - fromMs) / 86_400_000)} days is longer than 31 days`, 'ask for at most 31 days at a time');
   const points = integerParam(query, 'points', { min: 1, max: MAX_POINTS }) ?? DEFAULT_POINTS;
-  return { source, column, symbol, horizonSec: spec.horizon ? (horizon ?? DEFAULT_HORIZON_SEC) : null, fromMs, toMs, points };
+  return { source, column, symbol, horizonSec: spec.horizon ? (horizon ?? DEFAULT_HORIZON_SEC) : null, fromMs, toMs, points, model };
+}
+
+/**
+ * Whose rows a predictions series reads: the baseline's for its own columns; for probabilities the
+ * asked model's, or by default the champion's when it has a row in the range, else the baseline's
+ * with the reason.
+ */
+async function seriesTarget(sql: SqlClient, request: SeriesRequest): Promise<Target> {
+  const choice = request.model ?? { by: 'default' };
+  if (!MODEL_COLUMNS.includes(request.column)) return { version: null, model: BASELINE };
+  if (choice.by !== 'default') return explicitTarget(sql, choice);
+  const [champion] = await sql.unsafe(`select v.id, v.kind from model_aliases a join model_versions v on v.id = a.version where a.alias = 'champion'`);
+  if (!champion) return { version: null, model: BASELINE };
+  const version = Number(champion.id);
+  const [any] = await sql.unsafe(
+    `select 1 as one from model_predictions where symbol = $1 and ts >= $2::timestamptz and ts <= $3::timestamptz and horizon_sec = $4::int and model_version = $5::bigint limit 1`,
+    [request.symbol, iso(request.fromMs), iso(request.toMs), request.horizonSec, version],
+  );
+  if (any) return { version, model: { role: 'champion', modelVersion: version, kind: champion.kind } };
+  return { version: null, model: { ...BASELINE, fallbackFrom: 'champion', reason: `champion (version ${version}, ${champion.kind}) has no row in ${iso(request.fromMs)} – ${iso(request.toMs)}` } };
 }
 
 export async function readSeries(sql: SqlClient, request: SeriesRequest): Promise<SeriesAnswer> {
   const { source, column, symbol, horizonSec, fromMs, toMs, points } = request;
   const spec = seriesSources[source];
+  const target = source === 'predictions' ? await seriesTarget(sql, request) : null;
+  const table = target?.version ? 'model_predictions' : source;
   // Whole milliseconds, at least 1: the bucket a ts falls in is floor((ts - from) / bucketMs).
   const bucketMs = Math.max(1, Math.ceil((toMs - fromMs) / points));
   const params: unknown[] = [symbol, iso(fromMs), iso(toMs), fromMs, bucketMs, points - 1];
@@ -100,6 +136,10 @@ export async function readSeries(sql: SqlClient, request: SeriesRequest): Promis
     params.push(horizonSec);
     filters.push(`horizon_sec = $${params.length}::int`);
   }
+  if (target?.version) {
+    params.push(target.version);
+    filters.push(`model_version = $${params.length}::bigint`);
+  }
   // NaN sorts above Infinity in PostgreSQL: the two bounds keep finite values only.
   filters.push(`${value}::float8 > '-Infinity'::float8`, `${value}::float8 < 'Infinity'::float8`);
   const rows = await sql.unsafe(
@@ -107,7 +147,7 @@ export async function readSeries(sql: SqlClient, request: SeriesRequest): Promis
     // twice as slow on a day of 1 s rows (decision 117).
     `select least($6::int, floor((date_part('epoch', ts) * 1000 - $4::float8) / $5::float8)::int) as bucket,
             min(ts) as first_ts, min(${value}::float8) as min, max(${value}::float8) as max, count(*)::int as n
-       from ${source} where ${filters.join(' and ')}
+       from ${table} where ${filters.join(' and ')}
       group by bucket order by bucket`,
     params,
   );
@@ -126,6 +166,7 @@ export async function readSeries(sql: SqlClient, request: SeriesRequest): Promis
     from: iso(fromMs),
     to: iso(toMs),
     points,
+    ...(target ? { model: target.model } : {}),
     bucketSec: bucketMs / 1000,
     rows: buckets.count.reduce((a, b) => a + b, 0),
     buckets,

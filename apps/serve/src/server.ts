@@ -14,6 +14,7 @@ import { DEFAULT_HORIZON_SEC, durationParam, horizonParam, refuseUnknown, requir
 import { registerDashboard, isPublicPath } from './dashboard/routes.js';
 import { registerEvents } from './events.js';
 import { latestPrediction } from './predictions.js';
+import { modelParam } from './models.js';
 import { latestCandlePrediction, parseCandlePredictionRequest } from './candlePredictions.js';
 import { parseSeriesRequest, readSeries } from './series.js';
 
@@ -67,10 +68,10 @@ export function buildServer({ db, config, gates, token, nowMs = Date.now, log = 
 
   app.get('/api/predictions/latest', async (request, reply) => {
     const query = request.query as Query;
-    refuseUnknown(query, ['symbol', 'horizon', 'asOf']);
+    refuseUnknown(query, ['symbol', 'horizon', 'asOf', 'model']);
     const symbol = required(symbolParam(query, 'symbol'), 'symbol', 'e.g. symbol=KRW-BTC (the market cqt predict runs for)');
     const horizonSec = horizonParam(query) ?? DEFAULT_HORIZON_SEC;
-    const answer = await latestPrediction(db.sql, { symbol, horizonSec, asOfMs: asOf(query) });
+    const answer = await latestPrediction(db.sql, { symbol, horizonSec, asOfMs: asOf(query), model: modelParam(query) });
     return reply.code(answer.status).send(answer.body);
   });
 

@@ -69,6 +69,7 @@ describeBackends('cqt serve API', ({ db, backend }) => {
         asOf: AS_OF_ISO,
         class: 'fresh',
         lagSec: 5,
+        model: { role: 'baseline', modelVersion: null, kind: 'baseline' },
         degraded: false,
         prediction: {
           symbol: 'KRW-A',

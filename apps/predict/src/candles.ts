@@ -79,10 +79,14 @@ export function candlePredictor(options: CandleOptions): CandlePredictor {
   );
 }
 
+/** Skipped boundaries logged one line each per pass or backfill chunk. */
+const GAP_LINES = 20;
+
 class CandleTally {
   written = 0;
   kept = 0;
   gaps = 0;
+  private gapsBefore = 0;
   firstTs: number | null = null;
   lastTs: number | null = null;
   last: Record<string, unknown> | null = null;
@@ -90,13 +94,19 @@ class CandleTally {
   /** Writes the computed rows of `outcomes` once, logs each gap. */
   async take(db: Db, outcomes: BoundaryOutcome[], log: (line: string) => void, label: string): Promise<void> {
     const rows = [];
+    // One line per skipped boundary, up to GAP_LINES per pass or chunk; the rest as one count.
+    let unlisted = 0;
+    let lastUnlistedMs = 0;
     for (const o of outcomes) {
       if (o.ok) rows.push(o.row);
       else {
         this.gaps++;
-        log(`predict: ${label} boundary ${iso(o.tsMs)} skipped: ${o.reason}`);
+        if (this.gaps - unlisted <= this.gapsBefore + GAP_LINES) log(`predict: ${label} boundary ${iso(o.tsMs)} skipped: ${o.reason}`);
+        else (unlisted++, (lastUnlistedMs = o.tsMs));
       }
     }
+    if (unlisted) log(`predict: ${label} ${unlisted} more boundaries skipped for missing candles, up to ${iso(lastUnlistedMs)}`);
+    this.gapsBefore = this.gaps;
     const inserted = await writeCandlePredictions(db, rows);
     this.written += inserted;
     this.kept += rows.length - inserted;

@@ -173,6 +173,15 @@ describeBackends('cqt predict --timeframe', ({ db }) => {
     expect((await rows()).map((r) => r.ts.getTime())).toEqual([hole, hole + 7 * MIN, hole + 8 * MIN, hole + 9 * MIN, hole + 10 * MIN]);
   });
 
+  it('many skipped boundaries: 20 lines, then one count', async () => {
+    await seedCandles(db(), T - 40 * MIN, T - 30 * MIN);
+    const log: string[] = [];
+    const result = await backfill(T - 20 * MIN, T, log);
+    expect(result.gaps).toBe(21);
+    expect(log.filter((l) => l.includes(' skipped: gap: '))).toHaveLength(20);
+    expect(log).toContain(`predict: upbit KRW-BTC 1m 1 more boundaries skipped for missing candles, up to ${new Date(T).toISOString()}`);
+  });
+
   it('live: a skipped boundary is logged once, not on every pass', async () => {
     const hole = T - 3 * MIN;
     await seedCandles(db(), T - 40 * MIN, T, [hole]);

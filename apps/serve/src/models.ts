@@ -101,10 +101,11 @@ export async function latestTarget(sql: SqlClient, choice: ModelChoice, { symbol
     [symbol, snapIso, horizonSec, champion.version, asOf],
   );
   if (!row) return fallback(`${who} has no row for the newest snapshot ${snapIso} (cqt predict has not picked up the promotion, or is not running)`);
-  if (row.error !== null) return fallback(`${who} failed on the newest snapshot ${snapIso}: ${row.error}`);
+  // An `over budget: …` row has its probabilities: slow, not failed — it is served.
   const finite = [row.p_up, row.p_down, row.p_none].every((v) => v !== null && Number.isFinite(Number(v)));
-  if (!finite) return fallback(`${who} has no finite probabilities for the newest snapshot ${snapIso}`);
-  return served(champion);
+  if (finite) return served(champion);
+  if (row.error !== null) return fallback(`${who} failed on the newest snapshot ${snapIso}: ${row.error}`);
+  return fallback(`${who} has no finite probabilities for the newest snapshot ${snapIso}`);
 }
 
 /** The source the soft-stale rule judges: the baseline's predictions, or the version's own rows. */

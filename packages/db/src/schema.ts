@@ -381,9 +381,9 @@ export const modelAliasHistory = pgTable('model_alias_history', {
 });
 
 /**
- * Every registered model's prediction per snapshot beside the one in `predictions` (which stays the
- * serving row: what the API and exports read): champion and shadow, with how long each took and
- * the error when one failed (probabilities null then).
+ * Every registered model's prediction per snapshot beside the baseline's in `predictions` (what
+ * exports and status read; the API serves the champion's row from here unless asked, decision 147):
+ * champion and shadow, with how long each took and the error when one failed (probabilities null then).
  */
 export const modelPredictions = pgTable(
   'model_predictions',

@@ -57,7 +57,7 @@ describeBackends('cqt serve: the champion unless asked', ({ db, backend }) => {
         values (${id}, ${kind}, ${`sha-${id}`}, 120, 'schema', ${sql.json([])}, ${new Date(before(86_400))}, ${new Date(before(3600))}, ${new Date(before(3600))}, ${sql.json({})}, 'test', ${sql.json({})})`;
     }
     await sql`insert into model_aliases (alias, version) values ('champion', ${CHAMPION}), ('shadow', ${SHADOW})`;
-    await insert(db(), 'predictions', [...baseline('KRW-A'), ...baseline('KRW-F'), ...baseline('KRW-E')]);
+    await insert(db(), 'predictions', [...baseline('KRW-A'), ...baseline('KRW-F'), ...baseline('KRW-E'), ...baseline('KRW-S')]);
     const rows: ModelRow[] = [
       // KRW-A: champion p_up 0.60 …, shadow 0.20 … on every snapshot; the spare version on the first 6 only (hard_stale on its own).
       ...modelRows('KRW-A', CHAMPION, 'champion', GRID, 0.6),
@@ -68,6 +68,8 @@ describeBackends('cqt serve: the champion unless asked', ({ db, backend }) => {
       // KRW-E: the champion failed on the newest snapshot.
       ...modelRows('KRW-E', CHAMPION, 'champion', GRID.slice(0, -1), 0.6),
       { symbol: 'KRW-E', ts: new Date(GRID.at(-1)!), horizonSec: 120, modelVersion: CHAMPION, role: 'champion', pUp: null, pDown: null, pNone: null, latencyMs: 0.4, error: 'missing feature column basis', createdAt: new Date(GRID.at(-1)! + 300) },
+      // KRW-S: the champion's newest row was over its time budget but has its probabilities.
+      ...modelRows('KRW-S', CHAMPION, 'champion', GRID, 0.6).map((r, i) => (i === GRID.length - 1 ? { ...r, latencyMs: 300, error: 'over budget: 300.0 ms > 250 ms' } : r)),
     ];
     // model_predictions is not in the bulk writer's tables (cqt predict writes it row by row too).
     for (const r of rows) {
@@ -132,6 +134,12 @@ describeBackends('cqt serve: the champion unless asked', ({ db, backend }) => {
       expect(body.prediction.pUp).toBe(0.311);
       const asked = await latest('symbol=KRW-E&model=champion');
       expect(asked.body.prediction).toMatchObject({ ts: iso(before(5)), pUp: null, error: 'missing feature column basis' });
+    });
+
+    it('a champion row over its time budget still has its probabilities: served, its error shown', async () => {
+      const { body } = await latest('symbol=KRW-S');
+      expect(body.model).toEqual({ role: 'champion', modelVersion: CHAMPION, kind: 'logreg' });
+      expect(body.prediction).toMatchObject({ ts: iso(before(5)), pUp: 0.611, error: 'over budget: 300.0 ms > 250 ms' });
     });
 
     it('between the baseline row and the champion\'s (as-of in the 100 ms between them) the baseline is served, named as a fallback', async () => {

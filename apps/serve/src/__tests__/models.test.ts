@@ -194,6 +194,16 @@ describeBackends('cqt serve: the champion unless asked', ({ db, backend }) => {
     });
   });
 
+  it('the dashboard\'s probability chart is the champion\'s; its ev_rate chart the baseline\'s', async () => {
+    const { status, body } = await get(server, `/api/dashboard?market=KRW-A&horizon=120&span=10m&asOf=${iso(AS_OF)}`);
+    expect(status).toBe(200);
+    const lines = (id: string) => body.charts.find((c: { id: string }) => c.id === id).lines;
+    const [pUp] = lines('probabilities');
+    expect(pUp.series).toMatchObject({ column: 'p_up', model: { role: 'champion', modelVersion: CHAMPION }, rows: 12 });
+    expect(Math.max(...pUp.series.buckets.max)).toBe(0.611);
+    expect(lines('ev')[0].series).toMatchObject({ model: { role: 'baseline' }, rows: 12 });
+  });
+
   it.runIf(backend === 'postgres')('choosing the model reads only key ranges: no query needs a sequential scan', async () => {
     const recorded = recordQueries(db());
     const probe = await startServer({ db: recorded.db, env: ENV, port: 0 });

@@ -35,12 +35,14 @@ for (let i = 0; i < args.length; i++) {
 /** Workspace entry points, built by tsc; each a file of its own in the package's dist/. */
 const ENTRIES = {
   bin: 'apps/cqt/dist/bin.js',
-  // Worker-thread and job modules the code loads by URL beside itself (new URL('./x.js', import.meta.url)).
+  // Worker-thread modules the code starts by URL beside itself (new URL('./x.js', import.meta.url)).
   storeThread: 'packages/db/dist/embedded/storeThread.js',
   jobThread: 'apps/worker/dist/jobThread.js',
   sweepWorker: 'packages/backtest/dist/sweepWorker.js',
-  backtestJob: 'apps/cqt/dist/backtestJob.js',
 };
+/** The job modules `cqt worker` loads (apps/cqt/src/*Job.ts, named as ../<name>.js from src/commands/). */
+const JOBS = readdirSync(join(root, 'apps/cqt/src')).filter((f) => /Job\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+for (const job of JOBS) ENTRIES[job] = `apps/cqt/dist/${job}.js`;
 /** Shipped as packages, not bundled: name → the workspace folder that depends on it. */
 const PACKAGES = {
   '@duckdb/node-api': 'apps/export', // native binding (N-API: one binary for every Node version)
@@ -95,8 +97,8 @@ mkdirSync(join(stage, 'dist/drizzle/meta'), { recursive: true });
 for (const f of readdirSync(drizzle).filter((f) => f.endsWith('.sql'))) cpSync(join(drizzle, f), join(stage, 'dist/drizzle', f));
 cpSync(join(drizzle, 'meta/_journal.json'), join(stage, 'dist/drizzle/meta/_journal.json'));
 cpSync(join(root, 'apps/serve/dashboard'), join(stage, 'dist/dashboard'), { recursive: true });
-// `cqt worker` names its job module as ../backtestJob.js from the commands' module (a dist/ chunk here).
-writeFileSync(join(stage, 'backtestJob.js'), "// The job module `cqt worker` loads (apps/cqt/src/commands/index.ts names it relative to its own folder).\nexport * from './dist/backtestJob.js';\n");
+// `cqt worker` names each job module as ../<job>.js from the commands' module, a dist/ chunk here.
+for (const job of JOBS) writeFileSync(join(stage, `${job}.js`), `// A job module \`cqt worker\` loads (named in apps/cqt/src/commands/index.ts).\nexport * from './dist/${job}.js';\n`);
 
 // 3. The packages shipped as they are, with everything they depend on, flat in node_modules/.
 /** The folder of package `name` as Node would find it from `fromDir` (pnpm's layout included). */

@@ -68,6 +68,10 @@ describe('the packed cqt, installed into a temp prefix', () => {
     expect([version.code, version.stdout]).toEqual([0, `cqt ${rootPkg.version} (${gitCommit(ROOT) ?? 'dev'})\n`]);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
     expect(pkg).toMatchObject({ name: 'cqt', version: rootPkg.version, engines: rootPkg.engines, bin: { cqt: 'dist/bin.js' } });
+    // Every job module `cqt worker` may load is at the place it names (../<job>.js from dist/).
+    for (const job of readdirSync(join(ROOT, 'apps/cqt/src')).filter((f) => /Job\.ts$/.test(f))) {
+      expect(readFileSync(join(pkgDir, job.replace(/\.ts$/, '.js')), 'utf8')).toContain(`export * from './dist/${job.replace(/\.ts$/, '.js')}'`);
+    }
     // The bundle carries no path of this checkout: what it loads at run time is the install's.
     for (const file of walk(join(pkgDir, 'dist'))) if (/\.(js|json|sql|html)$/.test(file)) expect(readFileSync(file, 'utf8').includes(ROOT), file).toBe(false);
   });

@@ -17,8 +17,10 @@ afterAll(() => empty.remove());
 const cqtVersion = (flag: string, env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [cqtBin, flag], { encoding: 'utf8', cwd: empty.path, env });
 
 it('prints `cqt <version> (<commit>)` for --version and -V, from any folder', () => {
-  const commit = gitCommit(ROOT);
-  expect(commit).toMatch(/^[0-9a-f]{7,}$/);
+  // Asked of git here independently; a copy of the tree without .git says "dev" as well.
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const commit = git.status === 0 ? git.stdout.trim() : 'dev';
+  expect(gitCommit(ROOT) ?? 'dev').toBe(commit);
   for (const flag of ['--version', '-V']) {
     const res = cqtVersion(flag);
     expect([res.status, res.stdout, res.stderr]).toEqual([0, `cqt ${version} (${commit})\n`, '']);

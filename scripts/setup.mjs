@@ -17,7 +17,7 @@ function run(cmd, args) {
   const res = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 2, 2] });
   if (res.status !== 0) {
     console.error(`setup: \`${cmd} ${args.join(' ')}\` failed (exit ${res.status ?? res.signal}).`);
-    console.error('hint: needs Node >= 20.19 and access to the npm registry; rerun `npm run setup` to retry.');
+    console.error('hint: needs Node 20.19+, 22.12+ or 24 (package.json engines) and access to the npm registry; rerun `npm run setup` to retry.');
     process.exit(2);
   }
 }

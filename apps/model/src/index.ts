@@ -345,3 +345,5 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
 }
 
 export { compareOutput, type CompareResult };
+/** For the binary's training job (apps/train registers what it trained through it; decision 150). */
+export { registerVersion } from './registry.js';

@@ -1,8 +1,9 @@
 // `cqt train` declaration; the models package and DuckDB load only when the command runs.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError, type CliContext } from '@cqt/config';
-import { declareCommand, durationFlag, jsonFlag, storeFlags, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
+import { declareCommand, durationFlag, jsonFlag, parseFlags, storeFlags, type CliOptions, type FlagSpec, type FlagTable } from '@cqt/config/command';
 import type { ExportDataset, TrainOptions } from './index.js';
+import type { OpenTrainQueue, ScheduleOptions, SubmitOptions } from './job.js';
 
 type TrainFlags = CliOptions<TrainOptions, 'env' | 'exportDataset'>;
 
@@ -53,8 +54,36 @@ export const trainFlags = {
   ...storeFlags,
 } satisfies FlagTable<TrainFlags>;
 
-export function register(program: Command, cli: CliContext, exporter: () => Promise<ExportDataset>): void {
-  declareCommand<TrainFlags>(program, cli, {
+type SubmitFlags = { register?: boolean };
+type ScheduleFlags = Pick<ScheduleOptions, 'cron' | 'list' | 'remove' | 'register'>;
+
+const submitFlags = {
+  register: { flag: '--no-register', describe: 'keep the artifact a file: do not register it as a model version' },
+} satisfies FlagTable<SubmitFlags>;
+
+const scheduleFlags = {
+  cron: { flag: '--cron', arg: '<expr>', describe: 'five cron fields in UTC (minute hour day month weekday); replaces the schedule' },
+  list: { flag: '--list', describe: 'show the training schedule' },
+  remove: { flag: '--remove', arg: '<name>', describe: 'remove the schedule (its name from --list: train)' },
+  ...submitFlags,
+} satisfies FlagTable<ScheduleFlags>;
+
+// Commander reads a parent's options anywhere on the line (positional options would have to be
+// enabled for the whole program), so `cqt train submit --dataset F` gives --dataset to `train`:
+// the subcommands declare only their own flags and take cqt train's from the parent (decision 150).
+const trainAttributes = (Object.entries(trainFlags) as Array<[string, FlagSpec<unknown>]>).map(([key, spec]) => [new Option(spec.arg ? `${spec.flag} ${spec.arg}` : spec.flag).attributeName(), key] as const);
+function trainFlagsOf(train: Command): TrainFlags {
+  const opts = train.opts<Record<string, string | boolean>>();
+  const raw: Record<string, string | boolean> = {};
+  for (const [attribute, key] of trainAttributes) if (opts[attribute] !== undefined) raw[key] = opts[attribute];
+  return parseFlags<TrainFlags>(trainFlags as FlagTable<TrainFlags>, raw as never);
+}
+
+const TRAIN_FLAGS_NOTE = "Takes cqt train's flags (cqt train --help: --dataset | --last, --model, --out, --folds, --l2, …,\n--json and the store's), before or after the subcommand.";
+
+/** `openQueue` opens the store's train queue (the binary hands over @cqt/jobs'; decision 150). */
+export function register(program: Command, cli: CliContext, exporter: () => Promise<ExportDataset>, openQueue?: () => Promise<OpenTrainQueue>): void {
+  const train = declareCommand<TrainFlags>(program, cli, {
     name: 'train',
     description: 'fit a model on an exported dataset, validate it with purged walk-forward folds against the baseline, write its artifact',
     flags: trainFlags,
@@ -72,6 +101,49 @@ Examples:
       const { run, output } = await import('./index.js');
       const exportDataset = flags.lastSec !== undefined ? await exporter() : undefined;
       await context.emit(output(await run({ ...flags, exportDataset })), flags);
+    },
+  });
+  if (!openQueue) return;
+  declareCommand<SubmitFlags>(train, cli, {
+    name: 'submit',
+    description: 'queue a training job (same flags as cqt train): a worker serving train fits it and registers a new model version, never promoted',
+    flags: submitFlags,
+    help: `
+${TRAIN_FLAGS_NOTE}
+
+Prints the job id. \`cqt worker --queues train\` runs it in a job thread and registers the artifact
+(cqt model list); promotion stays \`cqt model promote\`, behind its gate. A retried job registers
+once. Paths (--dataset, --out) are made absolute here: the worker must see them.
+
+Examples:
+  $ cqt train submit --last 7d --out /var/lib/cqt/models
+  $ cqt train submit --dataset /data/btc_7d.parquet --json`,
+    async action(flags, context) {
+      const { submit, submitOutput } = await import('./job.js');
+      const all = { ...trainFlagsOf(train), ...flags };
+      await context.emit(submitOutput(await submit(all, await openQueue())), all);
+    },
+  });
+  declareCommand<ScheduleFlags>(train, cli, {
+    name: 'schedule',
+    description: 'retrain on a cron schedule (UTC) through the job queue: --cron EXPR [train flags] | --list | --remove NAME',
+    flags: scheduleFlags,
+    help: `
+${TRAIN_FLAGS_NOTE}
+
+The schedule lives in the store; a running \`cqt worker\` serving train enqueues one training job
+when it is due (checked every 30 s; at most one per minute across workers) and runs it like
+\`cqt train submit\`. One schedule per store (pg-boss keys schedules by queue): --cron again
+replaces it. Without a worker, use cron and the plain command (docs/operations.md).
+
+Examples:
+  $ cqt train schedule --cron "0 3 * * *" --last 7d --out /var/lib/cqt/models
+  $ cqt train schedule --list
+  $ cqt train schedule --remove train`,
+    async action(flags, context) {
+      const { schedule, scheduleOutput } = await import('./job.js');
+      const all = { ...trainFlagsOf(train), ...flags };
+      await context.emit(scheduleOutput(await schedule(all, await openQueue())), all);
     },
   });
 }

@@ -5,7 +5,7 @@ import { declareCommand, storeFlags, type CliOptions, type FlagTable } from '@cq
 import type { JobRunnerRef, WorkerOptions } from './index.js';
 import { KNOWN_QUEUES, parseQueues } from './queues.js';
 
-type WorkerFlags = Omit<CliOptions<WorkerOptions, 'env' | 'db' | 'signal' | 'log' | 'runJob'>, 'json'>;
+type WorkerFlags = Omit<CliOptions<WorkerOptions, 'env' | 'db' | 'signal' | 'log' | 'runJob' | 'trainJob'>, 'json'>;
 
 const whole = (min: number, max: number) => (t: string) => (/^\d+$/.test(t) && Number(t) >= min && Number(t) <= max ? Number(t) : undefined);
 
@@ -42,7 +42,7 @@ export const workerFlags = {
 
 /** `runJob` names apps/backtest's job attempt (module URL and export), which each job's thread
  * imports: only the binary may load another app. */
-export function register(program: Command, cli: CliContext, runJob: () => Promise<JobRunnerRef>): void {
+export function register(program: Command, cli: CliContext, runJob: () => Promise<JobRunnerRef>, trainJob?: () => Promise<JobRunnerRef>): void {
   declareCommand<WorkerFlags>(program, cli, {
     name: 'worker',
     description: 'run queued backtest jobs (cqt backtest submit), each in a worker thread, until SIGTERM/SIGINT: retries, dead letter, expiry of stuck jobs',
@@ -62,7 +62,7 @@ Examples:
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error or runtime failure.`,
     async action(flags) {
       const { runWorker } = await import('./index.js');
-      await runWorker({ ...flags, runJob: await runJob(), signal: stopSignal() });
+      await runWorker({ ...flags, runJob: await runJob(), trainJob: await trainJob?.(), signal: stopSignal() });
     },
   });
 }

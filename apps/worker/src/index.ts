@@ -4,7 +4,7 @@
 // import apps). `noop` jobs record their result once and return: a health check and the bench.
 import { UsageError, createLogger, loadConfig, metricsListenError, type LogFormat } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
-import { BACKTEST_QUEUE, NOOP_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
+import { BACKTEST_QUEUE, NOOP_QUEUE, TRAIN_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
 import { deadSweep, withNotifications } from './notify.js';
 import { workerMetrics, type JobOutcome, type WorkerMetrics } from './observe.js';
 import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
@@ -17,8 +17,12 @@ export type BacktestJobRunner = (db: Db, queue: JobQueue, job: JobContext<unknow
 
 export { KNOWN_QUEUES, parseQueues, type KnownQueue } from './queues.js';
 
+/** The store's train queue for `cqt train submit | schedule`: the binary hands it to apps/train,
+ * which does not depend on @cqt/jobs (decision 150). */
+export const openTrainQueue = (sql: Db['sql']) => openQueue(sql, { queue: TRAIN_QUEUE });
+
 // queues.ts spells the names without importing pg-boss; they must be the queues' real names.
-if (KNOWN_QUEUES[0] !== BACKTEST_QUEUE || KNOWN_QUEUES[1] !== NOOP_QUEUE) throw new Error('KNOWN_QUEUES out of step with @cqt/jobs');
+if (KNOWN_QUEUES[0] !== BACKTEST_QUEUE || KNOWN_QUEUES[1] !== NOOP_QUEUE || KNOWN_QUEUES[2] !== TRAIN_QUEUE) throw new Error('KNOWN_QUEUES out of step with @cqt/jobs');
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -32,6 +36,8 @@ export interface WorkerOptions {
   db?: Db;
   /** The backtest attempt, imported by each job's thread. */
   runJob: JobRunnerRef;
+  /** The training attempt (apps/train's, wired by the binary), run in a job thread like a backtest. */
+  trainJob?: JobRunnerRef;
   /** Stops the worker (SIGTERM/SIGINT in the binary). */
   signal: AbortSignal;
   /** One line per job event. */
@@ -137,11 +143,15 @@ async function serve(options: WorkerOptions): Promise<void> {
   try {
     for (const name of queues) {
       // One pg-boss instance per queue; the first runs the expiry check for all (it is store-wide).
-      const queue = await openQueue(store.sql, { queue: name, maintenanceSec: opened.length ? 0 : (options.expiryCheckSec ?? 30) });
+      // The train queue's instance also runs pg-boss's cron timekeeper: it enqueues scheduled jobs
+      // when due (cqt train schedule; decision 151).
+      const queue = await openQueue(store.sql, { queue: name, maintenanceSec: opened.length ? 0 : (options.expiryCheckSec ?? 30), schedule: name === TRAIN_QUEUE });
       opened.push(queue);
       let attempt = (job: JobContext<unknown>) => runNoop(store, queue, job);
-      if (name === BACKTEST_QUEUE) {
-        const pool = new JobThreads({ runner: options.runJob, store: threadStore, queue: name });
+      if (name === BACKTEST_QUEUE || name === TRAIN_QUEUE) {
+        const runner = name === TRAIN_QUEUE ? options.trainJob : options.runJob;
+        if (!runner) throw new UsageError('this worker has no training attempt', 'run the cqt binary, or leave train out of --queues');
+        const pool = new JobThreads({ runner, store: threadStore, queue: name });
         pools.push(pool);
         attempt = (job) => pool.run(job);
       }
@@ -153,8 +163,9 @@ async function serve(options: WorkerOptions): Promise<void> {
         observed?.metrics.started(name);
         const ended = (outcome: JobOutcome) => observed?.metrics.ended(name, outcome, (performance.now() - startedMs) / 1000);
         try {
-          const result = (await notified(job)) as { runId?: number };
-          log(`job ${job.id} attempt ${job.attempt}: completed${result?.runId !== undefined ? `, run ${result.runId}` : ''}`);
+          const result = (await notified(job)) as { runId?: number; version?: number | null };
+          const made = result?.runId !== undefined ? `, run ${result.runId}` : typeof result?.version === 'number' ? `, model version ${result.version}` : '';
+          log(`job ${job.id} attempt ${job.attempt}: completed${made}`);
           ended('completed');
           return result;
         } catch (err) {

@@ -16,7 +16,7 @@ const cancelled = () => {
   if (!abort.signal.aborted && Atomics.load(flag, 0) === 1) abort.abort(new Error('cancelled'));
 };
 
-type Attempt = (db: Db, queue: JobQueue, job: unknown) => Promise<unknown>;
+type Attempt = (db: Db, queue: JobQueue, job: unknown, store: JobThreadData['store']) => Promise<unknown>;
 let ready: Promise<{ db: Db; queue: JobQueue; fn: Attempt }> | undefined;
 const prepare = () =>
   (ready ??= (async () => {
@@ -41,7 +41,7 @@ async function attempt(job: Extract<JobThreadMessage, { type: 'job' }>['job']): 
   });
   try {
     const { db, queue, fn } = await prepare();
-    return { ok: true, result: await fn(db, queue, { ...job, signal }) };
+    return { ok: true, result: await fn(db, queue, { ...job, signal }, input.store) };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err), cancelled: current.signal.aborted };
   }

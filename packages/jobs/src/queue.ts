@@ -50,9 +50,22 @@ export interface QueueOptions {
   pollSec?: number;
   /** How often a running job's state is read to notice a cancel. Default 250 ms. */
   cancelPollMs?: number;
+  /** Run pg-boss's cron timekeeper in this instance: it enqueues the jobs of every schedule in the
+   * store (any queue's) when due, at most one per schedule per minute across instances (decision 151). */
+  schedule?: boolean;
 }
 
 export type SubmitOptions = Pick<QueueOptions, 'attempts' | 'retryDelaySec' | 'expireSec'>;
+
+/** A cron schedule of a queue (pg-boss 10 keys schedules by queue name: one per queue). */
+export interface ScheduleInfo<T = unknown> {
+  queue: string;
+  cron: string;
+  timezone: string;
+  data: T;
+  createdAt: string;
+  updatedAt: string;
+}
 
 export interface JobContext<T> {
   id: string;
@@ -116,7 +129,7 @@ export class JobQueue {
   ) {}
 
   static async open(sql: Sql, options: QueueOptions): Promise<JobQueue> {
-    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
+    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, schedule: false, ...options };
     const dead = `${full.queue}_dead`;
     let boss: PgBoss;
     let db: QueueSql;
@@ -128,7 +141,7 @@ export class JobQueue {
       boss = new PgBoss({
         db,
         schema: SCHEMA,
-        schedule: false,
+        schedule: full.schedule,
         supervise: full.maintenanceSec > 0,
         ...(full.maintenanceSec > 0 ? { maintenanceIntervalSeconds: full.maintenanceSec } : {}),
       } as PgBoss.ConstructorOptions);
@@ -174,7 +187,7 @@ export class JobQueue {
    * The queue must have been opened once on this store (its tables exist).
    */
   static attach(sql: Sql, options: QueueOptions): JobQueue {
-    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, ...options };
+    const full: Required<QueueOptions> = { attempts: 3, retryDelaySec: 2, expireSec: 900, maintenanceSec: 0, pollSec: 0.5, cancelPollMs: 250, schedule: false, ...options };
     const db = executeSqlOn(sql);
     const boss = new PgBoss({ db, schema: SCHEMA, schedule: false, supervise: false } as PgBoss.ConstructorOptions);
     return new JobQueue(boss, sql, full, db);
@@ -194,6 +207,35 @@ export class JobQueue {
     });
     if (!id) throw new Error('the queue refused the job');
     return id;
+  }
+
+  /**
+   * Enqueues `data` on this queue at each time `cron` names (5 fields, UTC), with the queue's retry
+   * options; replaces the queue's earlier schedule. A worker opened with `schedule: true` fires it.
+   */
+  async schedule<T extends object>(cron: string, data: T, options: SubmitOptions = {}): Promise<void> {
+    const o = { ...this.options, ...options };
+    await this.boss.schedule(this.options.queue, cron, data, {
+      tz: 'UTC',
+      retryLimit: o.attempts - 1,
+      retryDelay: o.retryDelaySec,
+      retryBackoff: true,
+      expireInSeconds: o.expireSec,
+    });
+  }
+
+  /** Removes this queue's schedule; false when it had none. */
+  async unschedule(): Promise<boolean> {
+    const had = (await this.schedules()).length > 0;
+    await this.boss.unschedule(this.options.queue);
+    return had;
+  }
+
+  /** This queue's schedule (none or one). */
+  async schedules<T = unknown>(): Promise<ScheduleInfo<T>[]> {
+    const rows = await this.sql<{ name: string; cron: string; timezone: string | null; data: T; created_on: Date; updated_on: Date }[]>`
+      select name, cron, timezone, data, created_on, updated_on from ${this.sql(SCHEMA)}.schedule where name = ${this.options.queue}`;
+    return rows.map((r) => ({ queue: r.name, cron: r.cron, timezone: r.timezone ?? 'UTC', data: r.data, createdAt: r.created_on.toISOString(), updatedAt: r.updated_on.toISOString() }));
   }
 
   /** Many jobs in one statement (pg-boss insert); their ids in order. */

@@ -30,12 +30,22 @@ export function registerCommands(program: Command): void {
   registerStatus(program, cli);
   registerPrune(program, cli);
   registerExport(program, cli);
-  registerTrain(program, cli, async () => (await import('@cqt/export')).run);
+  registerTrain(
+    program,
+    cli,
+    async () => (await import('@cqt/export')).run,
+    async () => (await import('@cqt/worker')).openTrainQueue,
+  );
   registerModel(program, cli, async () => (await import('@cqt/export')).run);
   registerBackfill(program, cli);
   registerGaps(program, cli);
   registerBacktest(program, cli);
-  registerWorker(program, cli, async () => ({ module: new URL('../backtestJob.js', import.meta.url).href, name: 'runBacktestJob' }));
+  registerWorker(
+    program,
+    cli,
+    async () => ({ module: new URL('../backtestJob.js', import.meta.url).href, name: 'runBacktestJob' }),
+    async () => ({ module: new URL('../trainJob.js', import.meta.url).href, name: 'runTrainJob' }),
+  );
   registerResults(program, cli);
   registerServe(program, cli, async () => runGates);
   registerMonitor(program, cli, async () => runGates);

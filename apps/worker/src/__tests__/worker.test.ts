@@ -58,7 +58,7 @@ describeBackends('cqt worker runs backtest jobs', ({ db, backend }) => {
     expect([noStore.code, noStore.stderr.split('\n')[0]]).toEqual([2, 'error: --no-store does not apply to submit: a queued run is always stored']);
     expect(runCqt(['backtest', 'status'], env).code).toBe(2);
     const badQueue = runCqt(['worker', '--queues', 'backtest,nope'], env);
-    expect([badQueue.code, badQueue.stderr.trim().split('\n')]).toEqual([2, ['error: invalid --queues "backtest,nope"', 'hint: expected names from backtest, noop, comma-separated (e.g. --queues backtest)']]);
+    expect([badQueue.code, badQueue.stderr.trim().split('\n')]).toEqual([2, ['error: invalid --queues "backtest,nope"', 'hint: expected names from backtest, noop, train, comma-separated (e.g. --queues backtest)']]);
     expect(await queue.list()).toEqual([]);
   });
 

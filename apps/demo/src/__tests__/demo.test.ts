@@ -30,4 +30,4 @@ it('runs the whole loop offline and leaves a readable dataset', async () => {
     conn.closeSync();
     instance.closeSync();
   }
-});
+}, 180_000); // the run is bounded at 150 s; vitest's 60 s default failed it at 62 s under load

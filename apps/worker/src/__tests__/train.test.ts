@@ -1,7 +1,7 @@
 // Training through the job queue, with the built binary on both backends: `cqt train submit` →
 // `cqt worker --queues train` → a registered model version in the job's output while champion and
 // shadow (and their history) stay as they were; a job run again after its result was stored
-// registers nothing new; `cqt train schedule` set/list/replace/remove; a due schedule enqueued by
+// registers nothing new; a worker killed mid-training → the next attempt registers once; `cqt train schedule` set/list/replace/remove; a due schedule enqueued by
 // the worker's pg-boss timekeeper and trained like a submitted job.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,6 +133,34 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
     await stopWorker(worker);
   }, 240_000);
 
+  it('kill -9 mid-training: another worker takes the job after its expiry; the version exists once', async () => {
+    const before = await servingState();
+    const versionsBefore = await versionCount();
+    const id = await queue.submit({ dataset, l2: 0.05, out: join(dir.path, 'killed'), register: true }, { expireSec: 4 });
+    const first = startWorker();
+    // Killed on the very chunk that says the attempt started: the job thread is still loading or fitting.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!first.stdout.includes(`job ${id} attempt 1: train started`)) return;
+        first.child.kill('SIGKILL');
+        resolve();
+      };
+      first.child.stdout!.on('data', check);
+    });
+    await first.exited;
+    expect(first.stdout).not.toContain(`job ${id} attempt 1: completed`);
+    expect(await versionCount()).toBe(versionsBefore);
+
+    const second = startWorker();
+    const done = await waitFor('completion by the second worker', completed(id));
+    expect(done.attempt).toBeGreaterThanOrEqual(2);
+    expect(done.output).toMatchObject({ version: versionsBefore + 1, created: true });
+    expect(await versionCount()).toBe(versionsBefore + 1);
+    expect(await resultsOf(id)).toBe(1);
+    expect(await servingState()).toEqual(before);
+    await stopWorker(second);
+  }, 240_000);
+
   it('schedule: set, list, replace, remove', async () => {
     const set = json(['train', 'schedule', '--cron', '0 3 * * *', '--dataset', dataset, '--out', join(dir.path, 'nightly')]);
     expect(set).toMatchObject({ action: 'set', name: 'train', cron: '0 3 * * *', timezone: 'UTC', data: { dataset, out: join(dir.path, 'nightly'), register: true } });
@@ -146,7 +174,7 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
     expect(json(['train', 'schedule', '--remove', 'train'])).toEqual({ action: 'removed', name: 'train' });
     expect(json(['train', 'schedule', '--list']).schedules).toEqual([]);
     expect(json(['train', 'schedule', '--remove', 'train'])).toEqual({ action: 'absent', name: 'train' });
-    expect(await queue.list()).toHaveLength(1);
+    expect(await queue.list()).toHaveLength(2);
   }, 120_000);
 
   it('a due schedule: the worker enqueues a job and trains it; the aliases stay', async () => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { logFormatFlag, metricsFlags, parseDurationSec, stopSignal, type CliContext } from '@cqt/config';
 import { declareCommand, durationFlag, jsonFlag, runDurationFlag, settingFlag, storeFlags, type CliOptions, type FlagTable } from '@cqt/config/command';
 import type { CollectOptions } from './index.js';
+import { parseShard } from './shard.js';
 
 type CollectFlags = CliOptions<CollectOptions, 'signal' | 'maxBufferRows' | 'spillDir' | 'staleAfterSec' | 'binanceMaxAgeSec' | 'env' | 'log'>;
 
@@ -10,6 +11,13 @@ export const collectFlags = {
   durationSec: runDurationFlag('stop after this long (90, 90s, 10m, 24h, 30d; at most 365d)', { defaultText: 'until stopped' }),
   upbitMarkets: settingFlag('upbitMarkets', '<list>', 'Upbit markets, e.g. KRW-BTC,KRW-ETH'),
   binanceSymbols: settingFlag('binanceSymbols', '<list>', 'Binance USD-M symbols, e.g. BTCUSDT'),
+  shard: {
+    flag: '--shard',
+    arg: '<i/n>',
+    describe: 'this collector of n takes every n-th coin of the lists (a coin\'s venues together), e.g. 1/2 and 2/2',
+    parse: (text: string) => parseShard(text),
+    expected: 'i/n with 1 ≤ i ≤ n, e.g. 1/2',
+  },
   captureDir: { flag: '--capture', arg: '<dir>', describe: 'also save every received frame, gzip JSON lines rotated hourly' },
   jsonStatus: { flag: '--json-status', describe: 'status as JSON lines on stdout instead of a line on stderr' },
   statusIntervalSec: durationFlag('--status-interval', 'seconds between status lines', {
@@ -36,7 +44,8 @@ export function register(program: Command, cli: CliContext): void {
 Examples:
   $ cqt collect                                  # until Ctrl-C, embedded store in ./data/cqt-db
   $ cqt collect --duration 10m --capture ./cap   # ten minutes, with raw frames saved
-  $ DATABASE_URL=postgres://localhost/cqt cqt collect --upbit-markets KRW-BTC,KRW-ETH`,
+  $ DATABASE_URL=postgres://localhost/cqt cqt collect --upbit-markets KRW-BTC,KRW-ETH
+  $ cqt collect --shard 1/2 & cqt collect --shard 2/2   # two processes, the coins split between them`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       await context.emit(output(await run({ ...flags, signal: stopSignal() })), flags);

@@ -2,7 +2,7 @@
 // futures metrics; Coinglass → liquidation map + call status; everything notable → feed_events.
 // Writes go through bounded bulk writers: while the database is away rows wait in memory and are
 // flushed when it returns; what overflows the bound is counted and recorded, never lost silently.
-import { createLogger, loadConfig, metricsListenError, sleepMs, structuredLog, type CommandOutput, type LogFormat } from '@cqt/config';
+import { UsageError, createLogger, loadConfig, metricsListenError, sleepMs, structuredLog, type CommandOutput, type LogFormat } from '@cqt/config';
 import { resolve } from 'node:path';
 import { createWriter, openDb, replaySpills, type BulkWriter, type Db, type SpillReplay, type TableName } from '@cqt/db';
 import { BinanceFeed } from './binance.js';
@@ -13,6 +13,7 @@ import { MetricsPoller } from './metrics.js';
 import { collectMetrics } from './observe.js';
 import { statusLine, type StreamStats } from './status.js';
 import { UpbitFeed } from './upbit.js';
+import { applyShard, coinOf, type Shard } from './shard.js';
 
 export interface CollectOptions {
   durationSec?: number;
@@ -24,6 +25,8 @@ export interface CollectOptions {
   dataDir?: string;
   upbitMarkets?: string;
   binanceSymbols?: string;
+  /** --shard i/n: this collector takes every n-th coin of the lists (shard.ts). */
+  shard?: Shard;
   /** Stops the run (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
   /** Rows buffered per table while the database is unavailable. */
@@ -80,6 +83,16 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     env: options.env,
     flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
   }).values;
+  if (options.shard) {
+    const { index, count } = options.shard;
+    const cut = applyShard(config, options.shard);
+    if (!cut.coins.length) {
+      const coins = new Set([...config.upbitMarkets, ...config.binanceSymbols].map(coinOf)).size;
+      throw new UsageError(`shard ${index}/${count} has no coin: the lists hold ${coins} coin${coins === 1 ? '' : 's'} for ${count} shards`, `run at most ${coins} shards, or add markets (CQT_UPBIT_MARKETS, CQT_BINANCE_SYMBOLS)`);
+    }
+    config.upbitMarkets = cut.upbitMarkets;
+    config.binanceSymbols = cut.binanceSymbols;
+  }
   // First, so a port in use fails the start before anything is opened.
   const observed = await serveMetrics(options, log);
   let events: FeedEventLog | null = null;
@@ -168,12 +181,16 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
 
   // The streams it will open: the forceOrder liveness rules end an up-interval at a collector's
   // start (the one before may have died without a disconnect), and only for the streams it names.
-  events.record({ source: 'collector', kind: 'start', detail: { markets: config.upbitMarkets, symbols: config.binanceSymbols, streams: binance.streams, pid: process.pid } });
-  log(`collect: ${db.backend} ${db.location} (${db.role()}); upbit ${config.upbitMarkets.join(',')}, binance ${config.binanceSymbols.join(',')}`);
-  upbit.start();
-  binance.start();
-  metrics.start();
-  coinglass.start();
+  const shardText = options.shard ? `${options.shard.index}/${options.shard.count}` : undefined;
+  events.record({ source: 'collector', kind: 'start', detail: { markets: config.upbitMarkets, symbols: config.binanceSymbols, streams: binance.streams, pid: process.pid, ...(shardText && { shard: shardText }) } });
+  log(`collect: ${db.backend} ${db.location} (${db.role()}); ${shardText ? `shard ${shardText}: ` : ''}upbit ${config.upbitMarkets.join(',') || 'none'}, binance ${config.binanceSymbols.join(',') || 'none'}`);
+  // A shard may hold a coin on one venue only: the other venue's feed is not started.
+  if (config.upbitMarkets.length) upbit.start();
+  if (config.binanceSymbols.length) {
+    binance.start();
+    metrics.start();
+    coinglass.start();
+  }
 
   const streams = [upbit.stats, binance.stats, metrics.stats, coinglass.stats];
   if (observed) await collectMetrics(observed.registry, { streams, events, writers });

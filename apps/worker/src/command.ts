@@ -45,19 +45,21 @@ export const workerFlags = {
 export function register(program: Command, cli: CliContext, runJob: () => Promise<JobRunnerRef>, trainJob?: () => Promise<JobRunnerRef>): void {
   declareCommand<WorkerFlags>(program, cli, {
     name: 'worker',
-    description: 'run queued backtest jobs (cqt backtest submit), each in a worker thread, until SIGTERM/SIGINT: retries, dead letter, expiry of stuck jobs',
+    description: 'run queued backtest and training jobs (cqt backtest submit, cqt train submit|schedule), each in a worker thread, until SIGTERM/SIGINT: retries, dead letter, expiry of stuck jobs',
     flags: workerFlags,
     help: `
 Runs jobs from the store's queues (docs/jobs.md), each backtest in a worker thread (a cancel
 stops it within a second; a crash fails that attempt only). A failed attempt is retried with
 exponential back-off (3 attempts by default), then the job is dead (cqt backtest list --state
 dead) with its last error. A job whose worker died is retried once its expiry (15 min by default) has passed.
-Each run is stored once per job, however often the job runs.
+Each run is stored once per job, however often the job runs. A training job registers a model
+version once (never promoted); a worker serving train also enqueues the training schedule when due.
 
 Examples:
   $ cqt worker
   $ DATABASE_URL=postgres://localhost/cqt cqt worker --concurrency 2
   $ cqt worker --queues backtest
+  $ cqt worker --queues train           # training jobs and the schedule (cqt train schedule)
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage error or runtime failure.`,
     async action(flags) {

@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   labeling: () => import('./labeling.js'),
   models: () => import('./models.js'),
   predict: () => import('./predict.js'),
+  scale: () => import('./scale.js'),
   serve: () => import('./serve.js'),
   // Last: ≥ 20 minutes of faults against two collectors (CQT_BENCH_SOAK_MIN).
   soak: () => import('./soak.js'),

@@ -124,6 +124,24 @@ Examples:
       await context.emit(submitOutput(await submit(all, await openQueue())), all);
     },
   });
+  const statusCmd = declareCommand<Record<string, never>>(train, cli, {
+    name: 'status',
+    description: "a training job's state, attempts, and the model version it registered (or its last error)",
+    flags: {},
+    help: `
+Takes --json, --database-url and --data-dir (cqt train's, before or after status).
+
+Examples:
+  $ cqt train status 0b6f…
+  $ cqt train status 0b6f… --json`,
+    async action(_flags, context) {
+      const { status, statusOutput } = await import('./job.js');
+      const { json, databaseUrl, dataDir } = trainFlagsOf(train);
+      if (statusCmd.args.length !== 1) throw new UsageError(statusCmd.args.length ? `one job ID expected, got ${JSON.stringify(statusCmd.args.join(' '))}` : 'missing ID: the job', 'cqt train status ID (the id cqt train submit printed)');
+      await context.emit(statusOutput(await status(statusCmd.args[0], { databaseUrl, dataDir }, await openQueue())), { json });
+    },
+  });
+  statusCmd.usage('[options] ID').allowExcessArguments(true);
   declareCommand<ScheduleFlags>(train, cli, {
     name: 'schedule',
     description: 'retrain on a cron schedule (UTC) through the job queue: --cron EXPR [train flags] | --list | --remove NAME',

@@ -38,7 +38,22 @@ export interface TrainQueue {
   schedule(cron: string, data: object): Promise<void>;
   unschedule(): Promise<boolean>;
   schedules(): Promise<Array<{ queue: string; cron: string; timezone: string; data: unknown; createdAt: string; updatedAt: string }>>;
+  get(id: string): Promise<TrainJobInfo | null>;
   stop(timeoutMs?: number): Promise<void>;
+}
+/** A job as the queue reports it (@cqt/jobs' JobInfo). */
+export interface TrainJobInfo {
+  id: string;
+  queue: string;
+  state: string;
+  attempt: number;
+  attempts: number;
+  data: unknown;
+  output: unknown;
+  lastError: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
 }
 export type OpenTrainQueue = (sql: Sql) => Promise<TrainQueue>;
 
@@ -137,6 +152,20 @@ export async function submit(options: SubmitOptions, open: OpenTrainQueue): Prom
 
 export function submitOutput(r: { id: string }): CommandOutput {
   return { exitCode: 0, json: { id: r.id }, human: () => `${r.id}\n(cqt worker --queues train runs it; the new version appears in cqt model list, unpromoted)` };
+}
+
+/** `cqt train status ID`: the job's state and, once completed, the version it registered. */
+export async function status(id: string, options: SubmitOptions, open: OpenTrainQueue): Promise<TrainJobInfo> {
+  const job = await withQueue(options, open, (queue) => queue.get(id));
+  if (!job || job.queue !== 'train') throw new UsageError(`no training job ${id}`, 'the id cqt train submit printed');
+  return job;
+}
+
+export function statusOutput(job: TrainJobInfo): CommandOutput {
+  const out = job.output as TrainJobResult | null;
+  const made = out ? (out.version === null ? `, artifact ${out.artifactPath} (not registered)` : `, model version ${out.version}${out.created ? '' : ' (registered before)'} (sha256 ${out.sha256.slice(0, 12)}…)`) : '';
+  const error = job.lastError ? ` — last error: ${job.lastError}` : '';
+  return { exitCode: 0, json: job, human: () => `job ${job.id}: ${job.state} (attempt ${job.attempt}/${job.attempts})${made}${error}` };
 }
 
 /** pg-boss keys a schedule by its queue: the training schedule is named after it (decision 151). */

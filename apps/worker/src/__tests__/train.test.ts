@@ -114,6 +114,10 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
     expect(rows.find((v) => v.version === done.output.version)).toMatchObject({ sha256: done.output.sha256, aliases: [] });
     expect(await servingState()).toEqual(before);
     expect(worker.stdout).toContain(`job ${id} attempt 1: completed, model version ${done.output.version}`);
+    expect(cqt(['train', 'status', id]).stdout.trim()).toBe(`job ${id}: completed (attempt 1/3), model version ${done.output.version} (sha256 ${done.output.sha256.slice(0, 12)}…)`);
+    expect(json(['train', 'status', id])).toMatchObject({ id, state: 'completed', output: done.output });
+    const notTrain = cqt(['train', 'status', '00000000-0000-4000-8000-000000000000']);
+    expect([notTrain.code, notTrain.stderr.split('\n')[0]]).toEqual([2, 'error: no training job 00000000-0000-4000-8000-000000000000']);
 
     // The same job id taken again after its result was stored (a worker that died between the
     // commit and pg-boss's completion): the dataset now trains to another artifact, yet nothing is

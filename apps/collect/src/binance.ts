@@ -32,7 +32,8 @@ export class BinanceFeed {
 
   constructor(private readonly o: BinanceFeedOptions) {
     this.streams = o.symbols.flatMap((s) => [binanceStreamName(s, 'markPrice@1s'), binanceStreamName(s, 'forceOrder')]);
-    const url = binanceMarketStreamUrl(o.baseUrl, this.streams);
+    // A shard may hold no Binance symbol: the feed is then never started and needs no URL.
+    const url = this.streams.length ? binanceMarketStreamUrl(o.baseUrl, this.streams) : o.baseUrl;
     this.connectErrors = new ConnectErrors('binance.ws', url, o.events, o.log);
     this.socket = new FeedSocket(
       { name: 'binance', url, staleAfterMs: o.staleAfterMs ?? 15_000, maxAgeMs: o.maxAgeMs ?? 23.5 * 3600_000 },

@@ -11,6 +11,13 @@ export const collectFlags = {
   durationSec: runDurationFlag('stop after this long (90, 90s, 10m, 24h, 30d; at most 365d)', { defaultText: 'until stopped' }),
   upbitMarkets: settingFlag('upbitMarkets', '<list>', 'Upbit markets, e.g. KRW-BTC,KRW-ETH'),
   binanceSymbols: settingFlag('binanceSymbols', '<list>', 'Binance USD-M symbols, e.g. BTCUSDT'),
+  top: {
+    flag: '--top',
+    arg: '<n>',
+    describe: 'collect the first n markets of each venue\'s Top-N universe (stored by cqt backfill --top) instead of the lists',
+    parse: (text: string) => (/^\d{1,4}$/.test(text) && Number(text) >= 1 ? Number(text) : undefined),
+    expected: 'a whole number of markets from 1, e.g. 10',
+  },
   shard: {
     flag: '--shard',
     arg: '<i/n>',
@@ -45,7 +52,8 @@ Examples:
   $ cqt collect                                  # until Ctrl-C, embedded store in ./data/cqt-db
   $ cqt collect --duration 10m --capture ./cap   # ten minutes, with raw frames saved
   $ DATABASE_URL=postgres://localhost/cqt cqt collect --upbit-markets KRW-BTC,KRW-ETH
-  $ cqt collect --shard 1/2 & cqt collect --shard 2/2   # two processes, the coins split between them`,
+  $ cqt collect --shard 1/2 & cqt collect --shard 2/2   # two processes, the coins split between them
+  $ cqt collect --top 20 --shard 1/4                 # the Top-20 of cqt backfill --top, a quarter of it`,
     async action(flags, context) {
       const { run, output } = await import('./index.js');
       await context.emit(output(await run({ ...flags, signal: stopSignal() })), flags);

@@ -14,6 +14,7 @@ import { collectMetrics } from './observe.js';
 import { statusLine, type StreamStats } from './status.js';
 import { UpbitFeed } from './upbit.js';
 import { applyShard, coinOf, type Shard } from './shard.js';
+import { readUniverse } from '@cqt/candles';
 
 export interface CollectOptions {
   durationSec?: number;
@@ -27,6 +28,8 @@ export interface CollectOptions {
   binanceSymbols?: string;
   /** --shard i/n: this collector takes every n-th coin of the lists (shard.ts). */
   shard?: Shard;
+  /** --top N: the first N markets of each venue's stored universe instead of the lists. */
+  top?: number;
   /** Stops the run (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
   /** Rows buffered per table while the database is unavailable. */
@@ -83,16 +86,6 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     env: options.env,
     flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir, upbitMarkets: options.upbitMarkets, binanceSymbols: options.binanceSymbols },
   }).values;
-  if (options.shard) {
-    const { index, count } = options.shard;
-    const cut = applyShard(config, options.shard);
-    if (!cut.coins.length) {
-      const coins = new Set([...config.upbitMarkets, ...config.binanceSymbols].map(coinOf)).size;
-      throw new UsageError(`shard ${index}/${count} has no coin: the lists hold ${coins} coin${coins === 1 ? '' : 's'} for ${count} shards`, `run at most ${coins} shards, or add markets (CQT_UPBIT_MARKETS, CQT_BINANCE_SYMBOLS)`);
-    }
-    config.upbitMarkets = cut.upbitMarkets;
-    config.binanceSymbols = cut.binanceSymbols;
-  }
   // First, so a port in use fails the start before anything is opened.
   const observed = await serveMetrics(options, log);
   let events: FeedEventLog | null = null;
@@ -112,6 +105,14 @@ export async function run(options: CollectOptions): Promise<CollectResult> {
     await observed?.server.close();
     throw err;
   });
+  // The instruments: the lists, or the Top-N universe in the store; then this shard's coins.
+  try {
+    Object.assign(config, await instruments(db, config, options));
+  } catch (err) {
+    await db.close();
+    await observed?.server.close();
+    throw err;
+  }
   const startedAt = new Date();
   // Rows an earlier run could not write go in before any new row, so a key received both times
   // keeps its first receipt.
@@ -286,3 +287,28 @@ export function output(result: CollectResult): CommandOutput {
 }
 export { UpbitFeed } from './upbit.js';
 export { FeedEventLog } from './events.js';
+
+/**
+ * What this collector subscribes to: the configured lists, or with --top N the first N of each
+ * venue's universe as `cqt backfill --top` stored it (candle_universe); then, with --shard, this
+ * shard's coins of those.
+ */
+async function instruments(db: Db, lists: { upbitMarkets: string[]; binanceSymbols: string[] }, options: CollectOptions): Promise<{ upbitMarkets: string[]; binanceSymbols: string[] }> {
+  let { upbitMarkets, binanceSymbols } = lists;
+  if (options.top !== undefined) {
+    const [upbit, binance] = await Promise.all([readUniverse(db.sql, 'upbit'), readUniverse(db.sql, 'binance')]);
+    if (!upbit.markets.length && !binance.markets.length) {
+      throw new UsageError('--top: no Top-N universe in the store', 'rank one first: cqt backfill --venue upbit --top N --timeframe 1h --since 1d (and --venue binance)');
+    }
+    upbitMarkets = upbit.markets.slice(0, options.top).map((m) => m.symbol);
+    binanceSymbols = binance.markets.slice(0, options.top).map((m) => m.symbol);
+  }
+  if (!options.shard) return { upbitMarkets, binanceSymbols };
+  const { index, count } = options.shard;
+  const cut = applyShard({ upbitMarkets, binanceSymbols }, options.shard);
+  if (!cut.coins.length) {
+    const coins = new Set([...upbitMarkets, ...binanceSymbols].map(coinOf)).size;
+    throw new UsageError(`shard ${index}/${count} has no coin: the lists hold ${coins} coin${coins === 1 ? '' : 's'} for ${count} shards`, `run at most ${coins} shards, or add markets (CQT_UPBIT_MARKETS, CQT_BINANCE_SYMBOLS)`);
+  }
+  return { upbitMarkets: cut.upbitMarkets, binanceSymbols: cut.binanceSymbols };
+}

@@ -6,6 +6,7 @@ import type { FakeExchange } from '@cqt/testkit';
 import { describeBackends } from '@cqt/test-support/backends';
 import { waitFor } from '@cqt/test-support/wait';
 import { runCqt } from '@cqt/test-support/cqt';
+import { storeUniverse } from '@cqt/candles';
 import { collectorEnv, fakeExchange, startCollect } from './support.js';
 
 const MARKETS = ['KRW-BTC', 'KRW-ETH', 'KRW-SOL'];
@@ -61,7 +62,32 @@ describeBackends('two sharded collectors on one store', ({ db, backend }) => {
     for (const r of results) expect(Object.values(r.rowsUnwritten).every((n) => n === 0)).toBe(true);
   });
 
-  it('a shard left without a coin is a usage error before anything is opened', async () => {
+  it('--top N takes the first N of each venue\'s stored universe (then the shard its coins); no universe is a usage error', { timeout: 120_000 }, async () => {
+    const store = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
+    const env = collectorEnv(fx, { ...store, CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' });
+    await db().sql`delete from candle_universe`;
+    await expect(startCollect({ env, top: 2 }).done).rejects.toThrow('--top: no Top-N universe in the store');
+    const rank = (symbols: string[]) => symbols.map((symbol, i) => ({ rank: i + 1, symbol, quoteVolume24h: 1e9 / (i + 1) }));
+    await storeUniverse(db().sql, 'upbit', rank(['KRW-ETH', 'KRW-BTC', 'KRW-SOL']), Date.UTC(2026, 11, 4));
+    await storeUniverse(db().sql, 'binance', rank(['SOLUSDT', 'BTCUSDT', 'ETHUSDT']), Date.UTC(2026, 11, 4));
+    const startOf = async (options: { top: number; shard?: { index: number; count: number } }) => {
+      const c = startCollect({ env, ...options });
+      let failed: string | undefined;
+      c.done.catch((err: Error) => (failed = err.message));
+      const line = await waitFor('the start line', async () => c.logs.find((l) => l.startsWith('collect: ')), { timeoutMs: 60_000, failIf: () => failed });
+      await c.stop();
+      return line;
+    };
+    // The lists say BTC only; the universe wins, in rank order.
+    expect(await startOf({ top: 2 })).toMatch(/; upbit KRW-ETH,KRW-BTC, binance SOLUSDT,BTCUSDT$/);
+    // Coins of the top 2: BTC, ETH, SOL; shard 1/2 takes BTC and SOL.
+    expect(await startOf({ top: 2, shard: { index: 1, count: 2 } })).toMatch(/; shard 1\/2: upbit KRW-BTC, binance SOLUSDT,BTCUSDT$/);
+    expect(await startOf({ top: 2, shard: { index: 2, count: 2 } })).toMatch(/; shard 2\/2: upbit KRW-ETH, binance none$/);
+    // Top 1: ETH (Upbit) and SOL (Binance); shard 2/2 holds SOL, on Binance only.
+    expect(await startOf({ top: 1, shard: { index: 2, count: 2 } })).toMatch(/; shard 2\/2: upbit none, binance SOLUSDT$/);
+  });
+
+  it('a shard left without a coin is a usage error before it collects', async () => {
     const store = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
     const env = collectorEnv(fx, { ...store, CQT_UPBIT_MARKETS: 'KRW-BTC', CQT_BINANCE_SYMBOLS: 'BTCUSDT' });
     await expect(startCollect({ env, shard: { index: 2, count: 2 } }).done).rejects.toThrow('shard 2/2 has no coin: the lists hold 1 coin for 2 shards');

@@ -37,9 +37,9 @@ export const exportFlags = {
   partitionBy: {
     flag: '--partition-by',
     arg: '<key>',
-    describe: 'write a Hive-style folder partitioned by this key (only: date)',
-    expected: '"date", the only key supported',
-    parse: (text) => (text === 'date' ? text : undefined),
+    describe: 'write a Hive-style folder: date (OUT/date=…/), or symbol,date (OUT/symbol=…/date=…/; exports of several symbols share OUT, each replacing only its own)',
+    expected: '"date" or "symbol,date"',
+    parse: (text) => (text === 'date' || text === 'symbol,date' ? text : undefined),
   },
   keepUnlabeled: { flag: '--keep-unlabeled', describe: 'also write rows without a complete label (label null, label_status says why)' },
   ...jsonFlag,
@@ -55,6 +55,7 @@ export function register(program: Command, cli: CliContext): void {
 Examples:
   $ cqt export --out btc_24h.parquet
   $ cqt export --out btc_7d --last 7d --partition-by date --with-raw
+  $ for m in KRW-BTC KRW-ETH; do cqt export --symbol $m --out lake --last 7d --partition-by symbol,date; done
   $ cqt export --out day.parquet --from 2026-11-22T00:00:00Z --to 2026-11-23T00:00:00Z --horizon 300s`,
     async action(flags, context) {
       if (flags.fromMs !== undefined && flags.lastSec !== undefined) throw new UsageError('--from and --last exclude each other', 'give a range with --from/--to or --last');

@@ -4,7 +4,7 @@
 // market_1s price path, raw columns (--with-raw) are joined backward as of t0 (recv_ts <= t0 and
 // ts <= t0), and the file appears atomically (temp + rename): a failed or interrupted export
 // leaves nothing behind.
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
@@ -29,7 +29,8 @@ export interface ExportOptions {
   /** Without a predictions row of the horizon, use the snapshot's r_t though it was computed for another horizon. */
   otherHorizonRt?: boolean;
   withRaw?: boolean;
-  partitionBy?: 'date';
+  /** Hive-style folder: by UTC date, or by symbol then date (several exports share one root). */
+  partitionBy?: 'date' | 'symbol,date';
   /** Also write rows whose label is not complete (gap, incomplete, no price), with label null. */
   keepUnlabeled?: boolean;
   databaseUrl?: string;
@@ -166,13 +167,16 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 
     abortCheck();
     progress('writing parquet');
-    const partition = options.partitionBy === 'date';
-    const copySelect = partition ? `SELECT *, CAST(ts AS DATE) AS date FROM result` : `SELECT * FROM result`;
+    const bySymbol = options.partitionBy === 'symbol,date';
+    const keys = options.partitionBy ? options.partitionBy.split(',') : [];
+    // Partition columns live in the folder names only (Hive style); readers add them back.
+    const extra = keys.includes('date') ? ', CAST(ts AS DATE) AS date' : '';
     await duck.run(
-      `COPY (${copySelect}) TO ${literal(tmpOut)} (FORMAT parquet, COMPRESSION zstd${partition ? ', PARTITION_BY (date), OVERWRITE_OR_IGNORE' : ''})`,
+      `COPY (SELECT *${extra} FROM result) TO ${literal(tmpOut)} (FORMAT parquet, COMPRESSION zstd${keys.length ? `, PARTITION_BY (${keys.join(', ')}), OVERWRITE_OR_IGNORE` : ''})`,
     );
     abortCheck();
-    replaceAtomically(tmpOut, out);
+    if (bySymbol) replaceSymbolPartition(tmpOut, out, symbol);
+    else replaceAtomically(tmpOut, out);
     return {
       out,
       symbol,
@@ -361,6 +365,19 @@ function replaceAtomically(tmp: string, out: string): void {
     return;
   }
   renameSync(tmp, out);
+}
+
+/**
+ * `OUT/symbol=<symbol>/` swapped in from the temp folder; the other symbols' partitions of the
+ * shared root stay as they are. An export with no row leaves no partition for its symbol.
+ */
+function replaceSymbolPartition(tmp: string, out: string, symbol: string): void {
+  mkdirSync(out, { recursive: true });
+  const made = existsSync(tmp) ? readdirSync(tmp) : [];
+  if (made.length > 1) throw new Error(`internal: one symbol partition expected in ${tmp}, found ${made.join(', ')}`);
+  const name = made[0] ?? `symbol=${symbol}`;
+  if (made.length) replaceAtomically(join(tmp, name), join(out, name));
+  else rmSync(join(out, name), { recursive: true, force: true });
 }
 
 function sizeOf(path: string): number {

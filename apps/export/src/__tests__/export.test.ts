@@ -297,6 +297,43 @@ describeBackends('cqt export', ({ db }) => {
     expect(readdirSync(dir)).toEqual(['date=2026-11-20']);
   });
 
+  it('--partition-by symbol,date: exports of two symbols share one root, each replacing only its own; DuckDB and hyparquet read it', async () => {
+    const lake = join(out.path, 'lake');
+    const btc = { ...opts, partitionBy: 'symbol,date' as const, fromMs: T0 - 86_400_000 };
+    const eth = { ...opts, partitionBy: 'symbol,date' as const, symbol: 'KRW-ETH', fromMs: T0, toMs: T0 + 600_000, rT: 0.01 };
+    const a = await run({ ...btc, out: lake });
+    const b = await run({ ...eth, out: lake });
+    expect(readdirSync(lake).sort()).toEqual(['symbol=KRW-BTC', 'symbol=KRW-ETH']);
+    expect(readdirSync(join(lake, 'symbol=KRW-BTC'))).toEqual(['date=2026-11-20']);
+    // The same rows as the unpartitioned exports, each under its symbol.
+    await run({ ...opts, fromMs: btc.fromMs, out: join(out.path, 'flat-btc.parquet') });
+    const flatBtc = await readDuck(join(out.path, 'flat-btc.parquet'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      const counts = (await conn.runAndReadAll(`SELECT symbol, count(*)::INTEGER AS n FROM read_parquet('${lake}/**/*.parquet', hive_partitioning = true) GROUP BY symbol ORDER BY symbol`)).getRowObjectsJS();
+      expect(counts).toEqual([{ symbol: 'KRW-BTC', n: a.rows }, { symbol: 'KRW-ETH', n: b.rows }]);
+      expect(a.rows).toBe(flatBtc.rows.length);
+      const btcRows = (await conn.runAndReadAll(`SELECT * EXCLUDE (date) FROM read_parquet('${lake}/**/*.parquet', hive_partitioning = true) WHERE symbol = 'KRW-BTC' ORDER BY ts`)).getRowObjectsJS();
+      expect(btcRows).toEqual(flatBtc.rows);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    // An independent reader on one partition file: the columns without the partition keys.
+    const [file] = readdirSync(join(lake, 'symbol=KRW-ETH', 'date=2026-11-20'));
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(lake, 'symbol=KRW-ETH', 'date=2026-11-20', file)), compressors });
+    expect(rows.length).toBe(b.rows);
+    expect(Object.keys(rows[0])).not.toContain('symbol');
+    // Re-exporting BTC over a shorter range replaces BTC's partition and leaves ETH's.
+    const again = await run({ ...btc, out: lake, fromMs: T0, toMs: T0 + 1_800_000 });
+    expect(again.rows).toBeLessThan(a.rows);
+    const after = await readDuck(`${lake}/symbol=KRW-BTC/**/*.parquet`);
+    expect(after.rows.length).toBe(again.rows);
+    expect(readdirSync(join(lake, 'symbol=KRW-ETH', 'date=2026-11-20'))).toEqual([file]);
+    expect(readdirSync(lake).sort()).toEqual(['symbol=KRW-BTC', 'symbol=KRW-ETH']);
+  });
+
   it('warns when one class dominates (barriers too wide)', async () => {
     const result = await run({ ...opts, out: join(out.path, 'wide.parquet'), rT: 0.5 });
     expect(result.labels.NONE).toBe(result.rows);

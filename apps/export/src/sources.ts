@@ -17,15 +17,24 @@ async function* keysetPages<R extends { ts?: unknown }>(
   toMs: number,
   limit: number,
   page: (after: Date, to: Date, limit: number) => Promise<R[]>,
+  readAhead = false,
 ): AsyncGenerator<R[]> {
-  let after = new Date(afterMs);
   const to = new Date(toMs);
+  // With readAhead the next page is asked for as soon as this one arrives, so the store reads it
+  // while the consumer labels this one (which waits on the store for its price path too). One
+  // page ahead at most; a consumer that stops early leaves that read to finish unobserved.
+  let next = page(new Date(afterMs), to, limit);
   for (;;) {
-    const rows = await page(after, to, limit);
+    const rows = await next;
     if (rows.length === 0) return;
+    const more = rows.length === limit;
+    if (more && readAhead) {
+      next = page(rows[rows.length - 1].ts as Date, to, limit);
+      next.catch(() => {});
+    }
     yield rows;
-    after = rows[rows.length - 1].ts as Date;
-    if (rows.length < limit) return;
+    if (!more) return;
+    if (!readAhead) next = page(rows[rows.length - 1].ts as Date, to, limit);
   }
 }
 
@@ -53,7 +62,7 @@ export function snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: nu
       left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
       where f.symbol = ${symbol} and f.ts > ${after} and f.ts <= ${to}
       order by f.ts
-      limit ${limit}`);
+      limit ${limit}`, true);
 }
 
 export interface PriceRow {

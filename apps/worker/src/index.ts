@@ -5,7 +5,7 @@
 import { UsageError, createLogger, loadConfig, metricsListenError, type LogFormat } from '@cqt/config';
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, NOOP_QUEUE, TRAIN_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
-import { deadSweep, withNotifications } from './notify.js';
+import { deadSweep, notifier, withNotifications, type Notify } from './notify.js';
 import { workerMetrics, type JobOutcome, type WorkerMetrics } from './observe.js';
 import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
 import { JobThreads, type JobRunnerRef } from './thread.js';
@@ -139,6 +139,8 @@ async function serve(options: WorkerOptions): Promise<void> {
   let releasing = false;
   let sweeping: Promise<void> = Promise.resolve();
   let sweepTimer: NodeJS.Timeout | undefined;
+  // The webhook, read once: job outcomes and the dead-job sweep post through it.
+  const webhook = notifier(options.env ?? process.env, log);
   const opened: JobQueue[] = [];
   try {
     for (const name of queues) {
@@ -155,7 +157,7 @@ async function serve(options: WorkerOptions): Promise<void> {
         pools.push(pool);
         attempt = (job) => pool.run(job);
       }
-      const notified = withNotifications(attempt, { queue, queueName: name, env: options.env ?? process.env, log });
+      const notified = withNotifications(attempt, { queue, queueName: name, notifier: webhook });
       await queue.work<{ strategy?: string }>(concurrency, async (job) => {
         const what = name === BACKTEST_QUEUE ? job.data.strategy : name;
         log(`job ${job.id} attempt ${job.attempt}: ${what} started`);
@@ -183,13 +185,15 @@ async function serve(options: WorkerOptions): Promise<void> {
     log(`worker: ${concurrency} slot${concurrency === 1 ? '' : 's'} per queue (${queues.join(', ')}) on the ${store.backend} store, waiting for jobs`);
     // Dead jobs nobody told of (their last attempt's worker died and the expiry failed them): swept
     // now and at each expiry check; claims in the store make one message per job across workers.
-    const sweep = () =>
-      Promise.all(opened.map((q, i) => deadSweep({ queue: q, queueName: queues[i], env: options.env ?? process.env, log }))).then(
+    const sweep = (notify: Notify) =>
+      Promise.all(opened.map((q, i) => deadSweep({ queue: q, queueName: queues[i], notify }))).then(
         () => {},
         (err: Error) => log(`notify: the dead-job sweep failed: ${err.message}`),
       );
-    sweeping = sweep();
-    sweepTimer = setInterval(() => (sweeping = sweeping.then(sweep)), (options.expiryCheckSec ?? 30) * 1000);
+    if (webhook) {
+      sweeping = sweep(webhook.notify);
+      sweepTimer = setInterval(() => (sweeping = sweeping.then(() => sweep(webhook.notify))), (options.expiryCheckSec ?? 30) * 1000);
+    }
     if (!options.signal.aborted) await new Promise((r) => options.signal.addEventListener('abort', r, { once: true }));
     log('worker: stopping (running jobs finish first)');
   } finally {

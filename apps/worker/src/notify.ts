@@ -17,24 +17,42 @@ function describeJob(queue: string, data: unknown): string {
   return `${d.strategy} on ${d.candlesFile ?? [d.venue, d.symbol, d.timeframe].filter(Boolean).join(' ')}`;
 }
 
-/** `attempt`, telling the webhook how it ended; `attempt` itself when no webhook is set. */
-export function withNotifications(attempt: Attempt, options: { queue: JobQueue; queueName: string; env: NodeJS.ProcessEnv; log: (line: string) => void }): Attempt {
-  const { values } = loadConfig({ env: options.env });
+/** Posts a job notice to the webhook; false (and one log line) when it could not. */
+export type Notify = (notice: JobNotice) => Promise<boolean>;
+
+export interface Notifier {
+  notify: Notify;
+  /** CQT_NOTIFY_ON: dead jobs only, or each completion too. */
+  on: 'dead' | 'all';
+}
+
+/** The webhook of CQT_NOTIFY_WEBHOOK_URL (read once per worker), or null when none is set. */
+export function notifier(env: NodeJS.ProcessEnv, log: (line: string) => void): Notifier | null {
+  const { values } = loadConfig({ env });
   const url = values.notifyWebhookUrl;
-  if (!url) return attempt;
-  const notify = async (notice: JobNotice) => {
+  if (!url) return null;
+  const notify: Notify = async (notice) => {
     try {
       await postWebhook(url, jobMessage(notice));
+      return true;
     } catch (err) {
-      options.log(`job ${notice.jobId}: ${notice.event} notification not sent: ${(err as Error).message}`);
+      log(`job ${notice.jobId}: ${notice.event} notification not sent: ${(err as Error).message}`);
+      return false;
     }
   };
+  return { notify, on: values.notifyOn };
+}
+
+/** `attempt`, telling the webhook how it ended; `attempt` itself when no webhook is set. */
+export function withNotifications(attempt: Attempt, options: { queue: JobQueue; queueName: string; notifier: Notifier | null }): Attempt {
+  if (!options.notifier) return attempt;
+  const { notify, on } = options.notifier;
   return async (job) => {
     // (see deadSweep for jobs whose last attempt never came back)
     const base = { queue: options.queueName, jobId: job.id, attempt: job.attempt, what: describeJob(options.queueName, job.data) };
     try {
       const result = await attempt(job);
-      if (values.notifyOn === 'all') {
+      if (on === 'all') {
         const info = await options.queue.get(job.id).catch(() => null);
         await notify({ ...base, event: 'job.completed', attempts: info?.attempts ?? job.attempt, runId: (result as { runId?: number } | null)?.runId ?? null });
       }
@@ -57,23 +75,15 @@ const SWEEP_HORIZON_MS = 24 * 3_600_000;
 
 /**
  * One sweep: each dead job of the queue from the last 24 h whose notice nobody claimed is claimed
- * and told. A no-op without a webhook. Returns the jobs told.
+ * and told. Returns the jobs told.
  */
-export async function deadSweep(options: { queue: JobQueue; queueName: string; env: NodeJS.ProcessEnv; log: (line: string) => void; nowMs?: number }): Promise<number> {
-  const { values } = loadConfig({ env: options.env });
-  const url = values.notifyWebhookUrl;
-  if (!url) return 0;
+export async function deadSweep(options: { queue: JobQueue; queueName: string; notify: Notify; nowMs?: number }): Promise<number> {
   let told = 0;
   for (const job of await options.queue.unnoticedDead((options.nowMs ?? Date.now()) - SWEEP_HORIZON_MS, 'job.dead')) {
     if (!(await options.queue.claimNotice(job.id, 'job.dead'))) continue;
     const error = EXPIRED.test(job.lastError ?? '') ? `expired: attempt ${job.attempt} never came back (its worker was stopped or hung past the job's expiry)` : (job.lastError ?? 'unknown');
     const notice: JobNotice = { event: 'job.dead', queue: options.queueName, jobId: job.id, attempt: job.attempt, attempts: job.attempts, what: describeJob(options.queueName, job.data), error };
-    try {
-      await postWebhook(url, jobMessage(notice));
-      told++;
-    } catch (err) {
-      options.log(`job ${job.id}: job.dead notification not sent: ${(err as Error).message}`);
-    }
+    if (await options.notify(notice)) told++;
   }
   return told;
 }

@@ -124,29 +124,45 @@ function describeBody(body: unknown): string {
 }
 
 /**
- * At most `limit` requests in any `windowMs` of local time. A fixed window on the server is one
- * of those windows, so no server-side window sees more than `limit`; `marginMs` absorbs jitter in
- * when requests arrive.
+ * At most `limit` requests in any `windowMs`, counted by when the server may have seen them. A
+ * request reaches the server somewhere between its send and its answer, so each holds a slot
+ * from its send until a window (+ `marginMs`) after its answer: then no fixed window on the
+ * server can hold more than `limit`, however late a request arrives. Counting by send time alone
+ * let a request held ~100 ms on a loaded machine land in the next window beside ten fresh ones.
+ * A request whose answer never comes holds its slot until `timeoutMs` after its send.
  */
 export class SlidingPacer {
-  private readonly sent: number[] = [];
+  /** Per request: its answer's receive time, or send + time-out while it is out. */
+  private readonly slots: Array<{ untilMs: number }> = [];
   private notBeforeMs = 0;
 
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly marginMs = 50,
+    private readonly timeoutMs = 30_000,
   ) {}
 
   /** Milliseconds to wait before the next request may go. */
   delayMs(nowMs: number): number {
-    while (this.sent.length > 0 && this.sent[0] <= nowMs - this.windowMs - this.marginMs) this.sent.shift();
-    const windowWait = this.sent.length < this.limit ? 0 : this.sent[0] + this.windowMs + this.marginMs - nowMs;
+    const freeAtMs = (t: number): number => t + this.windowMs + this.marginMs;
+    for (let i = this.slots.length - 1; i >= 0; i--) if (freeAtMs(this.slots[i].untilMs) <= nowMs) this.slots.splice(i, 1);
+    let windowWait = 0;
+    if (this.slots.length >= this.limit) {
+      // Enough slots must free for one to be open: the (over + 1)-th to free decides.
+      const sorted = this.slots.map((s) => s.untilMs).sort((a, b) => a - b);
+      windowWait = freeAtMs(sorted[this.slots.length - this.limit]) - nowMs;
+    }
     return Math.max(0, windowWait, this.notBeforeMs - nowMs);
   }
 
-  record(nowMs: number): void {
-    this.sent.push(nowMs);
+  /** Call as the request goes; call what it returns with the answer's receive time. */
+  sent(nowMs: number): (recvMs: number) => void {
+    const slot = { untilMs: nowMs + this.timeoutMs };
+    this.slots.push(slot);
+    return (recvMs: number) => {
+      slot.untilMs = Math.min(slot.untilMs, recvMs);
+    };
   }
 
   /** The server says the budget is spent (e.g. Remaining-Req sec=0): nothing before `untilMs`. */

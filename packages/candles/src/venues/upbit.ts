@@ -55,14 +55,15 @@ export class UpbitCandles implements CandleClient {
   private readonly http: HttpCaller;
   private readonly pacer: SlidingPacer;
   /** The ticker group has its own 10 requests/s. */
-  private readonly tickerPacer = new SlidingPacer(10, 1000);
+  private readonly tickerPacer: SlidingPacer;
 
   constructor(
     private readonly baseUrl: string,
     options: UpbitClientOptions = {},
   ) {
     this.http = new HttpCaller('upbit', options);
-    this.pacer = new SlidingPacer(options.requestsPerSec ?? 10, 1000);
+    this.pacer = new SlidingPacer(options.requestsPerSec ?? 10, 1000, 50, options.timeoutMs);
+    this.tickerPacer = new SlidingPacer(10, 1000, 50, options.timeoutMs);
   }
 
   get stats() {
@@ -70,12 +71,17 @@ export class UpbitCandles implements CandleClient {
   }
 
   private paced(pacer: SlidingPacer) {
+    // The attempt out now; one that failed without an answer (network error) ended by the next.
+    let answered: ((recvMs: number) => void) | undefined;
     return {
       beforeEach: async () => {
+        answered?.(Date.now());
         for (let d = pacer.delayMs(Date.now()); d > 0; d = pacer.delayMs(Date.now())) await sleepMs(d);
-        pacer.record(Date.now());
+        answered = pacer.sent(Date.now());
       },
       afterEach: (a: HttpAnswer) => {
+        answered?.(a.recvMs);
+        answered = undefined;
         // sec = calls left in this second for the whole group (other clients on this IP included).
         const left = /sec=(\d+)/.exec(a.headers.get('remaining-req') ?? '');
         if (left && Number(left[1]) === 0) pacer.holdUntil(a.recvMs + 1000);

@@ -6,7 +6,7 @@ import { UsageError, createLogger, loadConfig, metricsListenError, type LogForma
 import { openDb, type Db } from '@cqt/db';
 import { BACKTEST_QUEUE, NOOP_QUEUE, TRAIN_QUEUE, openQueue, type JobContext, type JobQueue } from '@cqt/jobs';
 import { deadSweep, notifier, withNotifications, type Notify } from './notify.js';
-import { workerMetrics, type JobOutcome, type WorkerMetrics } from './observe.js';
+import { workerMetrics, type JobOutcome, type OpenedQueues, type WorkerMetrics } from './observe.js';
 import { KNOWN_QUEUES, type KnownQueue } from './queues.js';
 import { JobThreads, type JobRunnerRef } from './thread.js';
 
@@ -121,7 +121,8 @@ async function serve(options: WorkerOptions): Promise<void> {
   const log = options.log ?? createLogger({ command: 'worker', format: options.logFormat, env: options.env, write: (text) => process.stdout.write(text) });
   const queues = options.queues ?? [...KNOWN_QUEUES];
   if (!queues.length) throw new UsageError('no queue to serve', `--queues takes ${KNOWN_QUEUES.join(', ')}`);
-  const observed = await serveMetrics(options, log);
+  const opened: Array<{ name: string; queue: JobQueue }> = [];
+  const observed = await serveMetrics(options, log, opened);
   const { values } = loadConfig({ flags: { databaseUrl: options.databaseUrl, dataDir: options.dataDir }, env: options.env ?? process.env });
   let db = options.db;
   const own = !db;
@@ -141,14 +142,13 @@ async function serve(options: WorkerOptions): Promise<void> {
   let sweepTimer: NodeJS.Timeout | undefined;
   // The webhook, read once: job outcomes and the dead-job sweep post through it.
   const webhook = notifier(options.env ?? process.env, log);
-  const opened: JobQueue[] = [];
   try {
     for (const name of queues) {
       // One pg-boss instance per queue; the first runs the expiry check for all (it is store-wide).
       // The train queue's instance also runs pg-boss's cron timekeeper: it enqueues scheduled jobs
       // when due (cqt train schedule; decision 151).
       const queue = await openQueue(store.sql, { queue: name, maintenanceSec: opened.length ? 0 : (options.expiryCheckSec ?? 30), schedule: name === TRAIN_QUEUE });
-      opened.push(queue);
+      opened.push({ name, queue });
       let attempt = (job: JobContext<unknown>) => runNoop(store, queue, job);
       if (name === BACKTEST_QUEUE || name === TRAIN_QUEUE) {
         const runner = name === TRAIN_QUEUE ? options.trainJob : options.runJob;
@@ -186,7 +186,7 @@ async function serve(options: WorkerOptions): Promise<void> {
     // Dead jobs nobody told of (their last attempt's worker died and the expiry failed them): swept
     // now and at each expiry check; claims in the store make one message per job across workers.
     const sweep = (notify: Notify) =>
-      Promise.all(opened.map((q, i) => deadSweep({ queue: q, queueName: queues[i], notify }))).then(
+      Promise.all(opened.map(({ name, queue }) => deadSweep({ queue, queueName: name, notify }))).then(
         () => {},
         (err: Error) => log(`notify: the dead-job sweep failed: ${err.message}`),
       );
@@ -203,9 +203,9 @@ async function serve(options: WorkerOptions): Promise<void> {
     // attempt's own failure would fail the job a second time and burn an attempt.
     clearInterval(sweepTimer);
     await sweeping;
-    await Promise.all(opened.map((q) => q.stopFetching()));
+    await Promise.all(opened.map(({ queue }) => queue.stopFetching()));
     // Every job the queues' loops took, including one whose handler has not started yet.
-    const taken = () => opened.flatMap((q) => q.runningJobs());
+    const taken = () => opened.flatMap(({ queue }) => queue.runningJobs());
     const timeoutMs = (options.stopTimeoutSec ?? 30) * 1000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(taken()), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
@@ -216,7 +216,7 @@ async function serve(options: WorkerOptions): Promise<void> {
     // pg-boss records each outcome right after its handler settles: let those statements start
     // before the store closes (sql.end waits for statements under way).
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-    await Promise.all(opened.map((q) => q.stop(1000)));
+    await Promise.all(opened.map(({ queue }) => queue.stop(1000)));
     if (own) await store.close();
     await observed?.server.close();
   }
@@ -230,11 +230,11 @@ async function lastAttempt(queue: JobQueue, job: JobContext<unknown>): Promise<b
 }
 
 /** --metrics-port: the /metrics server, its URL logged (the bound port when 0 was asked). */
-async function serveMetrics(options: WorkerOptions, log: (line: string) => void): Promise<{ metrics: WorkerMetrics; server: { close(): Promise<void> } } | null> {
+async function serveMetrics(options: WorkerOptions, log: (line: string) => void, opened: OpenedQueues): Promise<{ metrics: WorkerMetrics; server: { close(): Promise<void> } } | null> {
   if (options.metricsPort === undefined) return null;
   const { createRegistry, startMetricsServer } = await import('@cqt/metrics');
   const registry = createRegistry('worker');
-  const metrics = await workerMetrics(registry);
+  const metrics = await workerMetrics(registry, opened, (err) => log(`metrics: the queue counts could not be read: ${err.message}`));
   const host = options.metricsHost ?? '127.0.0.1';
   const server = await startMetricsServer(registry, { port: options.metricsPort, host }).catch((err: unknown) => {
     throw metricsListenError(err, host, options.metricsPort!);

@@ -263,6 +263,20 @@ export class JobQueue {
   }
 
   /**
+   * Jobs of this queue in the job table now, by state (every state, 0 when none). Completed and
+   * dead jobs leave it when pg-boss archives them (after a day): this is what is waiting, running
+   * and recently ended, read from the store — so a job the expiry failed, whose end no worker
+   * saw, counts too.
+   */
+  async countByState(): Promise<Record<JobState, number>> {
+    const rows = await this.sql<{ state: string; n: number }[]>`
+      select state::text as state, count(*)::int as n from ${this.sql(SCHEMA)}.job where name = ${this.options.queue} group by 1`;
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const r of rows) counts[FROM_BOSS[r.state] ?? 'queued'] += r.n;
+    return counts;
+  }
+
+  /**
    * Claims the notice of `event` for a job: true for the one caller that claims it (any worker, any
    * process), false if it was claimed before. Claimed before posting, so a notice is sent at most once.
    */

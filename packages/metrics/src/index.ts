@@ -74,17 +74,27 @@ export function counterFrom<L extends string>(registry: Registry, name: string, 
   });
 }
 
-/** A gauge whose values are read at each scrape (queue depth, lag). NaN/null values are left out. */
-export function gaugeFrom<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], read: () => Iterable<readonly [Labels<L>, number | null]>): Gauge<L> {
+/**
+ * A gauge whose values are read at each scrape (queue depth, lag); `read` may query the store
+ * (a promise: the scrape waits for it). NaN/null values are left out.
+ */
+export function gaugeFrom<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  read: () => Iterable<readonly [Labels<L>, number | null]> | Promise<Iterable<readonly [Labels<L>, number | null]>>,
+): Gauge<L> {
   checkName(name, 'gauge', labelNames);
   return new Gauge<L>({
     name,
     help,
     labelNames: [...labelNames],
     registers: [registry],
-    collect() {
+    async collect() {
+      const samples = await read();
       this.reset();
-      for (const [labels, value] of read()) if (value !== null && Number.isFinite(value)) this.set(labels as never, value);
+      for (const [labels, value] of samples) if (value !== null && Number.isFinite(value)) this.set(labels as never, value);
     },
   });
 }

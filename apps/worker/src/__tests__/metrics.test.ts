@@ -1,6 +1,7 @@
 // `cqt worker --metrics-port 0 --log-format json` (the built binary) on both stores: a scrape over
 // HTTP after noop jobs completed and a failing backtest job was retried into the dead letter shows
-// each attempt's duration and outcome; every stdout line is one JSON object.
+// each attempt's duration and outcome; every stdout line is one JSON object. The queue gauge counts
+// what the store holds, so a job the expiry killed (no worker saw its end) is counted dead too.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openQueue, type JobQueue } from '@cqt/jobs';
 import { parseMetrics } from '@cqt/metrics';
@@ -23,6 +24,19 @@ describeBackends('cqt worker --metrics-port', ({ db, backend }) => {
   });
 
   it('counts attempts by queue and outcome with their durations; the failure rate is derivable', async () => {
+    // A noop job taken by a taker that never answers (a killed or hung worker), its expiry cut to
+    // 1 s: the worker's expiry check fails it with no attempt of its own ending.
+    const hung = await openQueue(db().sql, { queue: 'noop' });
+    const expired = await noops.submit({}, { attempts: 1, expireSec: 600 });
+    let taken!: () => void;
+    const wasTaken = new Promise<void>((res) => (taken = res));
+    await hung.work(1, () => {
+      taken();
+      return new Promise(() => {});
+    });
+    await wasTaken;
+    await hung.stopFetching();
+    await db().sql`update pgboss.job set expire_in = interval '1 second' where id = ${expired}`;
     const env = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
     const w = (worker = startCqt(['worker', '--metrics-port', '0', '--log-format', 'json', '--expiry-check-sec', '1'], env));
     const detail = () => `stdout:\n${w.stdout.slice(-2000)}\nstderr:\n${w.stderr.slice(-2000)}`;
@@ -33,6 +47,9 @@ describeBackends('cqt worker --metrics-port', ({ db, backend }) => {
     const before = await scrape();
     expect(before.get('cqt_worker_jobs_running{queue="noop"}') ?? 0).toBe(0);
     expect([...before.keys()].some((k) => k.startsWith('cqt_worker_jobs_total'))).toBe(false);
+    await waitFor('the expired job dead in the queue gauge', async () => (await scrape()).get('cqt_worker_queue_jobs{queue="noop",state="dead"}') === 1, { timeoutMs: 60_000, failIf, detail });
+    expect((await noops.get(expired))?.state).toBe('dead');
+    await hung.stop(500);
 
     await noops.submitMany([{}, {}]);
     // No candles for this series: both attempts fail, the second into the dead letter.
@@ -47,6 +64,13 @@ describeBackends('cqt worker --metrics-port', ({ db, backend }) => {
     expect(m.get('cqt_worker_job_duration_seconds_sum{queue="noop",outcome="completed"}')).toBeGreaterThan(0);
     expect(m.get('cqt_worker_job_duration_seconds_bucket{le="+Inf",queue="backtest",outcome="dead"}')).toBe(1);
     expect(m.get('cqt_worker_jobs_running{queue="backtest"}')).toBe(0);
+    // No attempt of this worker's ended dead on noop: only the store's count shows the expired job.
+    expect(m.get('cqt_worker_jobs_total{queue="noop",outcome="dead"}')).toBeUndefined();
+    const queued = await scrape();
+    expect(queued.get('cqt_worker_queue_jobs{queue="noop",state="dead"}')).toBe(1);
+    expect(queued.get('cqt_worker_queue_jobs{queue="noop",state="completed"}')).toBe(2);
+    expect(queued.get('cqt_worker_queue_jobs{queue="backtest",state="dead"}')).toBe(1);
+    expect(queued.get('cqt_worker_queue_jobs{queue="backtest",state="queued"}')).toBe(0);
     expect(m.get('cqt_info{command="worker"}')).toBe(1);
 
     w.child.kill('SIGTERM');

@@ -347,13 +347,31 @@ export class BulkWriter<T extends TableName> {
 
   private async sendUnnest(cols: ColumnMeta[], rows: PreparedRow[], conflict: string): Promise<void> {
     const names = cols.map((c) => q(c.name)).join(', ');
-    const unnestArgs = cols.map((_, i) => `$${i + 1}::text[]`).join(', ');
-    const casts = cols.map((c, i) => `c${i}::${c.sqlType}`).join(', ');
+    // Typed arrays: array_in runs each column's own input function on the elements, the same one
+    // a text-to-type cast runs, without a text datum per value first (decision 157).
+    const unnestArgs = cols.map((c, i) => `$${i + 1}::${unnestElementType(c)}[]`).join(', ');
+    const casts = cols.map((c, i) => (unnestElementType(c) === c.sqlType ? `c${i}` : `c${i}::${c.sqlType}`)).join(', ');
     const aliases = cols.map((_, i) => `c${i}`).join(', ');
     const text = `insert into ${q(this.meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflict}`;
-    const columnArrays = cols.map((_, i) => rows.map((r) => r.texts[i]));
+    const columnArrays = cols.map((_, i) => arrayLiteral(rows.map((r) => r.texts[i])));
     await this.db.sql.unsafe(text, columnArrays as never[]);
   }
+}
+
+/** The array element type a column is sent as: its own type, or text for a column that is itself
+ * an array (unnest would flatten a two-dimensional array), cast after. */
+function unnestElementType(col: ColumnMeta): string {
+  return col.sqlType.endsWith(']') ? 'text' : col.sqlType;
+}
+
+/**
+ * A PostgreSQL array literal of text values, written exactly as postgres.js serialises a string
+ * array (every element quoted, backslash and quote escaped, null unquoted), here so the escaping
+ * scan is skipped for the values that cannot need it (numbers, times: most of a batch).
+ */
+export function arrayLiteral(texts: readonly (string | null)[]): string {
+  // map + join: one flat string; appending to a string makes a rope that is flattened later.
+  return `{${texts.map((t) => (t === null ? 'null' : t.includes('\\') || t.includes('"') ? `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${t}"`)).join(',')}}`;
 }
 
 interface PreparedRow {

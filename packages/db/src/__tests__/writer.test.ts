@@ -94,6 +94,16 @@ describeBackends('storage', ({ db, backend }) => {
     expect(r.detail).toEqual(detail);
   });
 
+  it('round-trips text that array literals treat specially (the writer builds them itself)', async () => {
+    const ts = new Date(Date.UTC(2026, 0, 2));
+    const kinds = ['NULL', 'null', '', ' padded ', '{a,b}', 'x,y', '"quoted"', '\\"', '\\', 'é€😀'];
+    const w = createWriter(db(), 'feed_events');
+    await w.write(kinds.map((kind, i) => ({ ts: new Date(ts.getTime() + i), source: 'array-literal', kind, symbol: i % 2 ? null : kind, detail: { kind } })));
+    await w.close();
+    const got = await db().sql`select kind, symbol, detail from feed_events where source = 'array-literal' order by ts`;
+    expect(got.map((r) => ({ ...r }))).toEqual(kinds.map((kind, i) => ({ kind, symbol: i % 2 ? null : kind, detail: { kind } })));
+  });
+
   it('keeps JSON and text holding the six characters \\u0000, and refuses only a real NUL character', async () => {
     const ts = new Date(Date.UTC(2026, 0, 3));
     // A parse_error row worth keeping: the frame spelled a NUL escape, it did not contain a NUL.

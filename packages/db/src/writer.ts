@@ -240,25 +240,42 @@ export class BulkWriter<T extends TableName> {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      // The batch stays at the head of the queue until committed, so a crash loop or a close()
-      // timeout never loses it silently: it is counted in `pending`.
-      const batch = this.queue.slice(0, this.opts.batchRows);
-      this.preparedHead = batch.length;
-      if (!(await this.sendWithRetry(batch))) return; // given up: the batch stays counted in `pending`
-      this.queue.splice(0, batch.length);
-      this.preparedHead = 0;
-      for (const wake of this.roomWaiters.splice(0)) wake();
-      if (this.closed || this.stopped) break;
+    // The next full batch, prepared while this one is in flight (decision 157).
+    let ahead: { rows: number; prepared: Promise<PreparedBatch> } | null = null;
+    try {
+      while (this.queue.length > 0) {
+        // The batch stays at the head of the queue until committed, so a crash loop or a close()
+        // timeout never loses it silently: it is counted in `pending`.
+        const size = ahead?.rows ?? Math.min(this.opts.batchRows, this.queue.length);
+        const prepared = ahead ? await ahead.prepared : await this.prepare(this.queue.slice(0, size), false);
+        ahead = null;
+        this.preparedHead = size;
+        const sent = this.sendWithRetry(prepared);
+        // Turning rows into array literals is the client's share of a batch: done for the next
+        // batch while the database runs this one. Only a full batch, so batches are the same rows
+        // they would be without it (the queue only grows at its tail meanwhile).
+        if (!this.stopped && this.queue.length >= size + this.opts.batchRows) {
+          const next = this.queue.slice(size, size + this.opts.batchRows);
+          this.preparedHead += next.length;
+          ahead = { rows: next.length, prepared: this.prepare(next, true) };
+        }
+        if (!(await sent)) return; // given up: the batch stays counted in `pending`
+        this.queue.splice(0, size);
+        this.preparedHead -= size;
+        for (const wake of this.roomWaiters.splice(0)) wake();
+        if (this.closed || this.stopped) break;
+      }
+    } finally {
+      // Its refusals are counted before drain ends, whatever ended it.
+      await ahead?.prepared;
     }
   }
 
   /** True once the batch is committed; false when close() gave up on it. */
-  private async sendWithRetry(batch: RowOf<T>[]): Promise<boolean> {
-    const prepared = this.prepare(batch);
+  private async sendWithRetry(prepared: PreparedBatch): Promise<boolean> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        if (prepared.rows.length > 0) await this.sendBisecting(prepared.cols, prepared.rows);
+        if (prepared.rows.length > 0) await this.sendBisecting(prepared.cols, prepared.rows, prepared.literals);
         this.lastError = null;
         this.stats.batches++;
         return true;
@@ -299,25 +316,36 @@ export class BulkWriter<T extends TableName> {
    * follows the conflict mode, see dedupeByKey) and turns each row into Postgres text values. Values the database would accept but that are
    * wrong (NaN, Infinity, invalid Date, NUL characters) are rejected here, row by row.
    */
-  private prepare(batch: RowOf<T>[]): { cols: ColumnMeta[]; rows: PreparedRow[] } {
+  private async prepare(batch: RowOf<T>[], inFlight: boolean): Promise<PreparedBatch> {
+    // With a batch in flight, the work is cut in slices: between them this process reads the
+    // database's answers and sends the rest of that batch, which would otherwise wait.
+    const breathe = () => (inFlight ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
     const unique = dedupeByKey(batch as Record<string, unknown>[], this.meta.keyProps, this.opts.onConflict === 'ignore' ? 'first' : 'last');
     this.stats.duplicatesInBatch += batch.length - unique.length;
     const cols = this.meta.columns.filter((c) => unique.some((r) => r[c.prop] !== undefined));
     const rows: PreparedRow[] = [];
-    for (const row of unique) {
+    for (let i = 0; i < unique.length; i++) {
+      if (i > 0 && i % PREPARE_SLICE_ROWS === 0) await breathe();
+      const row = unique[i];
       try {
         rows.push({ source: row, texts: cols.map((c) => toText(row[c.prop], c)) });
       } catch (err) {
         this.reject([row], (err as Error).message);
       }
     }
-    return { cols, rows };
+    const literals: string[] = [];
+    for (let k = 0; k < cols.length; k++) {
+      await breathe();
+      literals.push(arrayLiteral(rows.map((r) => r.texts[k])));
+    }
+    return { cols, rows, literals };
   }
 
-  private async sendBisecting(cols: ColumnMeta[], rows: PreparedRow[]): Promise<void> {
+  /** `literals`: the rows' column array literals, when already made (the whole prepared batch). */
+  private async sendBisecting(cols: ColumnMeta[], rows: PreparedRow[], literals?: string[]): Promise<void> {
     try {
       const conflict = this.conflictClause(cols);
-      await this.sendUnnest(cols, rows, conflict);
+      await this.sendUnnest(cols, literals ?? cols.map((_, k) => arrayLiteral(rows.map((r) => r.texts[k]))), conflict);
       this.stats.written += rows.length;
     } catch (err) {
       if (!isDataError(err)) throw err;
@@ -345,7 +373,7 @@ export class BulkWriter<T extends TableName> {
     return `on conflict (${target}) do update set ${updatable.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(', ')}`;
   }
 
-  private async sendUnnest(cols: ColumnMeta[], rows: PreparedRow[], conflict: string): Promise<void> {
+  private async sendUnnest(cols: ColumnMeta[], columnArrays: string[], conflict: string): Promise<void> {
     const names = cols.map((c) => q(c.name)).join(', ');
     // Typed arrays: array_in runs each column's own input function on the elements, the same one
     // a text-to-type cast runs, without a text datum per value first (decision 157).
@@ -353,8 +381,7 @@ export class BulkWriter<T extends TableName> {
     const casts = cols.map((c, i) => (unnestElementType(c) === c.sqlType ? `c${i}` : `c${i}::${c.sqlType}`)).join(', ');
     const aliases = cols.map((_, i) => `c${i}`).join(', ');
     const text = `insert into ${q(this.meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflict}`;
-    const columnArrays = cols.map((_, i) => arrayLiteral(rows.map((r) => r.texts[i])));
-    await this.db.sql.unsafe(text, columnArrays as never[]);
+    await this.db.sql.unsafe(text, columnArrays);
   }
 }
 
@@ -378,6 +405,16 @@ interface PreparedRow {
   source: Record<string, unknown>;
   texts: (string | null)[];
 }
+
+interface PreparedBatch {
+  cols: ColumnMeta[];
+  rows: PreparedRow[];
+  /** One array literal per column, of all the rows. */
+  literals: string[];
+}
+
+/** Rows turned to text between two looks at the socket while a batch is in flight (~1 ms). */
+const PREPARE_SLICE_ROWS = 500;
 
 export function createWriter<T extends TableName>(db: Db, table: T, options?: WriterOptions): BulkWriter<T> {
   return new BulkWriter(db, table, options);

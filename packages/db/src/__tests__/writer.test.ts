@@ -143,6 +143,22 @@ describeBackends('storage', ({ db, backend }) => {
     expect(nan.n).toBe(0);
   });
 
+  it('refuses each bad row once when later batches are prepared while one is in flight', async () => {
+    const rejected: unknown[] = [];
+    const w = createWriter(db(), 'market_1s', { batchRows: 100, onReject: (rows) => rejected.push(...rows) });
+    const rows = bars('AHEAD', 450);
+    rows[150] = { ...rows[150], close: Number.NaN };
+    rows[420] = { ...rows[420], high: Number.NEGATIVE_INFINITY };
+    rows[250] = { ...rows[250], recvTs: null as unknown as Date }; // refused by the database: bisected
+    await w.write(rows);
+    await w.close();
+    const [r] = await db().sql`select count(*)::int as n, sum(extract(epoch from ts))::float8 as s from market_1s where symbol = 'AHEAD'`;
+    const kept = rows.filter((_, i) => ![150, 250, 420].includes(i));
+    expect(r).toEqual({ n: 447, s: kept.reduce((a, x) => a + x.ts!.getTime() / 1000, 0) });
+    expect(rejected).toEqual([rows[150], rows[250], rows[420]]);
+    expect(w.stats).toMatchObject({ written: 447, rejected: 3, batches: 5 });
+  });
+
   it('applies back-pressure instead of growing the queue without bound', async () => {
     const w = createWriter(db(), 'market_1s', { batchRows: 100, maxQueueRows: 250 });
     let maxPending = 0;

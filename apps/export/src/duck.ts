@@ -42,6 +42,23 @@ export class DuckSession {
     return n;
   }
 
+  /**
+   * Appends a headerless CSV (`copyRawCsv`: TIMESTAMPTZ as integer epoch microseconds, empty =
+   * null) to a table of DOUBLE and TIMESTAMPTZ columns, in file order. NaN becomes null, as in
+   * `append`. The 1 MiB read buffer (default 32 MiB, one block) keeps it within small limits.
+   */
+  async insertCsv(name: string, columns: DuckColumn[], file: string): Promise<void> {
+    const csvTypes = columns.map((c, i) => `${literal(`c${i}`)}: ${literal(c.type === 'TIMESTAMPTZ' ? 'BIGINT' : c.type)}`);
+    const exprs = columns.map((c, i) => {
+      if (c.type === 'TIMESTAMPTZ') return `CAST(make_timestamp(c${i}) AS TIMESTAMPTZ)`;
+      if (c.type === 'DOUBLE') return `CASE WHEN isnan(c${i}) THEN NULL ELSE c${i} END`;
+      throw new Error(`insertCsv: ${c.name} is ${c.type}, only DOUBLE and TIMESTAMPTZ columns are read from CSV`);
+    });
+    await this.conn.run(
+      `INSERT INTO ${ident(name)} SELECT ${exprs.join(', ')} FROM read_csv(${literal(file)}, header = false, auto_detect = false, delim = ',', quote = '"', nullstr = '', buffer_size = 1048576, columns = {${csvTypes.join(', ')}})`,
+    );
+  }
+
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     const reader = await this.conn.runAndReadAll(sql);
     return reader.getRowObjectsJS() as Record<string, unknown>[];

@@ -12,7 +12,7 @@ import { openDb, tableMeta, type Db } from '@cqt/db';
 import { barEndPricePath, datasetColumns, dominantClass, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
 import { exportFlags } from './command.js';
 import { DuckSession, ident, literal, type DuckColumn } from './duck.js';
-import { newestBarMs, pricePages, rawPages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
+import { copyRawCsv, newestBarMs, pricePages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
 
 export interface ExportOptions {
   out: string;
@@ -104,10 +104,11 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
       for (const spec of rawSpecs(symbol, binanceSymbol)) {
         const cols: DuckColumn[] = [{ name: 'recv_ts', type: 'TIMESTAMPTZ' }, { name: 'ts', type: 'TIMESTAMPTZ' }, ...spec.columns];
         await duck.createTable(spec.name, cols);
-        for await (const page of rawPages(db.sql, spec, fromMs - RAW_LOOKBACK_MS, toMs + RAW_SLACK_MS)) {
-          abortCheck();
-          await duck.append(spec.name, cols, page);
-        }
+        const file = join(work, `${spec.name}.csv`);
+        await copyRawCsv(db.sql, spec, fromMs - RAW_LOOKBACK_MS, toMs + RAW_SLACK_MS, file);
+        abortCheck();
+        await duck.insertCsv(spec.name, cols, file);
+        rmSync(file);
         progress(`raw ${spec.name}`);
         const pick = `${spec.name}_asof`;
         await duck.run(asOfPickTable(pick, spec.name));

@@ -1,5 +1,7 @@
 // Reads from the store in bounded pages (keyset pagination on the primary key: no cursors, so it
 // works the same through PostgreSQL and the embedded store's socket).
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Sql } from 'postgres';
 import { RAW_COLUMNS, type DatasetColumn } from '@cqt/labeling';
 
@@ -88,40 +90,36 @@ export async function newestBarMs(sql: Sql, symbol: string): Promise<number | nu
 export interface RawSpec {
   /** DuckDB table name. */
   name: string;
-  /** Rows with ts in (after, to] ordered by ts (the primary key order), with recv_ts + the raw columns. */
-  select: (sql: Sql, after: Date, to: Date, limit: number) => Promise<Record<string, unknown>[]>;
+  /** The store table and the filter of this source's rows (symbol, metric), as SQL with literals. */
+  from: string;
+  /** The store expression of each raw column, in `columns` order. */
+  exprs: readonly string[];
   columns: readonly DatasetColumn[];
 }
 
+/** A SQL string literal for the store (COPY takes no bind parameters). */
+const pgText = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
 /** Raw tables joined as of t0 by --with-raw (recv_ts <= t0 and ts <= t0): the latest row known at each t0. */
 export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
-  const metric = (metricName: Exclude<keyof typeof RAW_COLUMNS, 'market_1s' | 'binance_mark_price_1s'>): RawSpec => {
-    const [value, ts] = RAW_COLUMNS[metricName];
-    return {
-      name: `raw_${metricName}`,
-      columns: RAW_COLUMNS[metricName],
-      select: (sql, after, to, limit) => sql`
-      select recv_ts, ts, value as ${sql(value.name)}, ts as ${sql(ts.name)} from binance_futures_metrics
-      where symbol = ${binanceSymbol} and metric = ${metricName} and ts > ${after} and ts <= ${to}
-      order by ts limit ${limit}`,
-    };
-  };
+  const metric = (metricName: Exclude<keyof typeof RAW_COLUMNS, 'market_1s' | 'binance_mark_price_1s'>): RawSpec => ({
+    name: `raw_${metricName}`,
+    from: `binance_futures_metrics where symbol = ${pgText(binanceSymbol)} and metric = ${pgText(metricName)}`,
+    exprs: ['value', 'ts'],
+    columns: RAW_COLUMNS[metricName],
+  });
   return [
     {
       name: 'raw_market',
+      from: `market_1s where symbol = ${pgText(upbitSymbol)}`,
+      exprs: ['ts', 'close', 'mid', 'volume', 'spread_bps'],
       columns: RAW_COLUMNS.market_1s,
-      select: (sql, after, to, limit) => sql`
-        select recv_ts, ts, ts as raw_bar_ts, close as raw_close, mid as raw_mid, volume as raw_volume, spread_bps as raw_spread_bps
-        from market_1s where symbol = ${upbitSymbol} and ts > ${after} and ts <= ${to}
-        order by ts limit ${limit}`,
     },
     {
       name: 'raw_mark',
+      from: `binance_mark_price_1s where symbol = ${pgText(binanceSymbol)}`,
+      exprs: ['mark_price', 'index_price', 'funding_rate', 'ts'],
       columns: RAW_COLUMNS.binance_mark_price_1s,
-      select: (sql, after, to, limit) => sql`
-        select recv_ts, ts, mark_price as raw_mark_price, index_price as raw_index_price, funding_rate as raw_funding_rate, ts as raw_mark_ts
-        from binance_mark_price_1s where symbol = ${binanceSymbol} and ts > ${after} and ts <= ${to}
-        order by ts limit ${limit}`,
     },
     metric('open_interest'),
     metric('open_interest_value'),
@@ -133,9 +131,24 @@ export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] 
 }
 
 /**
- * Every row of one raw source with ts in (fromMs, toMs], page by page in key order. The as-of
- * pick itself is made in DuckDB; reading by ts keeps each page an index range scan.
+ * Every row of one raw source with ts in (fromMs, toMs], as CSV from `COPY … TO STDOUT` into
+ * `file`, in key order: recv_ts, ts, then the raw columns. No row becomes a JS object (decision
+ * 158). Timestamps travel as integer epoch microseconds (exact whatever the session's zone or
+ * DateStyle); doubles as PostgreSQL's shortest round-trip text, which DuckDB parses to the same
+ * double. Columns must be DOUBLE or TIMESTAMPTZ.
  */
-export function rawPages(sql: Sql, spec: RawSpec, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
-  return keysetPages(fromMs, toMs, BULK_PAGE_ROWS, (after, to, limit) => spec.select(sql, after, to, limit));
+export async function copyRawCsv(sql: Sql, spec: RawSpec, fromMs: number, toMs: number, file: string): Promise<void> {
+  const micros = (e: string) => `(extract(epoch from ${e}) * 1000000)::int8`;
+  const cols = ['recv_ts', 'ts', ...spec.exprs].map((e, i) => (i < 2 || spec.columns[i - 2].type === 'TIMESTAMPTZ' ? micros(e) : e));
+  const at = (ms: number) => `${pgText(new Date(ms).toISOString())}::timestamptz`;
+  const query = `copy (select ${cols.join(', ')} from ${spec.from} and ts > ${at(fromMs)} and ts <= ${at(toMs)} order by ts) to stdout (format csv)`;
+  const stream = await sql.unsafe(query).readable();
+  try {
+    await pipeline(stream, createWriteStream(file));
+  } finally {
+    // postgres.js pauses the socket when a CopyData push fills the stream's buffer; if CopyDone
+    // came in the same chunk, nothing resumes it and the pooled connection's next query hangs
+    // (porsager/postgres#499, fix proposed in #1016). The stream's read() resumes the socket.
+    stream._read(0);
+  }
 }

@@ -2,17 +2,22 @@
 // PostgreSQL — COPY FROM STDIN through postgres.js into the same empty table (no upsert, no
 // dedupe); embedded — PGlite's own COPY FROM '/dev/blob' in-process. The writer (unnest upsert)
 // goes through postgres.js, on the embedded store via the owner's socket. Rows are 1 s market bars.
+// Embedded, the writer's own statement is also run on PGlite in-process (no socket, no postgres.js,
+// its parameters made before the clock starts): what PGlite alone takes for it, so the rows show
+// where the writer's time goes — PGlite executing the statement, or the socket and the client
+// (decision 157).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createWriter, openDb, type Db, type RowOf } from '@cqt/db';
+import { createWriter, openDb, unnestStatement, type Db, type RowOf } from '@cqt/db';
 import { sized, withBenchDatabase, type BenchRow, type BenchSuite } from './harness.js';
 
 const ROWS = Number(process.env.CQT_BENCH_DB_ROWS ?? sized(100_000, 5_000));
 const T0 = Date.UTC(2026, 10, 23);
+const BATCH_ROWS = 10_000;
 
 function bars(symbol: string): RowOf<'market_1s'>[] {
   return Array.from({ length: ROWS }, (_, i) => ({
@@ -54,7 +59,7 @@ function copyText(symbol: string): string {
 async function writerRate(db: Db, symbol: string): Promise<{ insert: number; upsert: number }> {
   const rows = bars(symbol);
   const time = async () => {
-    const w = createWriter(db, 'market_1s', { batchRows: 10_000 });
+    const w = createWriter(db, 'market_1s', { batchRows: BATCH_ROWS });
     const start = performance.now();
     await w.write(rows);
     await w.close();
@@ -94,6 +99,7 @@ async function embeddedRows(): Promise<BenchRow[]> {
     const start = performance.now();
     await raw.query(`copy market_1s (${COLS}) from '/dev/blob'`, [], { blob });
     const copyRate = ROWS / ((performance.now() - start) / 1000);
+    const statementRate = await inProcessStatementRate(raw, ddl as string);
     await raw.close();
 
     const db = await openDb({ dataDir: join(dir, 'store') });
@@ -102,6 +108,8 @@ async function embeddedRows(): Promise<BenchRow[]> {
       return [
         { name: `embedded writer via socket, new rows (${ROWS} rows)`, value: insert, unit: 'rows/s', baseline: copyRate, baselineName: 'PGlite COPY in-process', ratio: insert / copyRate },
         { name: `embedded writer via socket, all conflicts (${ROWS} rows)`, value: upsert, unit: 'rows/s', baseline: copyRate, baselineName: 'PGlite COPY in-process', ratio: upsert / copyRate },
+        { name: `embedded writer's statement, PGlite in-process, new rows (${ROWS} rows)`, value: statementRate, unit: 'rows/s', baseline: copyRate, baselineName: 'PGlite COPY in-process', ratio: statementRate / copyRate },
+        { name: `embedded writer via socket vs its statement in-process, new rows (${ROWS} rows)`, value: insert, unit: 'rows/s', baseline: statementRate, baselineName: "writer's statement in-process", ratio: insert / statementRate },
       ];
     } finally {
       await db.close();
@@ -109,6 +117,23 @@ async function embeddedRows(): Promise<BenchRow[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The writer's statement (same batches, same text and parameters) run on PGlite in-process into a
+ * fresh copy of the table: PGlite's own share of the writer's time. Parameters are made first.
+ */
+async function inProcessStatementRate(raw: PGlite, ddl: string): Promise<number> {
+  await raw.exec(`create schema stmt; set search_path = stmt; ${ddl}`);
+  const rows = bars('S');
+  const batches = [];
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) batches.push(unnestStatement('market_1s', rows.slice(i, i + BATCH_ROWS)));
+  const start = performance.now();
+  for (const { text, params } of batches) await raw.query(text, params);
+  const rate = ROWS / ((performance.now() - start) / 1000);
+  const [{ n }] = (await raw.query<{ n: number }>(`select count(*)::int as n from stmt.market_1s`)).rows;
+  if (n !== ROWS) throw new Error(`in-process statement stored ${n} rows, not ${ROWS}`);
+  return rate;
 }
 
 export const suite: BenchSuite = {

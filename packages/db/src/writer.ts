@@ -344,8 +344,8 @@ export class BulkWriter<T extends TableName> {
   /** `literals`: the rows' column array literals, when already made (the whole prepared batch). */
   private async sendBisecting(cols: ColumnMeta[], rows: PreparedRow[], literals?: string[]): Promise<void> {
     try {
-      const conflict = this.conflictClause(cols);
-      await this.sendUnnest(cols, literals ?? cols.map((_, k) => arrayLiteral(rows.map((r) => r.texts[k]))), conflict);
+      const text = unnestSql(this.meta, cols, this.opts.onConflict);
+      await this.db.sql.unsafe(text, literals ?? cols.map((_, k) => arrayLiteral(rows.map((r) => r.texts[k]))));
       this.stats.written += rows.length;
     } catch (err) {
       if (!isDataError(err)) throw err;
@@ -364,25 +364,37 @@ export class BulkWriter<T extends TableName> {
     this.lastRejectReason = reason;
     this.opts.onReject?.(rows, reason);
   }
+}
 
-  private conflictClause(cols: ColumnMeta[]): string {
-    const keyNames = this.meta.keyProps.map((p) => this.meta.columns.find((c) => c.prop === p)!.name);
-    const updatable = cols.filter((c) => !this.meta.keyProps.includes(c.prop));
-    const target = keyNames.map(q).join(', ');
-    if (this.opts.onConflict === 'ignore' || updatable.length === 0) return `on conflict (${target}) do nothing`;
-    return `on conflict (${target}) do update set ${updatable.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(', ')}`;
-  }
+/** The batch statement: one INSERT … SELECT FROM unnest over one array parameter per column. */
+function unnestSql(meta: TableMeta, cols: ColumnMeta[], onConflict: 'update' | 'ignore'): string {
+  const names = cols.map((c) => q(c.name)).join(', ');
+  // Typed arrays: array_in runs each column's own input function on the elements, the same one
+  // a text-to-type cast runs, without a text datum per value first (decision 157).
+  const unnestArgs = cols.map((c, i) => `$${i + 1}::${unnestElementType(c)}[]`).join(', ');
+  const casts = cols.map((c, i) => (unnestElementType(c) === c.sqlType ? `c${i}` : `c${i}::${c.sqlType}`)).join(', ');
+  const aliases = cols.map((_, i) => `c${i}`).join(', ');
+  return `insert into ${q(meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflictClause(meta, cols, onConflict)}`;
+}
 
-  private async sendUnnest(cols: ColumnMeta[], columnArrays: string[], conflict: string): Promise<void> {
-    const names = cols.map((c) => q(c.name)).join(', ');
-    // Typed arrays: array_in runs each column's own input function on the elements, the same one
-    // a text-to-type cast runs, without a text datum per value first (decision 157).
-    const unnestArgs = cols.map((c, i) => `$${i + 1}::${unnestElementType(c)}[]`).join(', ');
-    const casts = cols.map((c, i) => (unnestElementType(c) === c.sqlType ? `c${i}` : `c${i}::${c.sqlType}`)).join(', ');
-    const aliases = cols.map((_, i) => `c${i}`).join(', ');
-    const text = `insert into ${q(this.meta.name)} (${names}) select ${casts} from unnest(${unnestArgs}) as u(${aliases}) ${conflict}`;
-    await this.db.sql.unsafe(text, columnArrays);
-  }
+function conflictClause(meta: TableMeta, cols: ColumnMeta[], onConflict: 'update' | 'ignore'): string {
+  const keyNames = meta.keyProps.map((p) => meta.columns.find((c) => c.prop === p)!.name);
+  const updatable = cols.filter((c) => !meta.keyProps.includes(c.prop));
+  const target = keyNames.map(q).join(', ');
+  if (onConflict === 'ignore' || updatable.length === 0) return `on conflict (${target}) do nothing`;
+  return `on conflict (${target}) do update set ${updatable.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(', ')}`;
+}
+
+/**
+ * The statement and parameters the writer sends for these rows (already one per key and valid),
+ * for measuring the statement on its own (bench db: PGlite in-process, no socket).
+ */
+export function unnestStatement<T extends TableName>(table: T, rows: readonly RowOf<T>[], onConflict: 'update' | 'ignore' = 'update'): { text: string; params: string[] } {
+  const meta = tableMeta(table);
+  const source = rows as readonly Record<string, unknown>[];
+  const cols = meta.columns.filter((c) => source.some((r) => r[c.prop] !== undefined));
+  const texts = source.map((row) => cols.map((c) => toText(row[c.prop], c)));
+  return { text: unnestSql(meta, cols, onConflict), params: cols.map((_, k) => arrayLiteral(texts.map((t) => t[k]))) };
 }
 
 /** The array element type a column is sent as: its own type, or text for a column that is itself

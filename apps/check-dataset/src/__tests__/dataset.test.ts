@@ -22,6 +22,7 @@ const dir = tempDir('cqt-check-dataset-');
 const good = join(dir.path, 'good.parquet');
 const raw = join(dir.path, 'raw.parquet');
 const parts = join(dir.path, 'parts');
+const lake = join(dir.path, 'lake');
 
 function exportTo(out: string, ...more: string[]): void {
   const range = ['--from', new Date(FROM).toISOString(), '--to', new Date(TO).toISOString(), '--as-of', new Date(TO + 60_000).toISOString()];
@@ -61,6 +62,7 @@ beforeAll(async () => {
   exportTo(good);
   exportTo(raw, '--with-raw');
   exportTo(parts, '--with-raw', '--partition-by', 'date');
+  exportTo(lake, '--with-raw', '--partition-by', 'symbol,date');
 }, 180_000);
 
 afterAll(async () => {
@@ -71,8 +73,8 @@ afterAll(async () => {
 const failing = (report: Awaited<ReturnType<typeof run>>) => report.items.filter((i) => i.status === 'fail').map((i) => i.name);
 
 describe('cqt check dataset', () => {
-  it('passes a fresh export, plain, with raw columns and partitioned by date (exit 0)', async () => {
-    for (const file of [good, raw, parts]) {
+  it('passes a fresh export, plain, with raw columns, partitioned by date and by symbol and date (exit 0)', async () => {
+    for (const file of [good, raw, parts, lake]) {
       const r = runCqt(['check', 'dataset', file, '--json']);
       expect({ file, stderr: r.stderr, code: r.code }).toEqual({ file, stderr: '', code: 0 });
       const report = JSON.parse(r.stdout);

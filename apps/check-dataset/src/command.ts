@@ -16,7 +16,7 @@ export function register(parent: Command, cli: CliContext): void {
     description: 'verify a Parquet dataset written by `cqt export`: no label before t0 + H, no input or raw row after t0, unique keys, the expected columns and types',
     flags: datasetFlags,
     help: `
-FILE is the .parquet file, or the folder of a --partition-by date export.
+FILE is the .parquet file, or the folder of a --partition-by date (or symbol,date) export.
 Items: dataset.rows (none → fail: nothing verified), dataset.columns (every column cqt export
 writes, with its type, and no other), dataset.label_ts (label_ts >= ts + horizon_sec),
 dataset.touch_ts (a touch within (ts, label_ts]), dataset.inputs_max_recv_ts (<= ts),
@@ -27,6 +27,7 @@ mistyped is skipped (dataset.columns fails then).
 Examples:
   $ cqt export --out day.parquet --last 24h && cqt check dataset day.parquet
   $ cqt check dataset btc_7d --json              # a --partition-by date folder
+  $ cqt check dataset lake                       # a --partition-by symbol,date lake
 
 ${CHECK_EXIT_CODES}`,
     async action(flags, context) {

@@ -18,7 +18,7 @@ import { tableMeta } from '@cqt/db';
 import { datasetColumns, RAW_COLUMNS, type DatasetColumn, type DatasetType } from '@cqt/labeling';
 
 export interface DatasetOptions {
-  /** The .parquet file, or the folder of a `--partition-by date` export. */
+  /** The .parquet file, or the folder of a `--partition-by date` or `symbol,date` export. */
   file: string;
 }
 

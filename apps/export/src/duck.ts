@@ -43,19 +43,19 @@ export class DuckSession {
   }
 
   /**
-   * Appends a headerless CSV (`copyRawCsv`: TIMESTAMPTZ as integer epoch microseconds, empty =
-   * null) to a table of DOUBLE and TIMESTAMPTZ columns, in file order. NaN becomes null, as in
-   * `append`. The 1 MiB read buffer (default 32 MiB, one block) keeps it within small limits.
+   * Appends a headerless CSV from the store's COPY (TIMESTAMPTZ as integer epoch microseconds;
+   * an unquoted empty field is null, a quoted one an empty string) to a table, in file order.
+   * NaN becomes null, as in `append`. The 1 MiB read buffer (default 32 MiB, one block) keeps it within small limits.
    */
   async insertCsv(name: string, columns: DuckColumn[], file: string): Promise<void> {
     const csvTypes = columns.map((c, i) => `${literal(`c${i}`)}: ${literal(c.type === 'TIMESTAMPTZ' ? 'BIGINT' : c.type)}`);
     const exprs = columns.map((c, i) => {
       if (c.type === 'TIMESTAMPTZ') return `CAST(make_timestamp(c${i}) AS TIMESTAMPTZ)`;
       if (c.type === 'DOUBLE') return `CASE WHEN isnan(c${i}) THEN NULL ELSE c${i} END`;
-      throw new Error(`insertCsv: ${c.name} is ${c.type}, only DOUBLE and TIMESTAMPTZ columns are read from CSV`);
+      return `c${i}`;
     });
     await this.conn.run(
-      `INSERT INTO ${ident(name)} SELECT ${exprs.join(', ')} FROM read_csv(${literal(file)}, header = false, auto_detect = false, delim = ',', quote = '"', nullstr = '', buffer_size = 1048576, columns = {${csvTypes.join(', ')}})`,
+      `INSERT INTO ${ident(name)} SELECT ${exprs.join(', ')} FROM read_csv(${literal(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, buffer_size = 1048576, columns = {${csvTypes.join(', ')}})`,
     );
   }
 

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, RuntimeFailure, UsageError, type CommandOutput } from '@cqt/config';
 import { openDb, tableMeta, type Db } from '@cqt/db';
-import { barEndPricePath, datasetColumns, dominantClass, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
+import { barEndPricePath, datasetColumns, dominantClass, featureColumns, LABEL_COLUMNS, PREDICTION_COLUMNS, labelTripleBarrier, LabelStatus, labelName, statusName } from '@cqt/labeling';
 import { exportFlags } from './command.js';
 import { DuckSession, ident, literal, type DuckColumn } from './duck.js';
-import { copyRawCsv, newestBarMs, pricePages, rawSpecs, snapshotPages, type PriceRow, type SnapshotRow } from './sources.js';
+import { copyRawCsv, copySnapshotsCsv, newestBarMs, PAGE_ROWS, pricePages, rawSpecs, SNAPSHOT_LABEL_INPUTS, type PriceRow, type SnapshotRow } from './sources.js';
 
 export interface ExportOptions {
   out: string;
@@ -93,7 +93,25 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 
     // The last instant whose price is known: the newest bar's book holds at the end of its second.
     const dataEndMs = Math.min(((await newestBarMs(db.sql, symbol)) ?? -Infinity) + 1000, asOfMs);
-    const datasetCols = datasetColumns(tableMeta('feature_snapshots').columns, false);
+    const storeCols = tableMeta('feature_snapshots').columns;
+    const datasetCols = datasetColumns(storeCols, false);
+    // The snapshots of the range go into DuckDB as they are (COPY … TO STDOUT as CSV, one
+    // statement); JS reads only what labelling needs, page by page, and appends the label columns
+    // to `labels`, which each page joins back on ts (decision 158). jsonb columns are read back
+    // and rewritten as postgres.js + JSON.stringify wrote them before, so the files do not change.
+    const features = featureColumns(storeCols);
+    const jsonCols = storeCols.filter((c) => c.sqlType === 'jsonb' && features.some((f) => f.name === c.name)).map((c) => c.name);
+    const snapCols = [...features, ...PREDICTION_COLUMNS, ...SNAPSHOT_LABEL_INPUTS];
+    await duck.createTable('snaps', snapCols);
+    const snapFile = join(work, 'snaps.csv');
+    await copySnapshotsCsv(db.sql, symbol, fromMs, toMs, horizonSec, features, snapFile);
+    abortCheck();
+    await duck.insertCsv('snaps', snapCols, snapFile);
+    rmSync(snapFile);
+    const labelCols: DuckColumn[] = [{ name: 'ts', type: 'TIMESTAMPTZ' }, ...LABEL_COLUMNS, ...jsonCols.map((name) => ({ name, type: 'VARCHAR' as const }))];
+    await duck.createTable('labels', labelCols);
+    const fromLabels = new Set(labelCols.map((c) => c.name));
+    const pageSelect = `SELECT ${datasetCols.map((c) => `${fromLabels.has(c.name) ? 'l' : 's'}.${ident(c.name)}`).join(', ')} FROM labels l JOIN snaps s ON s.ts = l.ts`;
     // Raw tables and their as-of picks come first, so each page of labelled rows is joined and
     // appended to `result` as it arrives: a join statement holds one page of dataset rows and the
     // raw rows that page picks, whatever the length of the range (joins pin what they build; one
@@ -122,19 +140,23 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
     const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
     const intervalMs = (options.intervalSec ?? 0) * 1000;
     let written = 0;
-    for await (const page of snapshotPages(db.sql, symbol, fromMs, toMs, horizonSec)) {
+    for await (const page of snapshotPages(duck, PAGE_ROWS, jsonCols)) {
       abortCheck();
       const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
       const rows = await labelPage(db, symbol, events, horizonSec, dataEndMs, { fixedRt: options.rT, otherHorizonRt: options.otherHorizonRt ?? false }, skip);
       const kept = rows.filter((r) => options.keepUnlabeled || r.label_status === 'complete');
-      if (options.withRaw) {
-        await duck.append('page', datasetCols, kept);
-        await joinPage(duck, raws);
-        await duck.run('DELETE FROM page');
-        written += kept.length;
-      } else {
-        written += await duck.append('result', datasetCols, kept);
+      await duck.append('labels', labelCols, kept);
+      if (kept.length > 0) {
+        // Bounds as literals, so the scan of snaps prunes by zone map (it is in ts order).
+        const range = `s.ts BETWEEN ${tsLiteral(kept[0].ts as Date)} AND ${tsLiteral(kept[kept.length - 1].ts as Date)}`;
+        await duck.run(`INSERT INTO ${options.withRaw ? 'page' : 'result'} ${pageSelect} WHERE ${range} ORDER BY s.ts`);
+        if (options.withRaw) {
+          await joinPage(duck, raws);
+          await duck.run('DELETE FROM page');
+        }
+        await duck.run('DELETE FROM labels');
       }
+      written += kept.length;
       for (const r of rows) if (!options.keepUnlabeled && r.label_status !== 'complete') skip(String(r.label_status));
       progress(`${written} rows, up to ${page[page.length - 1].ts.toISOString()}`);
     }
@@ -205,6 +227,36 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
 }
 
 const share = (n: number, total: number) => (total ? n / total : 0);
+
+const tsLiteral = (d: Date) => `TIMESTAMPTZ ${literal(d.toISOString())}`;
+
+/**
+ * The snapshots in DuckDB's `snaps`, `limit` at a time in ts order, with only what labelling
+ * reads: ts, r_t, the prediction fields, and the jsonb columns parsed as postgres.js parses them.
+ */
+async function* snapshotPages(duck: DuckSession, limit: number, jsonCols: readonly string[]): AsyncGenerator<SnapshotRow[]> {
+  let after = 'TRUE';
+  for (;;) {
+    const read = await duck.rows(
+      `SELECT epoch_ms(ts) AS ts_ms, r_t, pred_r_t, pred_horizon_sec, snapshot_horizon_sec${jsonCols.map((c) => `, ${ident(c)}`).join('')} FROM snaps WHERE ${after} ORDER BY ts LIMIT ${limit}`,
+    );
+    if (read.length === 0) return;
+    const rows = read.map((r) => {
+      const row: SnapshotRow = {
+        ts: new Date(Number(r.ts_ms)),
+        r_t: r.r_t as number | null,
+        pred_r_t: r.pred_r_t as number | null,
+        pred_horizon_sec: r.pred_horizon_sec as number | null,
+        snapshot_horizon_sec: r.snapshot_horizon_sec as number | null,
+      };
+      for (const c of jsonCols) row[c] = r[c] === null ? null : JSON.parse(r[c] as string);
+      return row;
+    });
+    yield rows;
+    if (rows.length < limit) return;
+    after = `ts > ${tsLiteral(rows[rows.length - 1].ts)}`;
+  }
+}
 
 /** DuckDB's out-of-memory as the one-line failure the CLI prints (exit 2), or null for any other error. */
 function duckOutOfMemory(err: unknown, limit: string): RuntimeFailure | null {

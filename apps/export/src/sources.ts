@@ -1,5 +1,6 @@
-// Reads from the store in bounded pages (keyset pagination on the primary key: no cursors, so it
-// works the same through PostgreSQL and the embedded store's socket).
+// Reads from the store: snapshots and raw tables as CSV from `COPY … TO STDOUT` (for DuckDB to
+// read, decision 158), prices in bounded pages (keyset pagination on the primary key: no cursors,
+// so it works the same through PostgreSQL and the embedded store's socket).
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from 'postgres';
@@ -19,52 +20,71 @@ async function* keysetPages<R extends { ts?: unknown }>(
   toMs: number,
   limit: number,
   page: (after: Date, to: Date, limit: number) => Promise<R[]>,
-  readAhead = false,
 ): AsyncGenerator<R[]> {
   const to = new Date(toMs);
-  // With readAhead the next page is asked for as soon as this one arrives, so the store reads it
-  // while the consumer labels this one (which waits on the store for its price path too). One
-  // page ahead at most; a consumer that stops early leaves that read to finish unobserved.
-  let next = page(new Date(afterMs), to, limit);
+  let after = new Date(afterMs);
   for (;;) {
-    const rows = await next;
+    const rows = await page(after, to, limit);
     if (rows.length === 0) return;
-    const more = rows.length === limit;
-    if (more && readAhead) {
-      next = page(rows[rows.length - 1].ts as Date, to, limit);
-      next.catch(() => {});
-    }
     yield rows;
-    if (!more) return;
-    if (!readAhead) next = page(rows[rows.length - 1].ts as Date, to, limit);
+    if (rows.length < limit) return;
+    after = rows[rows.length - 1].ts as Date;
   }
 }
 
+/** What labelling reads of a snapshot (the other columns go from the store to DuckDB as CSV). */
 export interface SnapshotRow {
   [column: string]: unknown;
-  symbol: string;
   ts: Date;
+  r_t: number | null;
   pred_r_t: number | null;
   /** H when a predictions row of the export's horizon exists, else null. */
   pred_horizon_sec: number | null;
   /** The horizon the snapshot's own r_t was computed for: that of its one predictions row; null when it has none or several. */
   snapshot_horizon_sec: number | null;
-  k_vol_eff: number | null;
-  r_min_eff: number | null;
-  cost_roundtrip_est: number | null;
 }
 
-/** feature_snapshots in [fromMs, toMs] with the prediction fields of horizon H, page by page. */
-export function snapshotPages(sql: Sql, symbol: string, fromMs: number, toMs: number, horizonSec: number): AsyncGenerator<SnapshotRow[]> {
+/** The snapshot columns, after the features and PREDICTION_COLUMNS, that only labelling uses. */
+export const SNAPSHOT_LABEL_INPUTS: readonly DatasetColumn[] = [
+  { name: 'pred_r_t', type: 'DOUBLE' },
+  { name: 'pred_horizon_sec', type: 'INTEGER' },
+  { name: 'snapshot_horizon_sec', type: 'INTEGER' },
+];
+
+/**
+ * feature_snapshots in [fromMs, toMs] with the prediction fields of horizon H, in ts order, as CSV
+ * into `file` (one statement: one consistent view of the range). Columns: `features` (the dataset's
+ * feature columns, by name), PREDICTION_COLUMNS, then SNAPSHOT_LABEL_INPUTS.
+ */
+export async function copySnapshotsCsv(
+  sql: Sql,
+  symbol: string,
+  fromMs: number,
+  toMs: number,
+  horizonSec: number,
+  features: readonly DatasetColumn[],
+  file: string,
+): Promise<void> {
+  if (!Number.isInteger(horizonSec)) throw new Error(`internal: horizon ${horizonSec} is not an integer`);
   // A snapshot's r_t belongs to the horizon of the predictions row written with it.
-  return keysetPages(fromMs - 1, toMs, PAGE_ROWS, (after, to, limit) => sql<SnapshotRow[]>`
-      select f.*, p.r_t as pred_r_t, p.horizon_sec as pred_horizon_sec, p.k_vol_eff, p.r_min_eff, p.cost_roundtrip_est,
-        (select case when count(*) = 1 then min(q.horizon_sec) end from predictions q where q.symbol = f.symbol and q.ts = f.ts) as snapshot_horizon_sec
+  const cols = [
+    ...features.map((c) => csvExpr(`f.${pgIdent(c.name)}`, c.type)),
+    'p.k_vol_eff',
+    'p.r_min_eff',
+    'p.cost_roundtrip_est',
+    'p.r_t',
+    'p.horizon_sec',
+    '(select case when count(*) = 1 then min(q.horizon_sec) end from predictions q where q.symbol = f.symbol and q.ts = f.ts)',
+  ];
+  await copyCsv(
+    sql,
+    `select ${cols.join(', ')}
       from feature_snapshots f
       left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
-      where f.symbol = ${symbol} and f.ts > ${after} and f.ts <= ${to}
-      order by f.ts
-      limit ${limit}`, true);
+      where f.symbol = ${pgText(symbol)} and f.ts > ${pgTs(fromMs - 1)} and f.ts <= ${pgTs(toMs)}
+      order by f.ts`,
+    file,
+  );
 }
 
 export interface PriceRow {
@@ -99,6 +119,30 @@ export interface RawSpec {
 
 /** A SQL string literal for the store (COPY takes no bind parameters). */
 const pgText = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const pgTs = (ms: number) => `${pgText(new Date(ms).toISOString())}::timestamptz`;
+
+/**
+ * A store expression as it goes into the CSV: timestamps as integer epoch microseconds (exact
+ * whatever the session's zone or DateStyle), anything else as PostgreSQL's text (doubles in their
+ * shortest round-trip form, which DuckDB parses to the same double; jsonb as its text).
+ */
+function csvExpr(expr: string, type: DatasetColumn['type']): string {
+  return type === 'TIMESTAMPTZ' ? `(extract(epoch from ${expr}) * 1000000)::int8` : expr;
+}
+
+/** `COPY (select) TO STDOUT (FORMAT csv)` into `file`: no row becomes a JS object (decision 158). */
+async function copyCsv(sql: Sql, select: string, file: string): Promise<void> {
+  const stream = await sql.unsafe(`copy (${select}) to stdout (format csv)`).readable();
+  try {
+    await pipeline(stream, createWriteStream(file));
+  } finally {
+    // postgres.js pauses the socket when a CopyData push fills the stream's buffer; if CopyDone
+    // came in the same chunk, nothing resumes it and the pooled connection's next query hangs
+    // (porsager/postgres#499, fix proposed in #1016). The stream's read() resumes the socket.
+    stream._read(0);
+  }
+}
 
 /** Raw tables joined as of t0 by --with-raw (recv_ts <= t0 and ts <= t0): the latest row known at each t0. */
 export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
@@ -130,25 +174,9 @@ export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] 
   ];
 }
 
-/**
- * Every row of one raw source with ts in (fromMs, toMs], as CSV from `COPY … TO STDOUT` into
- * `file`, in key order: recv_ts, ts, then the raw columns. No row becomes a JS object (decision
- * 158). Timestamps travel as integer epoch microseconds (exact whatever the session's zone or
- * DateStyle); doubles as PostgreSQL's shortest round-trip text, which DuckDB parses to the same
- * double. Columns must be DOUBLE or TIMESTAMPTZ.
- */
+/** Every row of one raw source with ts in (fromMs, toMs], as CSV into `file`, in key order: recv_ts, ts, then the raw columns. */
 export async function copyRawCsv(sql: Sql, spec: RawSpec, fromMs: number, toMs: number, file: string): Promise<void> {
-  const micros = (e: string) => `(extract(epoch from ${e}) * 1000000)::int8`;
-  const cols = ['recv_ts', 'ts', ...spec.exprs].map((e, i) => (i < 2 || spec.columns[i - 2].type === 'TIMESTAMPTZ' ? micros(e) : e));
-  const at = (ms: number) => `${pgText(new Date(ms).toISOString())}::timestamptz`;
-  const query = `copy (select ${cols.join(', ')} from ${spec.from} and ts > ${at(fromMs)} and ts <= ${at(toMs)} order by ts) to stdout (format csv)`;
-  const stream = await sql.unsafe(query).readable();
-  try {
-    await pipeline(stream, createWriteStream(file));
-  } finally {
-    // postgres.js pauses the socket when a CopyData push fills the stream's buffer; if CopyDone
-    // came in the same chunk, nothing resumes it and the pooled connection's next query hangs
-    // (porsager/postgres#499, fix proposed in #1016). The stream's read() resumes the socket.
-    stream._read(0);
-  }
+  const types = ['TIMESTAMPTZ', 'TIMESTAMPTZ', ...spec.columns.map((c) => c.type)] as const;
+  const cols = ['recv_ts', 'ts', ...spec.exprs].map((e, i) => csvExpr(e, types[i]));
+  await copyCsv(sql, `select ${cols.join(', ')} from ${spec.from} and ts > ${pgTs(fromMs)} and ts <= ${pgTs(toMs)} order by ts`, file);
 }

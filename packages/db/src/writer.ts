@@ -1,8 +1,8 @@
 // The bulk writer every ingest path uses: rows are queued (bounded, with back-pressure) and sent in
 // batches, because a round trip per row (~1 ms) falls behind in bursts; and upserted on the table's
 // key, because exchanges replay recent messages after a reconnect and one duplicate must not fail
-// a whole batch. Each batch is one INSERT … SELECT FROM unnest(text[]…) ON CONFLICT on both
-// backends (why not COPY: docs/decisions.md, decision 5).
+// a whole batch. Each batch is one INSERT … SELECT FROM unnest(<typed array>…) ON CONFLICT on both
+// backends (why not COPY: docs/decisions.md, decisions 5 and 157).
 // A batch that fails on its data (SQLSTATE 22/23) is bisected so only the offending rows are
 // refused; any other failure (database away, not accepting connections, …) is retried until the
 // batch lands, so nothing collected is thrown away for a reason that is not the data's. Only

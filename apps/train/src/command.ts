@@ -142,6 +142,28 @@ Examples:
     },
   });
   statusCmd.usage('[options] ID').allowExcessArguments(true);
+  for (const [name, description] of [
+    ['cancel', 'cancel a queued or running training job (a running fit stops; nothing is registered); exit 1 if it had finished'],
+    ['retry', 'queue a dead or cancelled training job again'],
+  ] as const) {
+    const cmd = declareCommand<Record<string, never>>(train, cli, {
+      name,
+      description,
+      flags: {},
+      help: `
+Takes --json, --database-url and --data-dir (cqt train's, before or after ${name}).
+
+Examples:
+  $ cqt train ${name} 0b6f…`,
+      async action(_flags, context) {
+        const { change, changeOutput } = await import('./job.js');
+        const { json, databaseUrl, dataDir } = trainFlagsOf(train);
+        if (cmd.args.length !== 1) throw new UsageError(cmd.args.length ? `one job ID expected, got ${JSON.stringify(cmd.args.join(' '))}` : 'missing ID: the job', `cqt train ${name} ID (the id cqt train submit printed)`);
+        await context.emit(changeOutput(await change(name, cmd.args[0], { databaseUrl, dataDir }, await openQueue())), { json });
+      },
+    });
+    cmd.usage('[options] ID').allowExcessArguments(true);
+  }
   declareCommand<ScheduleFlags>(train, cli, {
     name: 'schedule',
     description: 'retrain on a cron schedule (UTC) through the job queue: --cron EXPR [train flags] | --list | --remove NAME',

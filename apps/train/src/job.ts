@@ -39,6 +39,10 @@ export interface TrainQueue {
   unschedule(): Promise<boolean>;
   schedules(): Promise<Array<{ queue: string; cron: string; timezone: string; data: unknown; createdAt: string; updatedAt: string }>>;
   get(id: string): Promise<TrainJobInfo | null>;
+  /** Queued, failed or active → cancelled; false if it had finished. */
+  cancel(id: string): Promise<boolean>;
+  /** Dead or cancelled → queued again. */
+  retry(id: string): Promise<boolean>;
   stop(timeoutMs?: number): Promise<void>;
 }
 /** A job as the queue reports it (@cqt/jobs' JobInfo). */
@@ -166,6 +170,31 @@ export function statusOutput(job: TrainJobInfo): CommandOutput {
   const made = out ? (out.version === null ? `, artifact ${out.artifactPath} (not registered)` : `, model version ${out.version}${out.created ? '' : ' (registered before)'} (sha256 ${out.sha256.slice(0, 12)}…)`) : '';
   const error = job.lastError ? ` — last error: ${job.lastError}` : '';
   return { exitCode: 0, json: job, human: () => `job ${job.id}: ${job.state} (attempt ${job.attempt}/${job.attempts})${made}${error}` };
+}
+
+export type TrainJobChange = { id: string; state: string } & ({ cancelled: boolean } | { retried: boolean });
+
+/**
+ * `cqt train cancel | retry ID`: a queued or running job cancelled (a running fit's thread ends;
+ * nothing is registered), or a dead or cancelled job queued again — as `cqt backtest` does.
+ */
+export async function change(action: 'cancel' | 'retry', id: string, options: SubmitOptions, open: OpenTrainQueue): Promise<TrainJobChange> {
+  return withQueue(options, open, async (queue) => {
+    const job = await queue.get(id);
+    if (!job || job.queue !== 'train') throw new UsageError(`no training job ${id}`, 'the id cqt train submit printed');
+    if (action === 'retry' && job.state !== 'dead' && job.state !== 'cancelled') {
+      throw new UsageError(`job ${id} is ${job.state}: only a dead or cancelled job can be retried`, 'cqt train status ID shows its state and last error');
+    }
+    const changed = action === 'cancel' ? await queue.cancel(id) : await queue.retry(id);
+    const state = (await queue.get(id))!.state;
+    return action === 'cancel' ? { id, cancelled: changed, state } : { id, retried: changed, state };
+  });
+}
+
+/** Exit 1 when nothing changed (a finished job cannot be cancelled). */
+export function changeOutput(r: TrainJobChange): CommandOutput {
+  const changed = 'cancelled' in r ? r.cancelled : r.retried;
+  return { exitCode: changed ? 0 : 1, json: r, human: () => `job ${r.id}: ${r.state}${changed ? '' : ' (unchanged)'}` };
 }
 
 /** pg-boss keys a schedule by its queue: the training schedule is named after it (decision 151). */

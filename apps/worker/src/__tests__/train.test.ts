@@ -1,7 +1,7 @@
 // Training through the job queue, with the built binary on both backends: `cqt train submit` →
 // `cqt worker --queues train` → a registered model version in the job's output while champion and
 // shadow (and their history) stay as they were; a job run again after its result was stored
-// registers nothing new; a worker killed mid-training → the next attempt registers once; `cqt train schedule` set/list/replace/remove; a due schedule enqueued by
+// registers nothing new; cancel and retry; a worker killed mid-training → the next attempt registers once; `cqt train schedule` set/list/replace/remove; a due schedule enqueued by
 // the worker's pg-boss timekeeper and trained like a submitted job.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -137,6 +137,32 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
     await stopWorker(worker);
   }, 240_000);
 
+  it('cancel a queued job, retry it, and the worker trains it once; refusals exit 1 or 2 with one line', async () => {
+    const versionsBefore = await versionCount();
+    const { id } = json(['train', 'submit', '--dataset', dataset, '--folds', '2', '--out', join(dir.path, 'cancelled')]);
+    const cancel = cqt(['train', 'cancel', id]);
+    expect([cancel.code, cancel.stdout.trim(), cancel.stderr]).toEqual([0, `job ${id}: cancelled`, '']);
+    const again = cqt(['train', 'cancel', id, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual({ id, cancelled: false, state: 'cancelled' });
+    expect(json(['train', 'retry', id])).toEqual({ id, retried: true, state: 'queued' });
+    const notRetryable = cqt(['train', 'retry', id]);
+    expect([notRetryable.code, notRetryable.stderr.split('\n')[0]]).toEqual([2, `error: job ${id} is queued: only a dead or cancelled job can be retried`]);
+
+    const worker = startWorker();
+    const done = await waitFor('the retried training job', completed(id));
+    expect(done.output).toMatchObject({ version: versionsBefore + 1, created: true });
+    expect(await resultsOf(id)).toBe(1);
+    const finished = cqt(['train', 'cancel', id]);
+    expect([finished.code, finished.stdout.trim()]).toEqual([1, `job ${id}: completed (unchanged)`]);
+    await stopWorker(worker);
+
+    const unknown = cqt(['train', 'cancel', '00000000-0000-4000-8000-000000000000']);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, 'error: no training job 00000000-0000-4000-8000-000000000000']);
+    const noId = cqt(['train', 'retry']);
+    expect([noId.code, noId.stderr.split('\n')[0]]).toEqual([2, 'error: missing ID: the job']);
+  }, 240_000);
+
   it('kill -9 mid-training: another worker takes the job after its expiry; the version exists once', async () => {
     const before = await servingState();
     const versionsBefore = await versionCount();
@@ -166,6 +192,7 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
   }, 240_000);
 
   it('schedule: set, list, replace, remove', async () => {
+    const jobsBefore = (await queue.list()).length;
     const set = json(['train', 'schedule', '--cron', '0 3 * * *', '--dataset', dataset, '--out', join(dir.path, 'nightly')]);
     expect(set).toMatchObject({ action: 'set', name: 'train', cron: '0 3 * * *', timezone: 'UTC', data: { dataset, out: join(dir.path, 'nightly'), register: true } });
     expect(json(['train', 'schedule', '--list']).schedules).toEqual([expect.objectContaining({ name: 'train', cron: '0 3 * * *', timezone: 'UTC', data: set.data })]);
@@ -178,7 +205,8 @@ describeBackends('training jobs on the train queue', ({ db, backend }) => {
     expect(json(['train', 'schedule', '--remove', 'train'])).toEqual({ action: 'removed', name: 'train' });
     expect(json(['train', 'schedule', '--list']).schedules).toEqual([]);
     expect(json(['train', 'schedule', '--remove', 'train'])).toEqual({ action: 'absent', name: 'train' });
-    expect(await queue.list()).toHaveLength(2);
+    // Setting a schedule queues nothing by itself.
+    expect(await queue.list()).toHaveLength(jobsBefore);
   }, 120_000);
 
   it('a due schedule: the worker enqueues a job and trains it; the aliases stay', async () => {

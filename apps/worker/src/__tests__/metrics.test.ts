@@ -8,6 +8,7 @@ import { parseMetrics } from '@cqt/metrics';
 import { describeBackends } from '@cqt/test-support/backends';
 import { startCqt, type CqtChild } from '@cqt/test-support/cqt';
 import { waitFor } from '@cqt/test-support/wait';
+import { hangOnJob } from './hung.js';
 
 describeBackends('cqt worker --metrics-port', ({ db, backend }) => {
   let backtests: JobQueue;
@@ -26,17 +27,8 @@ describeBackends('cqt worker --metrics-port', ({ db, backend }) => {
   it('counts attempts by queue and outcome with their durations; the failure rate is derivable', async () => {
     // A noop job taken by a taker that never answers (a killed or hung worker), its expiry cut to
     // 1 s: the worker's expiry check fails it with no attempt of its own ending.
-    const hung = await openQueue(db().sql, { queue: 'noop' });
     const expired = await noops.submit({}, { attempts: 1, expireSec: 600 });
-    let taken!: () => void;
-    const wasTaken = new Promise<void>((res) => (taken = res));
-    await hung.work(1, () => {
-      taken();
-      return new Promise(() => {});
-    });
-    await wasTaken;
-    await hung.stopFetching();
-    await db().sql`update pgboss.job set expire_in = interval '1 second' where id = ${expired}`;
+    const hung = await hangOnJob(db().sql, 'noop', expired);
     const env = backend === 'postgres' ? { DATABASE_URL: db().location } : { CQT_DATA_DIR: db().location };
     const w = (worker = startCqt(['worker', '--metrics-port', '0', '--log-format', 'json', '--expiry-check-sec', '1'], env));
     const detail = () => `stdout:\n${w.stdout.slice(-2000)}\nstderr:\n${w.stderr.slice(-2000)}`;

@@ -9,6 +9,7 @@ import { describeBackends } from '@cqt/test-support/backends';
 import { startCqt, type CqtChild } from '@cqt/test-support/cqt';
 import { openQueue, type JobQueue } from '@cqt/jobs';
 import { waitFor as waitUntil } from '@cqt/test-support/wait';
+import { hangOnJob } from './hung.js';
 
 const HOUR_MS = 3_600_000;
 const T0_MS = Date.UTC(2026, 0, 1);
@@ -103,20 +104,10 @@ describeBackends('cqt worker notifies a webhook', ({ db, backend }) => {
   it("a job whose last attempt never came back (its worker died; the expiry failed it): told once, by the sweep, whichever of two workers sees it", { timeout: 120_000 }, async () => {
     const r = await receiver(() => 200);
     receivers.push(r);
-    // This test takes the job and never answers, as a killed or hung worker would; then stops taking jobs.
-    const hung = await openQueue(db().sql, { queue: 'backtest' });
+    // Taken and never answered, its expiry cut to 1 s: pg-boss's own handler timer here (600 s)
+    // never fires, so the job is failed by the expiry check alone, as when its process was killed.
     const id = await queue.submit(good, { attempts: 1, expireSec: 600 });
-    let taken!: () => void;
-    const wasTaken = new Promise<void>((res) => (taken = res));
-    await hung.work(1, () => {
-      taken();
-      return new Promise(() => {});
-    });
-    await wasTaken;
-    await hung.stopFetching();
-    // Its expiry shortened under it: pg-boss's own handler timer here (600 s) never fires, so the
-    // job is failed by the expiry check alone, as when the process running it was killed.
-    await db().sql`update pgboss.job set expire_in = interval '1 second' where id = ${id}`;
+    const hung = await hangOnJob(db().sql, 'backtest', id);
     // Two workers; the expiry check (1 s) fails the job, a sweep tells it.
     const env = { ...store, CQT_NOTIFY_WEBHOOK_URL: r.url };
     const ws = [startCqt(['worker', '--expiry-check-sec', '1'], env), startCqt(['worker', '--expiry-check-sec', '1'], env)];

@@ -8,16 +8,10 @@ import { SlidingPacer } from '../http.js';
 const LIMIT = 10;
 const WINDOW_MS = 1000;
 
-/** Deterministic 0..1 sequence (mulberry32). */
+/** Deterministic 0..1 sequence (Park–Miller). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let x = seed;
+  return () => (x = (x * 48271) % 2147483647) / 2147483647;
 }
 
 interface Request {

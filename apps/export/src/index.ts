@@ -64,6 +64,8 @@ export interface ExportResult {
 const RAW_LOOKBACK_MS = 3600_000;
 /** Raw rows can be received slightly before their exchange ts (clock skew): read a little past the end. */
 const RAW_SLACK_MS = 60_000;
+/** Labelled rows joined to their features and raw columns per statement group. */
+const JOIN_ROWS = 10_000;
 
 export async function run(options: ExportOptions): Promise<ExportResult> {
   const started = Date.now();
@@ -140,6 +142,23 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
     const skip = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
     const intervalMs = (options.intervalSec ?? 0) * 1000;
     let written = 0;
+    // Labelled rows wait in `labels` until JOIN_ROWS of them are joined at once: each join is a
+    // dozen statements whatever its size, so fewer, larger joins cost less (still bounded).
+    type Pending = { fromTs: Date; toTs: Date; rows: number };
+    let pending = null as Pending | null;
+    const session = duck;
+    const joinPending = async (): Promise<void> => {
+      if (!pending) return;
+      // Bounds as literals, so the scan of snaps prunes by zone map (it is in ts order).
+      const range = `s.ts BETWEEN ${tsLiteral(pending.fromTs)} AND ${tsLiteral(pending.toTs)}`;
+      await session.run(`INSERT INTO ${options.withRaw ? 'page' : 'result'} ${pageSelect} WHERE ${range} ORDER BY s.ts`);
+      if (options.withRaw) {
+        await joinPage(session, raws);
+        await session.run('DELETE FROM page');
+      }
+      await session.run('DELETE FROM labels');
+      pending = null;
+    };
     for await (const page of snapshotPages(duck, PAGE_ROWS, jsonCols)) {
       abortCheck();
       const events = intervalMs > 0 ? page.filter((r) => r.ts.getTime() % intervalMs === 0) : page;
@@ -147,19 +166,14 @@ export async function run(options: ExportOptions): Promise<ExportResult> {
       const kept = rows.filter((r) => options.keepUnlabeled || r.label_status === 'complete');
       await duck.append('labels', labelCols, kept);
       if (kept.length > 0) {
-        // Bounds as literals, so the scan of snaps prunes by zone map (it is in ts order).
-        const range = `s.ts BETWEEN ${tsLiteral(kept[0].ts as Date)} AND ${tsLiteral(kept[kept.length - 1].ts as Date)}`;
-        await duck.run(`INSERT INTO ${options.withRaw ? 'page' : 'result'} ${pageSelect} WHERE ${range} ORDER BY s.ts`);
-        if (options.withRaw) {
-          await joinPage(duck, raws);
-          await duck.run('DELETE FROM page');
-        }
-        await duck.run('DELETE FROM labels');
+        pending = { fromTs: pending?.fromTs ?? (kept[0].ts as Date), toTs: kept[kept.length - 1].ts as Date, rows: (pending?.rows ?? 0) + kept.length };
+        if (pending.rows >= JOIN_ROWS) await joinPending();
       }
       written += kept.length;
       for (const r of rows) if (!options.keepUnlabeled && r.label_status !== 'complete') skip(String(r.label_status));
       progress(`${written} rows, up to ${page[page.length - 1].ts.toISOString()}`);
     }
+    await joinPending();
 
     // Summary from the final table (what the file will hold).
     const columns = (await duck.rows(`SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'result' ORDER BY ordinal_position`)) as Array<{ name: string; type: string }>;

@@ -21,6 +21,9 @@ const holeFromMs = candleOpen('1h', Date.now()) - 20 * HOUR;
 const holeToMs = holeFromMs + 45 * MIN;
 
 let ex: FakeExchange;
+// One Upbit client for the file, as one process has: every request here shares the fake's per-IP
+// budget, and fresh clients in quick succession (each with an empty pacer) could exceed it together.
+let upbitClient: UpbitCandles;
 beforeAll(async () => {
   ex = await startFakeExchange({
     seed: 7,
@@ -28,11 +31,12 @@ beforeAll(async () => {
     upbit: { candleFiles: recordedFiles },
     binance: { klineHoles: [{ symbol: 'BTCUSDT', fromMs: holeFromMs, toMs: holeToMs }] },
   });
+  upbitClient = new UpbitCandles(ex.urls.UPBIT_REST_URL);
 });
 afterAll(() => ex?.close());
 
 describeBackends('candle backfill', ({ db }) => {
-  const upbit = () => new UpbitCandles(ex.urls.UPBIT_REST_URL);
+  const upbit = () => upbitClient;
   const binance = () => new BinanceKlines(ex.urls.BINANCE_REST_URL);
 
   it('Upbit 1m: exactly the candles served, none forming, no-trade minutes covered, then incremental from the cursor', async () => {
@@ -49,7 +53,7 @@ describeBackends('candle backfill', ({ db }) => {
     expect(endMs).toBeLessThanOrEqual(candleOpen('1m', ex.nowMs()));
     expect(endMs).toBeGreaterThanOrEqual(candleOpen('1m', ex.nowMs()) - 2 * MIN);
     expect(first.pages).toBe(Math.ceil((endMs - fromMs) / (200 * MIN)));
-    const served = await upbitServed(ex.urls.UPBIT_REST_URL, 'KRW-DAWN', fromMs, endMs);
+    const served = await upbitServed(upbit(), 'KRW-DAWN', fromMs, endMs);
     // A thin market: some minutes had no trade and have no candle.
     expect(served.length).toBeLessThan((endMs - fromMs) / MIN);
     expect(await stored(db().sql, 'upbit', 'KRW-DAWN', '1m')).toEqual(served);
@@ -130,10 +134,8 @@ describeBackends('candle backfill', ({ db }) => {
       const fromMs = candleOpen(timeframe, ex.nowMs()) - back;
       const result = await backfillSeries(db().sql, upbit(), series, { fromMs });
       expect(Date.parse(result.to)).toBe(candleOpen(timeframe, ex.nowMs()));
-      await new Promise((r) => setTimeout(r, 1100));
-      const path = timeframe === '1d' ? 'days' : 'minutes/60';
-      const page = (await (await fetch(`${ex.urls.UPBIT_REST_URL}/v1/candles/${path}?market=KRW-BTC&to=${result.to}&count=${back / (timeframe === '1d' ? 24 * HOUR : HOUR)}`)).json()) as never[];
-      expect(await stored(db().sql, 'upbit', 'KRW-BTC', timeframe)).toEqual(page.map(parseUpbitCandle).reverse());
+      const page = await upbit().fetchPage('KRW-BTC', timeframe, fromMs, Date.parse(result.to));
+      expect(await stored(db().sql, 'upbit', 'KRW-BTC', timeframe)).toEqual(page.candles.sort((a, b) => a.openMs - b.openMs));
     }
   });
 
@@ -143,10 +145,11 @@ describeBackends('candle backfill', ({ db }) => {
     const toMs = fromMs + 20 * HOUR;
     ex.faults.rateLimitRest('upbit', { calls: 2, retryAfterSec: 1 });
     const client = upbit();
+    const before = { ...client.stats };
     const result = await backfillSeries(db().sql, client, series, { fromMs, toMs });
-    expect(client.stats.rateLimited).toBe(2);
+    expect(client.stats.rateLimited - before.rateLimited).toBe(2);
     // The 418 said "Blocked for 1 seconds": at least that long was waited, plus 1 s after the 429.
-    expect(client.stats.waitedMs).toBeGreaterThanOrEqual(2000);
+    expect(client.stats.waitedMs - before.waitedMs).toBeGreaterThanOrEqual(2000);
     expect(result.candles).toBe(240);
     expect(await readCoverage(db().sql, series)).toEqual([{ kind: 'queried', fromMs, toMs }]);
   });

@@ -1,18 +1,17 @@
-// Shared by the candle tests: what the fake exchange serves, read back at a polite pace (so the
-// reading itself never counts as a violation), and what the store holds.
+// Shared by the candle tests: what the fake exchange serves, read back so the reading itself
+// never counts as a violation, and what the store holds.
 import type { Sql } from 'postgres';
-import { parseKline, parseUpbitCandle, upbitTime, type Candle } from '../index.js';
+import { parseKline, type Candle, type UpbitCandles } from '../index.js';
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every Upbit 1-minute candle the fake serves in [fromMs, toMs), oldest first (5 requests/s). */
-export async function upbitServed(base: string, market: string, fromMs: number, toMs: number): Promise<Candle[]> {
+/**
+ * Upbit 1m candles of [fromMs, toMs) as the fake serves them, newest page first. Through the
+ * test's one client (its pacer), as every request of a file shares the fake's per-IP budget.
+ */
+export async function upbitServed(client: UpbitCandles, market: string, fromMs: number, toMs: number): Promise<Candle[]> {
   const out: Candle[] = [];
   for (let to = toMs; to > fromMs; to -= 200 * 60_000) {
-    const count = Math.min(200, Math.round((to - fromMs) / 60_000));
-    const rows = (await (await fetch(`${base}/v1/candles/minutes/1?market=${market}&to=${upbitTime(to)}&count=${count}`)).json()) as never[];
-    out.push(...rows.map(parseUpbitCandle));
-    await pause(200);
+    const page = await client.fetchPage(market, '1m', Math.max(fromMs, to - 200 * 60_000), to);
+    out.push(...page.candles);
   }
   return out.sort((a, b) => a.openMs - b.openMs);
 }

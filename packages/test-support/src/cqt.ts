@@ -1,6 +1,7 @@
 // The built `cqt` binary as an operator runs it (build first: `node scripts/setup.mjs`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Db } from '@cqt/db';
 
 export const cqtBin = fileURLToPath(new URL('../../../apps/cqt/dist/bin.js', import.meta.url));
 
@@ -34,6 +35,11 @@ export function runCqt(
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** The variable that points cqt at `db`'s store: its URL (test databases trust, so the masked location is the URL), or its data dir (cqt joins as a client). */
+export function storeEnv(db: Db): Record<string, string> {
+  return db.backend === 'postgres' ? { DATABASE_URL: db.location } : { CQT_DATA_DIR: db.location };
+}
+
 export interface CqtChild {
   child: ChildProcess;
   /** Everything written so far. */
@@ -56,4 +62,11 @@ export function startCqt(args: string[], env: NodeJS.ProcessEnv = {}, options: {
   child.stderr!.on('data', (d) => (run.stderr += d));
   run.exited = new Promise<void>((r) => child.on('exit', (code) => ((run.exitCode = code), r())));
   return run;
+}
+
+/** Runs `cqt args…` to completion without blocking this process (a fake exchange living here keeps answering). */
+export async function runCqtAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null | undefined; stdout: string; stderr: string }> {
+  const child = startCqt(args, env);
+  await child.exited;
+  return { code: child.exitCode, stdout: child.stdout, stderr: child.stderr };
 }

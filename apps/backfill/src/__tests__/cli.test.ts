@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
-import type { Db } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
-import { runCqt, startCqt } from '@cqt/test-support/cqt';
+import { runCqt, startCqt, runCqtAsync as cqt, storeEnv } from '@cqt/test-support/cqt';
 import { candleOpen, parseUpbitCandle, readCoverage, upbitTime, type Candle } from '@cqt/candles';
 
 const MIN = 60_000;
@@ -21,18 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => ex?.close());
 
-function storeEnv(db: Db): Record<string, string> {
-  if (db.backend === 'embedded') return { CQT_DATA_DIR: db.location };
-  const o = db.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string };
-  return { DATABASE_URL: `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}` };
-}
 
-/** The binary to completion, without blocking this process: the fake exchange lives here. */
-async function cqt(args: string[], env: Record<string, string>): Promise<{ code: number | null | undefined; stdout: string; stderr: string }> {
-  const child = startCqt(args, env);
-  await child.exited;
-  return { code: child.exitCode, stdout: child.stdout, stderr: child.stderr };
-}
 
 const okRequests = () => ex.stats.rest.upbit.byPath[PATH]?.[200] ?? 0;
 

@@ -6,9 +6,8 @@
 // (a warning), not a pass.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
-import type { Db } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
-import { startCqt } from '@cqt/test-support/cqt';
+import { runCqtAsync as cqt, storeEnv } from '@cqt/test-support/cqt';
 import { describeReal, realFixturesDir } from '@cqt/test-support/realFixtures';
 import { candleOpen } from '@cqt/candles';
 
@@ -21,17 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => ex?.close());
 
-function storeEnv(db: Db): Record<string, string> {
-  if (db.backend === 'embedded') return { CQT_DATA_DIR: db.location };
-  const o = db.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string };
-  return { DATABASE_URL: `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}` };
-}
 
-async function cqt(args: string[], env: Record<string, string>): Promise<{ code: number | null | undefined; stdout: string; stderr: string }> {
-  const child = startCqt(args, env);
-  await child.exited;
-  return { code: child.exitCode, stdout: child.stdout, stderr: child.stderr };
-}
 
 interface Item { name: string; status: string; observed: number; detail: string }
 const items = (stdout: string): Item[] => (JSON.parse(stdout) as { items: Item[] }).items;

@@ -6,9 +6,8 @@
 // two minute closes, so it takes 1–3 min per backend.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeExchange, type FakeExchange } from '@cqt/testkit';
-import type { Db } from '@cqt/db';
 import { describeBackends } from '@cqt/test-support/backends';
-import { startCqt, type CqtChild } from '@cqt/test-support/cqt';
+import { startCqt, type CqtChild, runCqtAsync as cqt, storeEnv } from '@cqt/test-support/cqt';
 import { waitFor } from '@cqt/test-support/wait';
 
 const MIN = 60_000;
@@ -23,17 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => ex?.close());
 
-function storeEnv(db: Db): Record<string, string> {
-  if (db.backend === 'embedded') return { CQT_DATA_DIR: db.location };
-  const o = db.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string };
-  return { DATABASE_URL: `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}` };
-}
 
-async function cqt(args: string[], env: Record<string, string>): Promise<{ code: number | null | undefined; stdout: string; stderr: string }> {
-  const child = startCqt(args, env);
-  await child.exited;
-  return { code: child.exitCode, stdout: child.stdout, stderr: child.stderr };
-}
 
 interface Row {
   ts: Date;

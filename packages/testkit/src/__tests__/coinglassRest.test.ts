@@ -3,6 +3,16 @@
 import { describe, expect } from 'vitest';
 import { test } from './support.js';
 
+/**
+ * The limiter's windows are aligned to the fake's clock, so a test counting requests in one
+ * window must not straddle a boundary (it failed at 02:00 UTC): the fake's clock is set to the
+ * middle of an hour, half an hour from either edge.
+ */
+function midHourSkewMs(nowMs = Date.now()): number {
+  const hourMs = 3_600_000;
+  return Math.floor(nowMs / hourMs) * hourMs + hourMs / 2 - nowMs;
+}
+
 const KEY = 'cg-test-key';
 
 async function cg(base: string, path: string, key: string | null = KEY): Promise<{ status: number; body: any; headers: Headers }> {
@@ -66,7 +76,7 @@ describe.concurrent('Coinglass v4 fake (synthetic data)', () => {
   });
 
   test('enforces the per-plan requests per minute with API-KEY-* headers and 429', async ({ t }) => {
-    const ex = await t.exchange({ coinglass: { plan: 'Startup', windowMs: 3_600_000 } });
+    const ex = await t.exchange({ coinglass: { plan: 'Startup', windowMs: 3_600_000 }, clockSkewMs: midHourSkewMs() });
     const path = '/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1d&limit=1';
     const first = await cg(ex.urls.COINGLASS_URL, path);
     expect(first.headers.get('api-key-max-limit')).toBe('80');
@@ -80,7 +90,7 @@ describe.concurrent('Coinglass v4 fake (synthetic data)', () => {
   });
 
   test('sends Retry-After (seconds until the window resets) with a 429 when configured', async ({ t }) => {
-    const ex = await t.exchange({ coinglass: { requestsPerMinute: 1, windowMs: 3_600_000, retryAfterOn429: true } });
+    const ex = await t.exchange({ coinglass: { requestsPerMinute: 1, windowMs: 3_600_000, retryAfterOn429: true }, clockSkewMs: midHourSkewMs() });
     const path = '/api/futures/liquidation/aggregated-history?exchange_list=Binance&symbol=BTC&interval=1d&limit=1';
     expect((await cg(ex.urls.COINGLASS_URL, path)).headers.get('retry-after')).toBeNull();
     const beforeMs = ex.nowMs();

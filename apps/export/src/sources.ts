@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from 'postgres';
 import { RAW_COLUMNS, type DatasetColumn } from '@cqt/labeling';
+import { ident, literal } from './duck.js';
 
 /** Snapshots per page: each page also loads its price path (page span + H), so this bounds memory. */
 export const PAGE_ROWS = 2_000;
@@ -68,7 +69,7 @@ export async function copySnapshotsCsv(
   if (!Number.isInteger(horizonSec)) throw new Error(`internal: horizon ${horizonSec} is not an integer`);
   // A snapshot's r_t belongs to the horizon of the predictions row written with it.
   const cols = [
-    ...features.map((c) => csvExpr(`f.${pgIdent(c.name)}`, c.type)),
+    ...features.map((c) => csvExpr(`f.${ident(c.name)}`, c.type)),
     'p.k_vol_eff',
     'p.r_min_eff',
     'p.cost_roundtrip_est',
@@ -81,7 +82,7 @@ export async function copySnapshotsCsv(
     `select ${cols.join(', ')}
       from feature_snapshots f
       left join predictions p on p.symbol = f.symbol and p.ts = f.ts and p.horizon_sec = ${horizonSec}
-      where f.symbol = ${pgText(symbol)} and f.ts > ${pgTs(fromMs - 1)} and f.ts <= ${pgTs(toMs)}
+      where f.symbol = ${literal(symbol)} and f.ts > ${pgTs(fromMs - 1)} and f.ts <= ${pgTs(toMs)}
       order by f.ts`,
     file,
   );
@@ -117,10 +118,8 @@ export interface RawSpec {
   columns: readonly DatasetColumn[];
 }
 
-/** A SQL string literal for the store (COPY takes no bind parameters). */
-const pgText = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const pgTs = (ms: number) => `${pgText(new Date(ms).toISOString())}::timestamptz`;
+/** A timestamp literal for the store (COPY takes no bind parameters; quoting is standard SQL, as DuckDB's). */
+const pgTs = (ms: number) => `${literal(new Date(ms).toISOString())}::timestamptz`;
 
 /**
  * A store expression as it goes into the CSV: timestamps as integer epoch microseconds (exact
@@ -148,20 +147,20 @@ async function copyCsv(sql: Sql, select: string, file: string): Promise<void> {
 export function rawSpecs(upbitSymbol: string, binanceSymbol: string): RawSpec[] {
   const metric = (metricName: Exclude<keyof typeof RAW_COLUMNS, 'market_1s' | 'binance_mark_price_1s'>): RawSpec => ({
     name: `raw_${metricName}`,
-    from: `binance_futures_metrics where symbol = ${pgText(binanceSymbol)} and metric = ${pgText(metricName)}`,
+    from: `binance_futures_metrics where symbol = ${literal(binanceSymbol)} and metric = ${literal(metricName)}`,
     exprs: ['value', 'ts'],
     columns: RAW_COLUMNS[metricName],
   });
   return [
     {
       name: 'raw_market',
-      from: `market_1s where symbol = ${pgText(upbitSymbol)}`,
+      from: `market_1s where symbol = ${literal(upbitSymbol)}`,
       exprs: ['ts', 'close', 'mid', 'volume', 'spread_bps'],
       columns: RAW_COLUMNS.market_1s,
     },
     {
       name: 'raw_mark',
-      from: `binance_mark_price_1s where symbol = ${pgText(binanceSymbol)}`,
+      from: `binance_mark_price_1s where symbol = ${literal(binanceSymbol)}`,
       exprs: ['mark_price', 'index_price', 'funding_rate', 'ts'],
       columns: RAW_COLUMNS.binance_mark_price_1s,
     },
